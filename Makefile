@@ -1,0 +1,58 @@
+# hedged: the two commands a new machine needs are `make run` and `make test`.
+# Everything goes through CMake presets (CMakePresets.json); builds use two jobs.
+SHELL := /bin/bash
+CONFIG ?= config/default.yaml
+JOBS ?= 2
+
+.PHONY: help deps build run test test-asan test-tsan bench format format-check layering-check check-config clean
+
+help:
+	@echo "make run          install what is missing, build Release, run on $(CONFIG)"
+	@echo "make test         install what is missing, build Release, run the whole ctest suite"
+	@echo "make test-asan    the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make test-tsan    the suite under ThreadSanitizer"
+	@echo "make bench        build Release and run the benchmarks"
+	@echo "make format-check / format / layering-check / check-config / clean"
+
+deps:
+	@bash deploy/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	./build/release/daemon/hedged run -c $(CONFIG)
+
+check-config: build
+	./build/release/daemon/hedged check-config -c $(CONFIG)
+
+test: build
+	ctest --preset release
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
+bench: build
+	./build/release/tests/bench/pricing_bench --benchmark_counters_tabular=true
+
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format: ok ($(words $(FORMAT_FILES)) files)"
+
+format: deps
+	@clang-format -i $(FORMAT_FILES)
+
+layering-check:
+	@bash tests/lint/check_layering.sh
+
+clean:
+	rm -rf build

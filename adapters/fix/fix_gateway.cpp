@@ -1,0 +1,305 @@
+#include "adapters/fix/fix_gateway.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <quickfix/Application.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/ThreadedSocketInitiator.h>
+#include <quickfix/fix44/BusinessMessageReject.h>
+#include <quickfix/fix44/ExecutionReport.h>
+#include <quickfix/fix44/MessageCracker.h>
+#include <quickfix/fix44/NewOrderSingle.h>
+#include <quickfix/fix44/OrderCancelReject.h>
+#include <quickfix/fix44/OrderCancelRequest.h>
+
+namespace hedged::fix {
+namespace {
+
+TimeNs wall_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t int_field(const FIX::FieldMap& msg, int tag) {
+  if (!msg.isSetField(tag)) return 0;
+  const std::string& text = msg.getField(tag);
+  // Quantities may arrive as "100" or "100.0"; anything else is an error.
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) throw std::invalid_argument("tag " + std::to_string(tag));
+  return static_cast<std::int64_t>(value);
+}
+
+double double_field(const FIX::FieldMap& msg, int tag) {
+  if (!msg.isSetField(tag)) return 0.0;
+  const std::string& text = msg.getField(tag);
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) throw std::invalid_argument("tag " + std::to_string(tag));
+  return value;
+}
+
+char char_field(const FIX::FieldMap& msg, int tag) {
+  if (!msg.isSetField(tag)) return '\0';
+  const std::string& text = msg.getField(tag);
+  return text.size() == 1 ? text[0] : '\0';
+}
+
+}  // namespace
+
+ExecKind exec_kind_from_fix(char exec_type) noexcept {
+  switch (exec_type) {
+    case '0': return ExecKind::kNew;
+    case '1':  // partial fill (FIX 4.2 dialects)
+    case '2':  // fill (FIX 4.2 dialects)
+    case 'F': return ExecKind::kTrade;
+    case '4': return ExecKind::kCanceled;
+    case '6': return ExecKind::kPendingCancel;
+    case '8': return ExecKind::kRejected;
+    case 'C': return ExecKind::kExpired;
+    default: return ExecKind::kOrderStatus;
+  }
+}
+
+OrdStatus ord_status_from_fix(char ord_status) noexcept {
+  switch (ord_status) {
+    case '0': return OrdStatus::kNew;
+    case '1': return OrdStatus::kPartiallyFilled;
+    case '2': return OrdStatus::kFilled;
+    case '4': return OrdStatus::kCanceled;
+    case '6': return OrdStatus::kPendingCancel;
+    case '8': return OrdStatus::kRejected;
+    case 'C': return OrdStatus::kExpired;
+    case 'A': return OrdStatus::kPendingNew;
+    default: return OrdStatus::kNew;
+  }
+}
+
+bool parse_order_id(const std::string& text, OrderId& out) noexcept {
+  if (text.empty()) return false;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size() && out != 0;
+}
+
+class FixGateway::Application final : public FIX::Application, private FIX44::MessageCracker {
+ public:
+  Application(const GatewayConfig& config, InboundSink& sink) : config_(config), sink_(sink) {}
+
+  void start() {
+    std::ostringstream settings;
+    settings << "[DEFAULT]\n"
+             << "ConnectionType=initiator\n"
+             << "NonStopSession=Y\nStartTime=00:00:00\nEndTime=00:00:00\n"
+             << "ReconnectInterval=" << config_.reconnect_interval_s << "\n"
+             << "HeartBtInt=" << config_.heartbeat_interval_s << "\n"
+             << "SocketConnectHost=" << config_.host << "\n"
+             << "SocketConnectPort=" << config_.port << "\n"
+             << "SocketNodelay=Y\n"
+             << "UseDataDictionary=Y\n"
+             << "DataDictionary=" << config_.data_dictionary << "\n"
+             << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n"
+             << "[SESSION]\n"
+             << "BeginString=FIX.4.4\n"
+             << "SenderCompID=" << config_.sender_comp_id << "\n"
+             << "TargetCompID=" << config_.target_comp_id << "\n";
+    session_id_ = FIX::SessionID("FIX.4.4", config_.sender_comp_id, config_.target_comp_id);
+    try {
+      std::istringstream in(settings.str());
+      settings_ = std::make_unique<FIX::SessionSettings>(in);
+      initiator_ = std::make_unique<FIX::ThreadedSocketInitiator>(*this, store_factory_, *settings_);
+      initiator_->start();
+    } catch (const FIX::Exception& e) {
+      throw std::runtime_error(std::string("FIX gateway: ") + e.what());
+    }
+  }
+
+  void stop(int logout_timeout_ms) {
+    if (!initiator_) return;
+    if (FIX::Session* session = FIX::Session::lookupSession(session_id_)) {
+      if (session->isLoggedOn()) {
+        session->logout("hedged shutting down");
+        // QuickFIX sends the Logout from its next timer tick (up to a second away); run the tick now.
+        session->next();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_timeout_ms);
+        while (session->isLoggedOn() && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    }
+    initiator_->stop(true);
+    initiator_.reset();
+  }
+
+  bool send(FIX::Message& message) { return FIX::Session::sendToTarget(message, session_id_); }
+
+  bool logged_on() const noexcept { return logged_on_.load(std::memory_order_acquire); }
+
+  GatewayStats stats() const noexcept {
+    GatewayStats s;
+    s.orders_sent = orders_sent_.load(std::memory_order_relaxed);
+    s.cancels_sent = cancels_sent_.load(std::memory_order_relaxed);
+    s.send_failures = send_failures_.load(std::memory_order_relaxed);
+    s.exec_reports = exec_reports_.load(std::memory_order_relaxed);
+    s.messages_rejected = messages_rejected_.load(std::memory_order_relaxed);
+    s.session_rejects = session_rejects_.load(std::memory_order_relaxed);
+    s.logons = logons_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+  // Counters bumped by the sending thread, read at scrape time.
+  std::atomic<std::uint64_t> orders_sent_{0};
+  std::atomic<std::uint64_t> cancels_sent_{0};
+  std::atomic<std::uint64_t> send_failures_{0};
+
+ private:
+  // --- FIX::Application: called on QuickFIX's session thread --------------------------------
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override {
+    logged_on_.store(true, std::memory_order_release);
+    logons_.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_session(true, id.toString());
+  }
+  void onLogout(const FIX::SessionID& id) override {
+    const bool was = logged_on_.exchange(false, std::memory_order_acq_rel);
+    if (was) sink_.on_session(false, id.toString());
+  }
+  void toAdmin(FIX::Message& message, const FIX::SessionID&) override {
+    if (!config_.password.empty() && message.getHeader().getField(FIX::FIELD::MsgType) == "A") {
+      message.setField(FIX::FIELD::Password, config_.password);
+    }
+  }
+  void toApp(FIX::Message&, const FIX::SessionID&) override {}
+  void fromAdmin(const FIX::Message& message, const FIX::SessionID&) override {
+    if (message.getHeader().getField(FIX::FIELD::MsgType) == "3") {
+      session_rejects_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  void fromApp(const FIX::Message& message, const FIX::SessionID& id) override {
+    try {
+      crack(message, id);
+    } catch (const FIX::UnsupportedMessageType&) {
+      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
+      throw;  // QuickFIX answers with a BusinessMessageReject
+    } catch (const std::exception&) {
+      // A message we cannot translate must not take the session down: count it and drop it.
+      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // --- FIX44::MessageCracker ----------------------------------------------------------------
+  void onMessage(const FIX44::ExecutionReport& message, const FIX::SessionID&) override {
+    ExecReportEvent report;
+    report.received_ns = wall_now_ns();
+    const char exec_type = char_field(message, FIX::FIELD::ExecType);
+    report.kind = exec_kind_from_fix(exec_type);
+    report.status = ord_status_from_fix(char_field(message, FIX::FIELD::OrdStatus));
+    // Reports about a cancel carry the cancel's ClOrdID; the order they concern is OrigClOrdID.
+    const bool about_cancel = exec_type == '4' || exec_type == '6' || exec_type == '5';
+    const int id_tag = about_cancel && message.isSetField(FIX::FIELD::OrigClOrdID)
+                           ? FIX::FIELD::OrigClOrdID
+                           : FIX::FIELD::ClOrdID;
+    if (!message.isSetField(id_tag) || !parse_order_id(message.getField(id_tag), report.cl_ord_id)) {
+      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    report.last_qty = int_field(message, FIX::FIELD::LastQty);
+    report.last_px = double_field(message, FIX::FIELD::LastPx);
+    report.cum_qty = int_field(message, FIX::FIELD::CumQty);
+    report.leaves_qty = int_field(message, FIX::FIELD::LeavesQty);
+    if (message.isSetField(FIX::FIELD::ExecID)) report.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
+    if (message.isSetField(FIX::FIELD::Text)) report.text.assign(message.getField(FIX::FIELD::Text).c_str());
+    exec_reports_.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_exec_report(report);
+  }
+
+  void onMessage(const FIX44::OrderCancelReject& message, const FIX::SessionID&) override {
+    ExecReportEvent report;
+    report.received_ns = wall_now_ns();
+    report.kind = ExecKind::kCancelReject;
+    report.status = ord_status_from_fix(char_field(message, FIX::FIELD::OrdStatus));
+    if (!message.isSetField(FIX::FIELD::OrigClOrdID) ||
+        !parse_order_id(message.getField(FIX::FIELD::OrigClOrdID), report.cl_ord_id)) {
+      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (message.isSetField(FIX::FIELD::Text)) report.text.assign(message.getField(FIX::FIELD::Text).c_str());
+    exec_reports_.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_exec_report(report);
+  }
+
+  void onMessage(const FIX44::BusinessMessageReject&, const FIX::SessionID&) override {
+    session_rejects_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  const GatewayConfig& config_;
+  InboundSink& sink_;
+  FIX::SessionID session_id_;
+  FIX::MemoryStoreFactory store_factory_;
+  std::unique_ptr<FIX::SessionSettings> settings_;
+  std::unique_ptr<FIX::ThreadedSocketInitiator> initiator_;
+  std::atomic<bool> logged_on_{false};
+  std::atomic<std::uint64_t> exec_reports_{0};
+  std::atomic<std::uint64_t> messages_rejected_{0};
+  std::atomic<std::uint64_t> session_rejects_{0};
+  std::atomic<std::uint64_t> logons_{0};
+};
+
+FixGateway::FixGateway(GatewayConfig config, std::vector<std::string> symbols, InboundSink& sink)
+    : config_(std::move(config)), symbols_(std::move(symbols)),
+      app_(std::make_unique<Application>(config_, sink)) {}
+
+FixGateway::~FixGateway() { stop(0); }
+
+void FixGateway::start() { app_->start(); }
+
+void FixGateway::stop(int logout_timeout_ms) { app_->stop(logout_timeout_ms); }
+
+bool FixGateway::logged_on() const noexcept { return app_->logged_on(); }
+
+GatewayStats FixGateway::stats() const noexcept { return app_->stats(); }
+
+SendResult FixGateway::send(const NewChildOrder& order) {
+  if (order.instrument >= symbols_.size()) return SendResult::kUnknownInstrument;
+  if (!app_->logged_on()) return SendResult::kSessionDown;
+  FIX44::NewOrderSingle message(FIX::ClOrdID(std::to_string(order.cl_ord_id)),
+                                FIX::Side(order.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL),
+                                FIX::TransactTime(), FIX::OrdType(FIX::OrdType_LIMIT));
+  message.set(FIX::Symbol(symbols_[order.instrument]));
+  message.set(FIX::OrderQty(static_cast<double>(order.qty)));
+  message.set(FIX::Price(order.price));
+  message.set(FIX::TimeInForce(FIX::TimeInForce_DAY));
+  if (!config_.account.empty()) message.set(FIX::Account(config_.account));
+  if (!app_->send(message)) {
+    app_->send_failures_.fetch_add(1, std::memory_order_relaxed);
+    return SendResult::kSessionDown;
+  }
+  app_->orders_sent_.fetch_add(1, std::memory_order_relaxed);
+  return SendResult::kSent;
+}
+
+SendResult FixGateway::send(const CancelOrder& cancel) {
+  if (cancel.instrument >= symbols_.size()) return SendResult::kUnknownInstrument;
+  if (!app_->logged_on()) return SendResult::kSessionDown;
+  FIX44::OrderCancelRequest message(
+      FIX::OrigClOrdID(std::to_string(cancel.orig_cl_ord_id)),
+      FIX::ClOrdID(std::to_string(cancel.cl_ord_id)),
+      FIX::Side(cancel.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL), FIX::TransactTime());
+  message.set(FIX::Symbol(symbols_[cancel.instrument]));
+  message.set(FIX::OrderQty(static_cast<double>(cancel.qty)));
+  if (!app_->send(message)) {
+    app_->send_failures_.fetch_add(1, std::memory_order_relaxed);
+    return SendResult::kSessionDown;
+  }
+  app_->cancels_sent_.fetch_add(1, std::memory_order_relaxed);
+  return SendResult::kSent;
+}
+
+}  // namespace hedged::fix

@@ -1,0 +1,67 @@
+// FIX 4.4 venue simulator: a QuickFIX acceptor that acknowledges limit and market orders and
+// fills them against a reference market's touch, with partial fills when the displayed size is
+// short, resting the remainder until the market comes to it. Thread-safe; its own threads.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hedged::venue {
+
+struct VenueConfig {
+  std::string comp_id = "VENUE";
+  std::vector<std::string> client_comp_ids{"HEDGED"};  // one acceptor session per client
+  int port = 9878;                     // listens on 127.0.0.1 (SocketAcceptHost)
+  std::string host = "127.0.0.1";
+  std::string data_dictionary;         // path of the FIX 4.4 dictionary
+  int match_interval_ms = 5;           // how often resting orders are matched against the market
+  double reject_probability = 0.0;     // share of new orders rejected at random, 0..1
+  std::uint64_t seed = 1;              // for reject injection
+};
+
+// The touch the venue trades against; `seq` changes whenever the quote does, so liquidity taken
+// at one quote is not offered again until the next.
+struct VenueQuote {
+  double bid = 0.0;
+  double ask = 0.0;
+  std::int64_t bid_size = 0;
+  std::int64_t ask_size = 0;
+  std::uint64_t seq = 0;
+};
+
+// Returns false for an unknown symbol. Called from the venue's threads.
+using QuoteSource = std::function<bool(const std::string& symbol, VenueQuote& out)>;
+
+struct VenueStats {
+  std::uint64_t orders = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t rejects = 0;
+  std::uint64_t cancels = 0;
+  std::uint64_t resting = 0;
+  std::uint64_t malformed = 0;
+};
+
+class VenueSimulator {
+ public:
+  VenueSimulator(VenueConfig config, QuoteSource quotes);
+  ~VenueSimulator();
+  VenueSimulator(const VenueSimulator&) = delete;
+  VenueSimulator& operator=(const VenueSimulator&) = delete;
+
+  // Starts accepting; throws std::runtime_error with QuickFIX's message on bad settings.
+  void start();
+  void stop();
+
+  [[nodiscard]] VenueStats stats() const;
+  [[nodiscard]] bool any_session_logged_on() const noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hedged::venue

@@ -1,0 +1,141 @@
+// The hedging engine: a deterministic, single-threaded state machine. It consumes timestamped
+// events and appends actions; it never reads a clock, a file or a socket. One owner thread.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/execution/order_store.hpp"
+#include "core/greeks/portfolio.hpp"
+#include "core/hedging/delta_band.hpp"
+#include "core/model/actions.hpp"
+#include "core/model/events.hpp"
+#include "core/model/instrument.hpp"
+#include "core/risk/pre_trade.hpp"
+
+namespace hedged {
+
+inline constexpr std::size_t kMaxUnderlyings = 8;
+
+struct UnderlyingConfig {
+  std::string name;
+  InstrumentId spot_instrument = kNoInstrument;   // its quotes drive the Greeks
+  InstrumentId hedge_instrument = kNoInstrument;  // traded to hedge (the spot itself here)
+  double rate = 0.0;            // continuously compounded, per year
+  double dividend_yield = 0.0;  // continuous, per year
+  double vol = 0.2;             // flat pricing vol, per sqrt(year)
+  hedging::DeltaBandPolicy policy;
+  risk::PreTradeLimits limits;
+  TimeNs order_timeout_ns = 5 * kNanosPerSecond;        // cancel a child still working after this
+  TimeNs min_order_interval_ns = 100 * kNanosPerMilli;  // pacing between new child orders
+  std::int64_t initial_hedge_position = 0;              // units of the hedge instrument
+};
+
+struct BookLine {
+  InstrumentId option = kNoInstrument;
+  std::int64_t quantity = 0;  // contracts, signed (+ long)
+};
+
+struct EngineConfig {
+  std::vector<InstrumentSpec> instruments;  // indexed by InstrumentId
+  std::vector<UnderlyingConfig> underlyings;
+  std::vector<BookLine> book;
+  std::size_t max_working_orders = 64;
+  OrderId first_order_id = 1;
+};
+
+// Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
+[[nodiscard]] std::string validate(const EngineConfig& config);
+
+struct UnderlyingSnapshot {
+  double spot = 0.0;
+  greeks::PortfolioGreeks greeks;
+  std::int64_t hedge_position = 0;
+  std::int64_t working_qty = 0;
+  double net_delta_shares = 0.0;  // options + hedge position + working
+  double band_delta_shares = 0.0;
+  std::uint64_t hedge_decisions = 0;
+  TimeNs last_quote_ns = 0;
+};
+
+// Everything readers (metrics, admin, tests) may see; published by the engine's owner thread.
+struct EngineSnapshot {
+  TimeNs as_of_ns = 0;
+  std::uint32_t underlying_count = 0;
+  std::array<UnderlyingSnapshot, kMaxUnderlyings> underlyings{};
+  TradingState state = TradingState::kActive;
+  FixedText<96> state_cause;
+  bool session_up = false;
+  std::uint64_t quotes = 0;
+  std::uint64_t orders[2][kOrderOutcomeCount] = {};  // [side][outcome]
+  std::uint64_t fills = 0;
+  std::uint64_t filled_qty[2] = {};  // [side]
+  std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
+  std::uint64_t exec_reports_invalid = 0;
+  std::uint64_t cancels_sent = 0;
+  std::uint32_t live_orders = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+
+  void on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcept;
+
+  void fill_snapshot(EngineSnapshot& out) const noexcept;
+
+  [[nodiscard]] const EngineConfig& config() const noexcept { return config_; }
+  [[nodiscard]] TradingState state() const noexcept { return state_; }
+  [[nodiscard]] std::size_t live_orders() const noexcept { return orders_.live_count(); }
+  [[nodiscard]] std::int64_t hedge_position(std::size_t underlying) const noexcept {
+    return underlyings_[underlying].hedge_position;
+  }
+  [[nodiscard]] const greeks::PortfolioGreeks& greeks(std::size_t underlying) const noexcept {
+    return underlyings_[underlying].greeks;
+  }
+
+ private:
+  struct UnderlyingState {
+    greeks::OptionBook book;
+    greeks::PortfolioGreeks greeks;
+    double spot = 0.0;
+    std::int64_t hedge_position = 0;
+    std::int64_t working_qty = 0;
+    TimeNs last_order_ns = 0;
+    TimeNs last_quote_ns = 0;
+    std::uint64_t hedge_decisions = 0;
+    bool has_spot = false;
+  };
+
+  void on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept;
+  void on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept;
+  void on_timer(TimeNs now, ActionBuffer& out) noexcept;
+  void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
+  void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept;
+  void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
+  void set_state(TradingState to, const char* cause, ActionBuffer& out) noexcept;
+  void recompute_working(std::uint32_t u) noexcept;
+
+  EngineConfig config_;
+  std::vector<UnderlyingState> underlyings_;
+  std::vector<std::uint32_t> underlying_of_spot_;  // InstrumentId -> underlying index or ~0u
+  std::vector<Quote> last_quotes_;                 // InstrumentId -> latest quote
+  execution::OrderStore orders_;
+  OrderId next_order_id_;
+  TradingState state_ = TradingState::kActive;
+  FixedText<96> state_cause_;
+  bool session_up_ = false;
+  std::uint64_t quotes_ = 0;
+  std::uint64_t orders_by_outcome_[2][kOrderOutcomeCount] = {};
+  std::uint64_t fills_ = 0;
+  std::uint64_t filled_qty_[2] = {};
+  std::uint64_t exec_reports_ignored_ = 0;
+  std::uint64_t exec_reports_invalid_ = 0;
+  std::uint64_t cancels_sent_ = 0;
+  TimeNs last_event_ns_ = 0;
+};
+
+}  // namespace hedged

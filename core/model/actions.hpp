@@ -1,0 +1,135 @@
+// Actions the engine emits: orders for the gateway and notices for logging and observers.
+// Trivially copyable so they can cross SPSC rings.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <variant>
+
+#include "core/model/events.hpp"
+#include "core/model/types.hpp"
+
+namespace hedged {
+
+struct NewChildOrder {
+  OrderId cl_ord_id = 0;
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+  std::int64_t qty = 0;
+  std::int64_t price_ticks = 0;
+  double price = 0.0;         // price_ticks * tick_size, for the wire
+  TimeNs quote_source_ns = 0;  // source time of the quote that triggered it
+  TimeNs decision_ns = 0;
+};
+
+struct CancelOrder {
+  OrderId cl_ord_id = 0;       // id of the cancel request itself
+  OrderId orig_cl_ord_id = 0;  // order to cancel
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+  std::int64_t qty = 0;
+};
+
+// Why the engine decided to trade, for the log and for observers.
+struct HedgeDecision {
+  std::uint32_t underlying = 0;  // index into the engine's underlyings
+  OrderId cl_ord_id = 0;
+  Side side = Side::kBuy;
+  std::int64_t qty = 0;
+  double price = 0.0;
+  double spot = 0.0;
+  double portfolio_delta_shares = 0.0;
+  std::int64_t hedge_position = 0;
+  std::int64_t working_qty = 0;  // signed quantity already in the market before this order
+  double band_delta_shares = 0.0;
+};
+
+struct FillNotice {
+  std::uint32_t underlying = 0;
+  OrderId cl_ord_id = 0;
+  Side side = Side::kBuy;
+  std::int64_t last_qty = 0;
+  double last_px = 0.0;
+  bool order_complete = false;    // no quantity left on this order
+  std::int64_t hedge_position = 0;  // after this fill
+  std::int64_t working_qty = 0;     // signed, after this fill, all orders of the underlying
+  double portfolio_delta_shares = 0.0;
+  double band_delta_shares = 0.0;
+};
+
+enum class OrderOutcome : std::uint8_t { kSubmitted, kFilled, kRejected, kCanceled, kBlocked };
+
+inline constexpr std::size_t kOrderOutcomeCount = 5;
+
+[[nodiscard]] constexpr const char* to_string(OrderOutcome outcome) noexcept {
+  switch (outcome) {
+    case OrderOutcome::kSubmitted: return "submitted";
+    case OrderOutcome::kFilled: return "filled";
+    case OrderOutcome::kRejected: return "rejected";
+    case OrderOutcome::kCanceled: return "canceled";
+    case OrderOutcome::kBlocked: return "blocked";
+  }
+  return "unknown";
+}
+
+// An order reached a terminal state other than filled, or was blocked before sending.
+struct OrderNotice {
+  std::uint32_t underlying = 0;
+  OrderId cl_ord_id = 0;
+  OrderOutcome outcome = OrderOutcome::kRejected;
+  FixedText<96> text;
+};
+
+enum class TradingState : std::uint8_t { kActive, kReducing, kHalted };
+
+[[nodiscard]] constexpr const char* to_string(TradingState state) noexcept {
+  switch (state) {
+    case TradingState::kActive: return "active";
+    case TradingState::kReducing: return "reducing";
+    case TradingState::kHalted: return "halted";
+  }
+  return "unknown";
+}
+
+struct StateNotice {
+  TradingState from = TradingState::kActive;
+  TradingState to = TradingState::kActive;
+  FixedText<96> cause;
+};
+
+using Action =
+    std::variant<NewChildOrder, CancelOrder, HedgeDecision, FillNotice, OrderNotice, StateNotice>;
+
+static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
+
+// Bounded output buffer the engine appends to; the driver drains it after each event.
+class ActionBuffer {
+ public:
+  static constexpr std::size_t kCapacity = 256;
+
+  // Returns false (and drops the action) when full; the engine sizes its work so it never is.
+  bool push(const Action& action) noexcept {
+    if (size_ == kCapacity) {
+      ++dropped_;
+      return false;
+    }
+    actions_[size_++] = action;
+    return true;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] const Action& operator[](std::size_t i) const noexcept { return actions_[i]; }
+  [[nodiscard]] const Action* begin() const noexcept { return actions_.data(); }
+  [[nodiscard]] const Action* end() const noexcept { return actions_.data() + size_; }
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+  void clear() noexcept { size_ = 0; }
+
+ private:
+  std::array<Action, kCapacity> actions_{};
+  std::size_t size_ = 0;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace hedged

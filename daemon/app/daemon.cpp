@@ -1,0 +1,411 @@
+#include "daemon/app/daemon.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "adapters/fix/fix_gateway.hpp"
+#include "adapters/marketdata/sim_feed.hpp"
+#include "adapters/venue/venue_simulator.hpp"
+#include "core/concurrent/conflating_board.hpp"
+#include "core/concurrent/seqlock.hpp"
+#include "core/concurrent/spsc_ring.hpp"
+#include "daemon/metrics/metrics.hpp"
+#include "daemon/runtime/agent.hpp"
+
+namespace hedged::app {
+namespace {
+
+using concurrent::ConflatingBoard;
+using concurrent::Seqlock;
+using concurrent::SpscRing;
+
+constexpr std::size_t kBatch = 256;  // events per ring per do_work call: bounds one loop's latency
+
+// Several producers (QuickFIX session threads, the gateway agent, the controlling thread) feed
+// the engine; a mutex makes the SPSC ring's producer side single at any moment. Never dropped:
+// a full ring makes the producer wait, because an execution report must not be lost.
+class InboundQueue {
+ public:
+  explicit InboundQueue(std::size_t capacity) : ring_(capacity) {}
+
+  void push(const Event& event) noexcept {
+    for (;;) {
+      {
+        std::lock_guard lock(mutex_);
+        if (ring_.try_push(event)) return;
+      }
+      std::this_thread::yield();
+    }
+  }
+  bool try_pop(Event& out) noexcept { return ring_.try_pop(out); }
+
+ private:
+  std::mutex mutex_;
+  SpscRing<Event> ring_;
+};
+
+}  // namespace
+
+class Daemon::Impl final : public fix::InboundSink,
+                           public marketdata::QuoteSink,
+                           public metrics::ScrapeSource {
+ public:
+  Impl(config::DaemonConfig config, NoticeObserver observer)
+      : config_(std::move(config)),
+        observer_(std::move(observer)),
+        quote_board_(config_.engine.instruments.size()),
+        inbound_(config_.ring_capacity),
+        orders_(config_.ring_capacity),
+        notices_(config_.ring_capacity),
+        engine_(make_engine_config()),
+        feed_(sim::MarketSimulator(config_.engine.instruments, config_.market_data.models, config_.market_data.seed),
+              config_.market_data.tick_interval_ns, *this),
+        md_agent_(*this),
+        engine_agent_(*this),
+        gateway_agent_(*this),
+        control_agent_(*this) {
+    for (const InstrumentSpec& spec : config_.engine.instruments) {
+      symbols_.push_back(spec.symbol);
+      id_by_symbol_.emplace(spec.symbol, spec.id);
+      venue_quotes_.push_back(std::make_unique<Seqlock<venue::VenueQuote>>());
+    }
+    for (const UnderlyingConfig& u : config_.engine.underlyings) {
+      underlying_names_.push_back(u.name);
+      hedge_symbols_.push_back(config_.engine.instruments[u.hedge_instrument].symbol);
+    }
+    gateway_ = std::make_unique<fix::FixGateway>(config_.fix, symbols_, *this);
+    if (config_.venue.embedded) {
+      venue_ = std::make_unique<venue::VenueSimulator>(
+          config_.venue.venue, [this](const std::string& symbol, venue::VenueQuote& out) {
+            const auto it = id_by_symbol_.find(symbol);
+            if (it == id_by_symbol_.end()) return false;
+            out = venue_quotes_[it->second]->load();
+            return out.seq != 0;
+          });
+    }
+    EngineSnapshot initial;
+    engine_.fill_snapshot(initial);
+    snapshot_.store(initial);
+  }
+
+  ~Impl() override { stop("daemon destroyed", 0); }
+
+  void start() {
+    start_time_ns_ = runtime::wall_clock_ns();
+    const runtime::IdleConfig idle{config_.idle_strategy == config::IdleStrategyName::kSpin
+                                       ? runtime::IdleKind::kSpin : runtime::IdleKind::kBackoff};
+    if (venue_) {
+      venue_->start();
+      spdlog::info("venue simulator listening on {}:{} as {}", config_.venue.venue.host,
+                   config_.venue.venue.port, config_.venue.venue.comp_id);
+    }
+    runners_.push_back(std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
+    runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
+    runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
+    runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
+    for (auto& runner : runners_) runner->start();
+    spdlog::info("FIX session {}->{} connecting to {}:{}", config_.fix.sender_comp_id,
+                 config_.fix.target_comp_id, config_.fix.host, config_.fix.port);
+    gateway_->start();
+    if (config_.metrics.enabled) {
+      metrics_ = std::make_unique<metrics::MetricsServer>(config_.metrics.listen, *this, HEDGED_VERSION);
+      spdlog::info("metrics on http://{}/metrics", config_.metrics.listen);
+    }
+    started_ = true;
+  }
+
+  void stop(const std::string& reason, int cancel_timeout_ms) {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    spdlog::info("stopping: {}", reason);
+    command(Command::kHalt, "shutdown: " + reason);
+    // Wait for the venue to confirm the cancels so nothing is left working behind us.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const EngineSnapshot s = snapshot_.load();
+      if (s.state == TradingState::kHalted && s.live_orders == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const EngineSnapshot last = snapshot_.load();
+    if (last.live_orders != 0) spdlog::warn("{} orders still working at shutdown", last.live_orders);
+    gateway_->stop(500);
+    // The control agent goes last so it logs what the others emitted while stopping.
+    for (auto it = runners_.rbegin(); it != runners_.rend(); ++it) (*it)->stop();
+    if (venue_) venue_->stop();
+    metrics_.reset();  // the HTTP server takes up to a second to stop; scrapes work until then
+    spdlog::info("stopped; hedge positions: {}", positions_text(last));
+  }
+
+  void command(Command command, const std::string& reason) {
+    CommandEvent event;
+    event.command = command;
+    event.reason.assign(reason.c_str());
+    inbound_.push(event);
+  }
+
+  DaemonStatus status() const {
+    DaemonStatus s;
+    s.engine = snapshot_.load();
+    s.fix_logged_on = gateway_->logged_on();
+    for (const auto& runner : runners_) {
+      if (runner->failed()) s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();
+    }
+    return s;
+  }
+
+  int metrics_port() const {
+    if (!metrics_) return 0;
+    const auto ports = metrics_->ports();
+    return ports.empty() ? 0 : ports.front();
+  }
+
+  const config::DaemonConfig& config() const noexcept { return config_; }
+
+  // --- fix::InboundSink (QuickFIX threads) ---------------------------------------------------
+  void on_exec_report(const ExecReportEvent& report) noexcept override { inbound_.push(report); }
+
+  void on_session(bool logged_on, const std::string& detail) noexcept override {
+    if (logged_on) {
+      spdlog::info("FIX logon: session {} is up", detail);
+    } else {
+      spdlog::warn("FIX logout: session {} is down", detail);
+    }
+    inbound_.push(SessionEvent{logged_on});
+  }
+
+  // --- marketdata::QuoteSink (market-data agent) --------------------------------------------
+  void on_quote(const Quote& quote) noexcept override {
+    quote_board_.publish(quote.instrument, quote);
+    venue_quotes_[quote.instrument]->store({quote.bid, quote.ask, quote.bid_size, quote.ask_size, quote.seq});
+  }
+
+  // --- metrics::ScrapeSource (HTTP threads) ---------------------------------------------------
+  void read(metrics::ScrapeInputs& out) const override {
+    out.engine = snapshot_.load();
+    out.underlyings = underlying_names_;
+    out.hedge_instruments = hedge_symbols_;
+    out.fix_session = config_.fix.sender_comp_id + "->" + config_.fix.target_comp_id;
+    out.fix_logged_on = gateway_->logged_on();
+    const fix::GatewayStats stats = gateway_->stats();
+    out.fix_messages_rejected = stats.messages_rejected;
+    out.fix_session_rejects = stats.session_rejects;
+    out.quotes_published = quote_board_.published();
+    out.quotes_conflated = quote_board_.conflated();
+    out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
+  }
+
+ private:
+  EngineConfig make_engine_config() {
+    EngineConfig engine = config_.engine;
+    // Order ids must not repeat across restarts of a venue session: start from the clock.
+    engine.first_order_id = static_cast<OrderId>(runtime::wall_clock_ns() / 1000);
+    return engine;
+  }
+
+  std::string positions_text(const EngineSnapshot& s) const {
+    std::string text;
+    for (std::uint32_t u = 0; u < s.underlying_count; ++u) {
+      if (!text.empty()) text += ", ";
+      text += hedge_symbols_[u] + " " + std::to_string(s.underlyings[u].hedge_position);
+    }
+    return text;
+  }
+
+  // --- Agents ----------------------------------------------------------------------------------
+  class MdAgent final : public runtime::Agent {
+   public:
+    explicit MdAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "market-data"; }
+    int do_work(TimeNs now) override { return d_.feed_.do_work(now); }
+
+   private:
+    Impl& d_;
+  };
+
+  class EngineAgent final : public runtime::Agent {
+   public:
+    explicit EngineAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "engine"; }
+
+    int do_work(TimeNs now) override {
+      int work = 0;
+      Event event;
+      while (work < static_cast<int>(kBatch) && d_.inbound_.try_pop(event)) {
+        handle(event, now);
+        ++work;
+      }
+      work += static_cast<int>(d_.quote_board_.drain(
+          [&](std::uint32_t, const Quote& quote) { handle(QuoteEvent{quote}, now); }, kBatch));
+      if (now >= next_timer_ns_) {
+        next_timer_ns_ = now + d_.config_.timer_interval_ns;
+        handle(TimerEvent{}, now);
+        publish_ = true;
+      }
+      if (work > 0 || publish_) {
+        d_.engine_.fill_snapshot(snapshot_);
+        d_.snapshot_.store(snapshot_);
+        publish_ = false;
+      }
+      return work;
+    }
+
+   private:
+    void handle(const Event& event, TimeNs now) {
+      actions_.clear();
+      d_.engine_.on_event(event, now, actions_);
+      for (const Action& action : actions_) route(action, now);
+    }
+
+    void route(const Action& action, TimeNs now) {
+      if (std::holds_alternative<NewChildOrder>(action) || std::holds_alternative<CancelOrder>(action)) {
+        if (d_.orders_.try_push(action)) return;
+        // The gateway is not keeping up: tell the engine the order never left.
+        ExecReportEvent report;
+        report.received_ns = now;
+        if (const auto* order = std::get_if<NewChildOrder>(&action)) {
+          report.cl_ord_id = order->cl_ord_id;
+          report.kind = ExecKind::kRejected;
+          report.status = OrdStatus::kRejected;
+        } else {
+          report.cl_ord_id = std::get<CancelOrder>(action).orig_cl_ord_id;
+          report.kind = ExecKind::kCancelReject;
+        }
+        report.text.assign("not sent: gateway queue full");
+        d_.inbound_.push(report);
+        return;
+      }
+      if (!d_.notices_.try_push(action)) ++d_.notices_dropped_;
+    }
+
+    Impl& d_;
+    ActionBuffer actions_;
+    EngineSnapshot snapshot_;
+    TimeNs next_timer_ns_ = 0;
+    bool publish_ = false;
+  };
+
+  class GatewayAgent final : public runtime::Agent {
+   public:
+    explicit GatewayAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "gateway"; }
+
+    int do_work(TimeNs now) override {
+      int work = 0;
+      Action action;
+      while (work < static_cast<int>(kBatch) && d_.orders_.try_pop(action)) {
+        ++work;
+        if (const auto* order = std::get_if<NewChildOrder>(&action)) {
+          const fix::SendResult result = d_.gateway_->send(*order);
+          if (result != fix::SendResult::kSent) {
+            ExecReportEvent report;
+            report.cl_ord_id = order->cl_ord_id;
+            report.kind = ExecKind::kRejected;
+            report.status = OrdStatus::kRejected;
+            report.received_ns = now;
+            report.text.assign(result == fix::SendResult::kSessionDown ? "not sent: FIX session down"
+                                                                       : "not sent: unknown instrument");
+            d_.inbound_.push(report);
+          }
+        } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
+          if (d_.gateway_->send(*cancel) != fix::SendResult::kSent) {
+            ExecReportEvent report;
+            report.cl_ord_id = cancel->orig_cl_ord_id;
+            report.kind = ExecKind::kCancelReject;
+            report.received_ns = now;
+            report.text.assign("cancel not sent: FIX session down");
+            d_.inbound_.push(report);
+          }
+        }
+      }
+      return work;
+    }
+
+   private:
+    Impl& d_;
+  };
+
+  // Turns engine notices into log lines (formatting happens here, not on the engine thread)
+  // and hands them to the observer.
+  class ControlAgent final : public runtime::Agent {
+   public:
+    explicit ControlAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "control"; }
+
+    int do_work(TimeNs) override {
+      int work = 0;
+      Action action;
+      while (work < static_cast<int>(kBatch) && d_.notices_.try_pop(action)) {
+        ++work;
+        log(action);
+        if (d_.observer_) d_.observer_(action);
+      }
+      return work;
+    }
+
+   private:
+    void log(const Action& action) const {
+      const auto& names = d_.underlying_names_;
+      if (const auto* h = std::get_if<HedgeDecision>(&action)) {
+        spdlog::info("hedge {}: {} {} @ {:.2f} order={} spot={:.4f} option_delta={:.1f}sh position={} working={} band=±{:.0f}sh",
+                     names[h->underlying], to_string(h->side), h->qty, h->price, h->cl_ord_id, h->spot,
+                     h->portfolio_delta_shares, h->hedge_position, h->working_qty, h->band_delta_shares);
+      } else if (const auto* f = std::get_if<FillNotice>(&action)) {
+        spdlog::info("fill {}: order={} {} {} @ {:.2f}{} position={} working={} net_delta={:.1f}sh",
+                     names[f->underlying], f->cl_ord_id, f->side == Side::kBuy ? "bought" : "sold", f->last_qty,
+                     f->last_px, f->order_complete ? " (complete)" : " (partial)", f->hedge_position, f->working_qty,
+                     f->portfolio_delta_shares + static_cast<double>(f->hedge_position + f->working_qty));
+      } else if (const auto* o = std::get_if<OrderNotice>(&action)) {
+        spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome), names[o->underlying], o->text.c_str());
+      } else if (const auto* s = std::get_if<StateNotice>(&action)) {
+        spdlog::warn("trading state {} -> {}: {}", to_string(s->from), to_string(s->to), s->cause.c_str());
+      }
+    }
+
+    Impl& d_;
+  };
+
+  config::DaemonConfig config_;
+  NoticeObserver observer_;
+  std::vector<std::string> symbols_;
+  std::unordered_map<std::string, InstrumentId> id_by_symbol_;
+  std::vector<std::string> underlying_names_;
+  std::vector<std::string> hedge_symbols_;
+  ConflatingBoard<Quote> quote_board_;
+  std::vector<std::unique_ptr<Seqlock<venue::VenueQuote>>> venue_quotes_;
+  InboundQueue inbound_;
+  SpscRing<Action> orders_;
+  SpscRing<Action> notices_;
+  Seqlock<EngineSnapshot> snapshot_;
+  std::uint64_t notices_dropped_ = 0;  // engine thread only
+  Engine engine_;
+  marketdata::SimFeed feed_;
+  std::unique_ptr<fix::FixGateway> gateway_;
+  std::unique_ptr<venue::VenueSimulator> venue_;
+  std::unique_ptr<metrics::MetricsServer> metrics_;
+  MdAgent md_agent_;
+  EngineAgent engine_agent_;
+  GatewayAgent gateway_agent_;
+  ControlAgent control_agent_;
+  std::vector<std::unique_ptr<runtime::AgentRunner>> runners_;
+  TimeNs start_time_ns_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+Daemon::Daemon(config::DaemonConfig config, NoticeObserver observer)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(observer))) {}
+Daemon::~Daemon() = default;
+void Daemon::start() { impl_->start(); }
+void Daemon::stop(const std::string& reason, int cancel_timeout_ms) { impl_->stop(reason, cancel_timeout_ms); }
+void Daemon::command(Command command, const std::string& reason) { impl_->command(command, reason); }
+DaemonStatus Daemon::status() const { return impl_->status(); }
+int Daemon::metrics_port() const { return impl_->metrics_port(); }
+const config::DaemonConfig& Daemon::config() const noexcept { return impl_->config(); }
+
+}  // namespace hedged::app

@@ -1,0 +1,54 @@
+// The daemon: wires the engine, the market-data feed, the FIX gateway, the optional embedded
+// venue simulator and the metrics endpoint into agents joined by rings (README "Architecture").
+// start() and stop() are called by one controlling thread (main, or a test).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/engine/engine.hpp"
+#include "core/model/actions.hpp"
+#include "daemon/config/config.hpp"
+
+namespace hedged::app {
+
+// Called on the control agent's thread for every notice the engine emits (hedge decisions,
+// fills, order outcomes, state changes). Must not block.
+using NoticeObserver = std::function<void(const Action&)>;
+
+struct DaemonStatus {
+  EngineSnapshot engine;
+  bool fix_logged_on = false;
+  std::string failure;  // non-empty when an agent stopped on an error
+};
+
+class Daemon {
+ public:
+  explicit Daemon(config::DaemonConfig config, NoticeObserver observer = {});
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts the venue (when embedded), the agents, the FIX session and the metrics endpoint.
+  // Throws std::runtime_error with an operator-readable message.
+  void start();
+
+  // Graceful stop: halt hedging, cancel working orders (waiting up to cancel_timeout_ms for the
+  // venue to confirm), log out of FIX, stop every agent. Idempotent.
+  void stop(const std::string& reason, int cancel_timeout_ms = 1000);
+
+  // Sends an operator command to the engine (halt / resume).
+  void command(Command command, const std::string& reason);
+
+  [[nodiscard]] DaemonStatus status() const;
+  [[nodiscard]] int metrics_port() const;  // 0 when metrics are disabled
+  [[nodiscard]] const config::DaemonConfig& config() const noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hedged::app

@@ -1,0 +1,67 @@
+// The daemon's validated configuration, loaded from YAML (see config/default.yaml and the
+// README's configuration reference). Built once off the hot path; immutable afterwards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/fix/fix_gateway.hpp"
+#include "adapters/venue/venue_simulator.hpp"
+#include "core/engine/engine.hpp"
+#include "core/sim/market_simulator.hpp"
+
+namespace hedged::config {
+
+enum class IdleStrategyName : std::uint8_t { kSpin, kBackoff };
+
+struct MarketDataConfig {
+  std::string source = "simulator";  // only the built-in simulator so far
+  std::uint64_t seed = 1;
+  TimeNs tick_interval_ns = 100 * kNanosPerMilli;
+  std::vector<sim::UnderlyingModel> models;  // one per underlying
+};
+
+struct VenueSection {
+  bool embedded = true;  // run the venue simulator inside the daemon, spoken to over FIX
+  venue::VenueConfig venue;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9464";
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  std::string file;  // empty: standard error
+};
+
+struct DaemonConfig {
+  std::string source_path;  // the file it was loaded from
+  IdleStrategyName idle_strategy = IdleStrategyName::kBackoff;
+  TimeNs timer_interval_ns = 50 * kNanosPerMilli;
+  std::size_t ring_capacity = 65536;
+  EngineConfig engine;
+  MarketDataConfig market_data;
+  fix::GatewayConfig fix;
+  VenueSection venue;
+  MetricsConfig metrics;
+  LoggingConfig logging;
+};
+
+struct LoadResult {
+  std::optional<DaemonConfig> config;
+  std::string error;  // "file:line:column: message" when config is empty
+};
+
+// `now` resolves relative expiries ("30d"); `name` is used in messages for text loads.
+[[nodiscard]] LoadResult load_file(const std::string& path, TimeNs now);
+[[nodiscard]] LoadResult load_text(const std::string& text, const std::string& name,
+                                   const std::string& base_dir, TimeNs now);
+
+// "250ms", "5s", "1m", "2h", "100us", "3d" -> nanoseconds; nullopt when malformed.
+[[nodiscard]] std::optional<TimeNs> parse_duration(const std::string& text);
+
+}  // namespace hedged::config

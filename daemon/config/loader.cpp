@@ -1,0 +1,438 @@
+// YAML -> DaemonConfig. Every error names file:line:column and the key path; unknown keys are
+// errors, so a typo never silently falls back to a default.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include <yaml-cpp/yaml.h>
+
+#include "daemon/config/config.hpp"
+
+namespace hedged::config {
+namespace {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string format_number(double value) {
+  std::ostringstream s;
+  s << value;
+  return s.str();
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
+    const YAML::Mark mark = node.Mark();
+    std::ostringstream s;
+    s << file_ << ':' << (mark.line + 1) << ':' << (mark.column + 1) << ": ";
+    if (!path.empty()) s << "key '" << path << "': ";
+    s << message;
+    throw ConfigError(s.str());
+  }
+
+  void expect_map(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsMap()) fail(node, path, "expected a mapping of keys to values");
+  }
+
+  void allow_keys(const YAML::Node& map, const std::string& path,
+                  std::initializer_list<std::string_view> keys) const {
+    expect_map(map, path);
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        std::string allowed;
+        for (std::string_view k : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        fail(it->first, join(path, key), "unknown key (allowed here: " + allowed + ")");
+      }
+    }
+  }
+
+  template <typename T>
+  T scalar(const YAML::Node& node, const std::string& path, const char* what) const {
+    if (!node.IsScalar()) fail(node, path, std::string("expected ") + what);
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(node, path, std::string("expected ") + what + ", got '" + node.Scalar() + "'");
+    }
+  }
+
+  double number(const YAML::Node& map, const char* key, const std::string& path, double fallback,
+                double min, double max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto value = scalar<double>(node, p, "a number");
+    if (!std::isfinite(value) || value < min || value > max) {
+      fail(node, p, "must be between " + format_number(min) + " and " + format_number(max));
+    }
+    return value;
+  }
+
+  std::int64_t integer(const YAML::Node& map, const char* key, const std::string& path,
+                       std::int64_t fallback, std::int64_t min, std::int64_t max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto value = scalar<std::int64_t>(node, p, "a whole number");
+    if (value < min || value > max) {
+      fail(node, p, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return value;
+  }
+
+  bool boolean(const YAML::Node& map, const char* key, const std::string& path, bool fallback) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    return scalar<bool>(node, join(path, key), "true or false");
+  }
+
+  std::string string(const YAML::Node& map, const char* key, const std::string& path,
+                     const std::string& fallback) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    return scalar<std::string>(node, join(path, key), "a string");
+  }
+
+  std::string one_of(const YAML::Node& map, const char* key, const std::string& path,
+                     const std::string& fallback, std::initializer_list<std::string_view> choices) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string value = scalar<std::string>(node, join(path, key), "a string");
+    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string allowed;
+      for (std::string_view c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string(c);
+      fail(node, join(path, key), "'" + value + "' is not one of: " + allowed);
+    }
+    return value;
+  }
+
+  TimeNs duration(const YAML::Node& map, const char* key, const std::string& path, TimeNs fallback,
+                  TimeNs min, TimeNs max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto text = scalar<std::string>(node, p, "a duration such as 250ms or 5s");
+    const std::optional<TimeNs> value = parse_duration(text);
+    if (!value) fail(node, p, "'" + text + "' is not a duration: use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
+    if (*value < min || *value > max) fail(node, p, "'" + text + "' is out of range");
+    return *value;
+  }
+
+ private:
+  std::string file_;
+};
+
+constexpr TimeNs kMaxDuration = 365LL * 86400 * kNanosPerSecond;
+
+std::string option_symbol(const std::string& underlying, TimeNs expiry_ns, OptionRight right,
+                          double strike) {
+  using namespace std::chrono;
+  const auto days = floor<std::chrono::days>(sys_time<nanoseconds>(nanoseconds(expiry_ns)));
+  const year_month_day ymd{days};
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d%02u%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  std::ostringstream s;
+  s << underlying << '-' << date << '-' << (right == OptionRight::kCall ? 'C' : 'P') << '-' << strike;
+  return s.str();
+}
+
+// "30d"-style tenor from now, or a date "2027-03-19" (expiring 20:00 UTC that day).
+TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::string& path, TimeNs now) {
+  const auto text = reader.scalar<std::string>(node, path, "an expiry such as 30d or 2027-03-19");
+  if (const auto tenor = parse_duration(text)) {
+    if (*tenor <= 0) reader.fail(node, path, "a relative expiry must be in the future");
+    return now + *tenor;
+  }
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  char dash1 = 0;
+  char dash2 = 0;
+  std::istringstream in(text);
+  in >> y >> dash1 >> m >> dash2 >> d;
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{m}, day{d}};
+  if (in.fail() || !in.eof() || dash1 != '-' || dash2 != '-' || !ymd.ok()) {
+    reader.fail(node, path, "'" + text + "' is neither a tenor (30d) nor a date (YYYY-MM-DD)");
+  }
+  const auto expiry = sys_days{ymd} + hours{20};
+  return duration_cast<nanoseconds>(expiry.time_since_epoch()).count();
+}
+
+DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& source,
+                   const std::string& base_dir, TimeNs now) {
+  DaemonConfig cfg;
+  cfg.source_path = source;
+  if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
+  r.allow_keys(root, "", {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics", "logging"});
+
+  if (const YAML::Node n = root["engine"]) {
+    r.allow_keys(n, "engine", {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity"});
+    cfg.idle_strategy = r.one_of(n, "idle_strategy", "engine", "backoff", {"spin", "backoff"}) == "spin"
+                            ? IdleStrategyName::kSpin : IdleStrategyName::kBackoff;
+    cfg.timer_interval_ns = r.duration(n, "timer_interval", "engine", cfg.timer_interval_ns, kNanosPerMilli, 60 * kNanosPerSecond);
+    cfg.engine.max_working_orders = static_cast<std::size_t>(r.integer(n, "max_working_orders", "engine", 64, 1, 4096));
+    cfg.ring_capacity = static_cast<std::size_t>(r.integer(n, "ring_capacity", "engine", 65536, 1024, 1 << 24));
+  }
+
+  if (const YAML::Node n = root["market_data"]) {
+    r.allow_keys(n, "market_data", {"source", "seed", "tick_interval"});
+    cfg.market_data.source = r.one_of(n, "source", "market_data", "simulator", {"simulator"});
+    cfg.market_data.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "market_data", 1, 0, INT64_MAX));
+    cfg.market_data.tick_interval_ns = r.duration(n, "tick_interval", "market_data", cfg.market_data.tick_interval_ns,
+                                                  kNanosPerMilli / 1000, 60 * kNanosPerSecond);
+  }
+
+  const YAML::Node underlyings = root["underlyings"];
+  if (!underlyings || !underlyings.IsSequence() || underlyings.size() == 0) {
+    r.fail(underlyings ? underlyings : root, "underlyings", "expected a list with at least one underlying");
+  }
+  if (underlyings.size() > kMaxUnderlyings) {
+    r.fail(underlyings, "underlyings", "at most " + std::to_string(kMaxUnderlyings) + " underlyings are supported");
+  }
+  std::map<std::string, InstrumentId> spot_by_symbol;
+  for (std::size_t i = 0; i < underlyings.size(); ++i) {
+    const YAML::Node u = underlyings[i];
+    const std::string path = "underlyings[" + std::to_string(i) + "]";
+    r.allow_keys(u, path, {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "simulator", "hedge", "limits"});
+    if (!u["symbol"]) r.fail(u, path, "missing required key 'symbol'");
+    InstrumentSpec spot;
+    spot.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
+    spot.kind = InstrumentKind::kSpot;
+    spot.symbol = r.string(u, "symbol", path, "");
+    if (spot.symbol.empty()) r.fail(u["symbol"], join(path, "symbol"), "must not be empty");
+    if (spot_by_symbol.count(spot.symbol) != 0) r.fail(u["symbol"], join(path, "symbol"), "duplicate underlying '" + spot.symbol + "'");
+    spot.underlying = spot.id;
+    spot.tick_size = r.number(u, "tick_size", path, 0.01, 1e-8, 1e6);
+    spot.lot_size = r.integer(u, "lot_size", path, 1, 1, 1'000'000);
+    cfg.engine.instruments.push_back(spot);
+    spot_by_symbol[spot.symbol] = spot.id;
+
+    UnderlyingConfig uc;
+    uc.name = spot.symbol;
+    uc.spot_instrument = spot.id;
+    uc.hedge_instrument = spot.id;
+    uc.rate = r.number(u, "rate", path, 0.0, -0.2, 1.0);
+    uc.dividend_yield = r.number(u, "dividend_yield", path, 0.0, -0.2, 1.0);
+    uc.vol = r.number(u, "vol", path, 0.2, 1e-4, 10.0);
+    uc.policy.lot_size = spot.lot_size;
+
+    if (const YAML::Node h = u["hedge"]) {
+      const std::string hp = join(path, "hedge");
+      r.allow_keys(h, hp, {"band_delta_shares", "min_trade_qty", "order_timeout", "min_order_interval", "initial_position"});
+      uc.policy.band_delta_shares = r.number(h, "band_delta_shares", hp, 100.0, 0.0, 1e12);
+      uc.policy.min_trade_qty = r.integer(h, "min_trade_qty", hp, spot.lot_size, 1, INT64_MAX);
+      uc.order_timeout_ns = r.duration(h, "order_timeout", hp, uc.order_timeout_ns, 0, kMaxDuration);
+      uc.min_order_interval_ns = r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
+      uc.initial_hedge_position = r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
+    } else {
+      uc.policy.band_delta_shares = 100.0;
+      uc.policy.min_trade_qty = spot.lot_size;
+    }
+    if (const YAML::Node l = u["limits"]) {
+      const std::string lp = join(path, "limits");
+      r.allow_keys(l, lp, {"max_order_qty", "max_order_notional", "price_band_pct"});
+      uc.limits.max_order_qty = r.integer(l, "max_order_qty", lp, 0, 0, INT64_MAX);
+      uc.limits.max_order_notional = r.number(l, "max_order_notional", lp, 0.0, 0.0, 1e15);
+      uc.limits.price_band_pct = r.number(l, "price_band_pct", lp, 5.0, 0.0, 100.0);
+      if (uc.limits.max_order_qty > 0 && uc.limits.max_order_qty < spot.lot_size) {
+        r.fail(l["max_order_qty"], join(lp, "max_order_qty"), "must be at least one lot (" + std::to_string(spot.lot_size) + ")");
+      }
+    } else {
+      uc.limits.price_band_pct = 5.0;
+    }
+
+    sim::UnderlyingModel model;
+    model.spot_instrument = spot.id;
+    model.rate = uc.rate;
+    model.dividend_yield = uc.dividend_yield;
+    model.option_vol = uc.vol;
+    if (const YAML::Node s = u["simulator"]) {
+      const std::string sp = join(path, "simulator");
+      r.allow_keys(s, sp, {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size", "option_vol", "option_spread_pct"});
+      model.initial_spot = r.number(s, "initial_spot", sp, 100.0, 1e-6, 1e9);
+      model.drift = r.number(s, "drift", sp, 0.0, -10.0, 10.0);
+      model.vol = r.number(s, "vol", sp, uc.vol, 0.0, 10.0);
+      model.spread_bps = r.number(s, "spread_bps", sp, 2.0, 0.0, 10000.0);
+      model.min_size = r.integer(s, "min_size", sp, 100, 1, INT64_MAX / 2);
+      model.max_size = r.integer(s, "max_size", sp, 1000, model.min_size, INT64_MAX / 2);
+      model.option_vol = r.number(s, "option_vol", sp, uc.vol, 1e-4, 10.0);
+      model.option_spread_pct = r.number(s, "option_spread_pct", sp, 2.0, 0.0, 100.0);
+    } else {
+      model.vol = uc.vol;
+    }
+    cfg.market_data.models.push_back(model);
+    cfg.engine.underlyings.push_back(uc);
+  }
+
+  const YAML::Node book = root["book"];
+  if (book && !book.IsSequence()) r.fail(book, "book", "expected a list of option positions");
+  std::map<std::string, InstrumentId> option_by_symbol;
+  for (std::size_t i = 0; book && i < book.size(); ++i) {
+    const YAML::Node b = book[i];
+    const std::string path = "book[" + std::to_string(i) + "]";
+    r.allow_keys(b, path, {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style"});
+    for (const char* required : {"underlying", "right", "strike", "expiry", "quantity"}) {
+      if (!b[required]) r.fail(b, path, std::string("missing required key '") + required + "'");
+    }
+    const std::string underlying = r.string(b, "underlying", path, "");
+    const auto spot_it = spot_by_symbol.find(underlying);
+    if (spot_it == spot_by_symbol.end()) r.fail(b["underlying"], join(path, "underlying"), "unknown underlying '" + underlying + "'");
+    InstrumentSpec option;
+    option.kind = InstrumentKind::kOption;
+    option.underlying = spot_it->second;
+    option.right = r.one_of(b, "right", path, "call", {"call", "put"}) == "call" ? OptionRight::kCall : OptionRight::kPut;
+    r.one_of(b, "style", path, "european", {"european"});
+    option.exercise = ExerciseStyle::kEuropean;
+    option.strike = r.number(b, "strike", path, 0.0, 1e-8, 1e9);
+    option.expiry_ns = parse_expiry(r, b["expiry"], join(path, "expiry"), now);
+    if (option.expiry_ns <= now) r.fail(b["expiry"], join(path, "expiry"), "the option has already expired");
+    option.multiplier = r.number(b, "multiplier", path, 100.0, 1e-6, 1e9);
+    option.tick_size = 0.01;
+    option.lot_size = 1;
+    option.symbol = option_symbol(underlying, option.expiry_ns, option.right, option.strike);
+    const std::int64_t qty = r.integer(b, "quantity", path, 0, -1'000'000'000, 1'000'000'000);
+    auto [it, inserted] = option_by_symbol.try_emplace(option.symbol, static_cast<InstrumentId>(cfg.engine.instruments.size()));
+    if (inserted) {
+      option.id = it->second;
+      cfg.engine.instruments.push_back(option);
+    }
+    cfg.engine.book.push_back({it->second, qty});
+  }
+
+  if (const YAML::Node n = root["fix"]) {
+    r.allow_keys(n, "fix", {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
+                            "reconnect_interval", "data_dictionary", "password", "account"});
+    cfg.fix.sender_comp_id = r.string(n, "sender_comp_id", "fix", cfg.fix.sender_comp_id);
+    cfg.fix.target_comp_id = r.string(n, "target_comp_id", "fix", cfg.fix.target_comp_id);
+    cfg.fix.host = r.string(n, "host", "fix", cfg.fix.host);
+    cfg.fix.port = static_cast<int>(r.integer(n, "port", "fix", cfg.fix.port, 1, 65535));
+    cfg.fix.heartbeat_interval_s = static_cast<int>(
+        r.duration(n, "heartbeat_interval", "fix", 10 * kNanosPerSecond, kNanosPerSecond, 3600 * kNanosPerSecond) / kNanosPerSecond);
+    cfg.fix.reconnect_interval_s = static_cast<int>(
+        r.duration(n, "reconnect_interval", "fix", kNanosPerSecond, kNanosPerSecond, 3600 * kNanosPerSecond) / kNanosPerSecond);
+    cfg.fix.data_dictionary = r.string(n, "data_dictionary", "fix", "fix/FIX44.xml");
+    cfg.fix.password = r.string(n, "password", "fix", "");
+    cfg.fix.account = r.string(n, "account", "fix", "");
+  } else {
+    cfg.fix.data_dictionary = "fix/FIX44.xml";
+  }
+  // Paths inside a config file are relative to that file's folder.
+  if (!std::filesystem::path(cfg.fix.data_dictionary).is_absolute()) {
+    cfg.fix.data_dictionary = (std::filesystem::path(base_dir) / cfg.fix.data_dictionary).lexically_normal().string();
+  }
+  if (!std::filesystem::exists(cfg.fix.data_dictionary)) {
+    r.fail(root["fix"] ? root["fix"] : root, "fix.data_dictionary", "file not found: " + cfg.fix.data_dictionary);
+  }
+
+  cfg.venue.venue.comp_id = cfg.fix.target_comp_id;
+  cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id};
+  cfg.venue.venue.port = cfg.fix.port;
+  cfg.venue.venue.data_dictionary = cfg.fix.data_dictionary;
+  if (const YAML::Node n = root["venue"]) {
+    r.allow_keys(n, "venue", {"embedded", "match_interval", "reject_probability", "seed"});
+    cfg.venue.embedded = r.boolean(n, "embedded", "venue", true);
+    cfg.venue.venue.match_interval_ms = static_cast<int>(
+        r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli, kNanosPerMilli, 10 * kNanosPerSecond) / kNanosPerMilli);
+    cfg.venue.venue.reject_probability = r.number(n, "reject_probability", "venue", 0.0, 0.0, 1.0);
+    cfg.venue.venue.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
+  }
+  if (cfg.venue.embedded && cfg.fix.host != "127.0.0.1" && cfg.fix.host != "localhost") {
+    r.fail(root["fix"], "fix.host", "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
+  }
+
+  if (const YAML::Node n = root["metrics"]) {
+    r.allow_keys(n, "metrics", {"enabled", "listen"});
+    cfg.metrics.enabled = r.boolean(n, "enabled", "metrics", true);
+    cfg.metrics.listen = r.string(n, "listen", "metrics", cfg.metrics.listen);
+    if (cfg.metrics.listen.rfind(':') == std::string::npos) {
+      r.fail(n["listen"], "metrics.listen", "expected host:port, e.g. 127.0.0.1:9464");
+    }
+  }
+
+  if (const YAML::Node n = root["logging"]) {
+    r.allow_keys(n, "logging", {"level", "file"});
+    cfg.logging.level = r.one_of(n, "level", "logging", "info", {"trace", "debug", "info", "warn", "error"});
+    cfg.logging.file = r.string(n, "file", "logging", "");
+    if (!cfg.logging.file.empty() && !std::filesystem::path(cfg.logging.file).is_absolute()) {
+      cfg.logging.file = (std::filesystem::path(base_dir) / cfg.logging.file).lexically_normal().string();
+    }
+  }
+
+  if (const std::string problem = validate(cfg.engine); !problem.empty()) {
+    r.fail(root, "", problem);
+  }
+  return cfg;
+}
+
+LoadResult load(const std::function<YAML::Node()>& read, const std::string& name,
+                const std::string& base_dir, TimeNs now) {
+  LoadResult result;
+  const Reader reader(name);
+  try {
+    const YAML::Node root = read();
+    result.config = parse(root, reader, name, base_dir, now);
+  } catch (const ConfigError& e) {
+    result.error = e.what();
+  } catch (const YAML::BadFile&) {
+    result.error = name + ": cannot open the file";
+  } catch (const YAML::ParserException& e) {
+    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                   ": YAML syntax error: " + e.msg;
+  } catch (const YAML::Exception& e) {
+    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                   ": " + e.msg;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::optional<TimeNs> parse_duration(const std::string& text) {
+  double value = 0.0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc{} || ptr == end || !std::isfinite(value)) return std::nullopt;
+  const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  double scale = 0.0;
+  if (unit == "ns") scale = 1.0;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "s") scale = 1e9;
+  else if (unit == "m") scale = 60e9;
+  else if (unit == "h") scale = 3600e9;
+  else if (unit == "d") scale = 86400e9;
+  else return std::nullopt;
+  const double ns = value * scale;
+  if (ns > 9.2e18 || ns < -9.2e18) return std::nullopt;
+  return static_cast<TimeNs>(std::llround(ns));
+}
+
+LoadResult load_file(const std::string& path, TimeNs now) {
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, now);
+}
+
+LoadResult load_text(const std::string& text, const std::string& name, const std::string& base_dir, TimeNs now) {
+  return load([&] { return YAML::Load(text); }, name, base_dir, now);
+}
+
+}  // namespace hedged::config

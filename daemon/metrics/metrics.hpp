@@ -1,0 +1,61 @@
+// Prometheus exposition. Values are read at scrape time from the engine's published snapshot
+// and from adapter counters (prometheus-cpp Collectable); nothing on the tick path touches
+// prometheus-cpp. Collect() runs on the HTTP server's threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+
+#include "core/engine/engine.hpp"
+
+namespace hedged::metrics {
+
+// Everything one scrape reports, gathered by the daemon.
+struct ScrapeInputs {
+  EngineSnapshot engine;
+  std::vector<std::string> underlyings;        // names, by underlying index
+  std::vector<std::string> hedge_instruments;  // symbols, by underlying index
+  std::string fix_session;
+  bool fix_logged_on = false;
+  std::uint64_t fix_messages_rejected = 0;
+  std::uint64_t fix_session_rejects = 0;
+  std::uint64_t quotes_published = 0;
+  std::uint64_t quotes_conflated = 0;
+  double start_time_seconds = 0.0;
+};
+
+class ScrapeSource {
+ public:
+  virtual ~ScrapeSource() = default;
+  virtual void read(ScrapeInputs& out) const = 0;  // must be thread-safe
+};
+
+class EngineCollector final : public prometheus::Collectable {
+ public:
+  EngineCollector(const ScrapeSource& source, std::string version)
+      : source_(source), version_(std::move(version)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const ScrapeSource& source_;
+  std::string version_;
+};
+
+// Owns the HTTP endpoint. Throws std::runtime_error when the address cannot be bound.
+class MetricsServer {
+ public:
+  MetricsServer(const std::string& listen, const ScrapeSource& source, std::string version);
+  ~MetricsServer();
+  [[nodiscard]] std::vector<int> ports() const;
+
+ private:
+  std::shared_ptr<EngineCollector> collector_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace hedged::metrics
