@@ -4,12 +4,16 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -39,7 +43,8 @@ class Reader {
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
     const YAML::Mark mark = node.Mark();
     std::ostringstream s;
-    s << file_ << ':' << (mark.line + 1) << ':' << (mark.column + 1) << ": ";
+    // A node without a position (the empty document) reports 1:1 rather than 0:0.
+    s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1) << ": ";
     if (!path.empty()) s << "key '" << path << "': ";
     s << message;
     throw ConfigError(s.str());
@@ -52,8 +57,14 @@ class Reader {
   void allow_keys(const YAML::Node& map, const std::string& path,
                   std::initializer_list<std::string_view> keys) const {
     expect_map(map, path);
+    std::vector<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string key = it->first.Scalar();
+      // yaml-cpp keeps duplicate keys and lookups see only the first: reject them instead.
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        fail(it->first, join(path, key), "duplicate key");
+      }
+      seen.push_back(key);
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         std::string allowed;
         for (std::string_view k : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
@@ -148,8 +159,13 @@ std::string option_symbol(const std::string& underlying, TimeNs expiry_ns, Optio
   char date[16];
   std::snprintf(date, sizeof date, "%04d%02u%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  // Shortest fixed-point form that reads back as the same strike, so distinct strikes never
+  // share a symbol (a stream's 6 significant digits would print 123456.5 as 123456).
+  char strike_text[64];
+  const auto formatted = std::to_chars(strike_text, strike_text + sizeof strike_text, strike, std::chars_format::fixed);
   std::ostringstream s;
-  s << underlying << '-' << date << '-' << (right == OptionRight::kCall ? 'C' : 'P') << '-' << strike;
+  s << underlying << '-' << date << '-' << (right == OptionRight::kCall ? 'C' : 'P') << '-'
+    << std::string_view(strike_text, static_cast<std::size_t>(formatted.ptr - strike_text));
   return s.str();
 }
 
@@ -158,6 +174,7 @@ TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::str
   const auto text = reader.scalar<std::string>(node, path, "an expiry such as 30d or 2027-03-19");
   if (const auto tenor = parse_duration(text)) {
     if (*tenor <= 0) reader.fail(node, path, "a relative expiry must be in the future");
+    if (*tenor > std::numeric_limits<TimeNs>::max() - now) reader.fail(node, path, "'" + text + "' is too far in the future");
     return now + *tenor;
   }
   int y = 0;
@@ -339,7 +356,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.fix.data_dictionary = (std::filesystem::path(base_dir) / cfg.fix.data_dictionary).lexically_normal().string();
   }
   if (!std::filesystem::exists(cfg.fix.data_dictionary)) {
-    r.fail(root["fix"] ? root["fix"] : root, "fix.data_dictionary", "file not found: " + cfg.fix.data_dictionary);
+    const YAML::Node where = root["fix"] && root["fix"]["data_dictionary"] ? root["fix"]["data_dictionary"]
+                             : root["fix"]                                ? root["fix"]
+                                                                          : root;
+    r.fail(where, "fix.data_dictionary", "file not found: " + cfg.fix.data_dictionary);
   }
 
   cfg.venue.venue.comp_id = cfg.fix.target_comp_id;
@@ -355,7 +375,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.venue.venue.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
   }
   if (cfg.venue.embedded && cfg.fix.host != "127.0.0.1" && cfg.fix.host != "localhost") {
-    r.fail(root["fix"], "fix.host", "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
+    r.fail(root["fix"]["host"], "fix.host", "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
   }
 
   if (const YAML::Node n = root["metrics"]) {

@@ -1,0 +1,185 @@
+// The hedged binary as an operator runs it: help and version, a malformed configuration, and a
+// real run on the embedded simulator stopped by real signals.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/test_support.hpp"
+
+namespace hedged {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A child process running the hedged binary with stdout and stderr sent to files.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const testing::TempDir& dir)
+      : out_(dir.path() / "stdout.txt"), err_(dir.path() / "stderr.txt") {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::freopen(out_.c_str(), "w", stdout);
+      std::freopen(err_.c_str(), "w", stderr);
+      std::vector<char*> argv;
+      std::string binary = HEDGED_BINARY;
+      argv.push_back(binary.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      std::_Exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Exit status if the process ends within `timeout`, else nullopt (it keeps running).
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!status_) {
+      int raw = 0;
+      const pid_t r = ::waitpid(pid_, &raw, WNOHANG);
+      if (r == pid_) {
+        status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(10ms);
+    }
+    return status_;
+  }
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+  [[nodiscard]] std::string out() const { return read_file(out_); }
+  [[nodiscard]] std::string err() const { return read_file(err_); }
+
+ private:
+  std::filesystem::path out_;
+  std::filesystem::path err_;
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+bool wait_for_text(const Process& p, const std::vector<std::string>& needles, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = p.err();
+    bool all = true;
+    for (const auto& n : needles) all &= log.find(n) != std::string::npos;
+    if (all) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST(Cli, help_lists_commands_and_exits_zero) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"--help"}, dir);
+  ASSERT_EQ(p.wait(10s), 0);
+  for (const char* word : {"run", "check-config", "version", "SIGTERM"}) {
+    EXPECT_NE(p.out().find(word), std::string::npos) << word;
+  }
+}
+
+TEST(Cli, version_prints_project_version) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"version"}, dir);
+  ASSERT_EQ(p.wait(10s), 0);
+  EXPECT_EQ(p.out(), std::string("hedged ") + HEDGED_VERSION + "\n");
+}
+
+TEST(Cli, unknown_command_is_a_usage_error) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"frobnicate"}, dir);
+  EXPECT_EQ(p.wait(10s), 64);
+  EXPECT_NE(p.err().find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST(Cli, malformed_config_exits_nonzero_naming_file_line_and_column) {
+  testing::TempDir dir("hedged-cli");
+  std::string text = testing::test_config({testing::free_port(), testing::free_port()}, testing::dictionary_path());
+  // Line 4 becomes a typo'd key, indented two spaces: column 3.
+  const auto at = text.find("market_data:\n") + std::string("market_data:\n").size();
+  text.insert(at, "  tick_intervall: 5ms\n");
+  const auto file = dir.write("bad.yaml", text);
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_EQ(p.wait(10s), 2);
+  const std::string expected = file.string() + ":5:3: key 'market_data.tick_intervall': unknown key";
+  EXPECT_NE(p.err().find(expected), std::string::npos) << p.err();
+}
+
+TEST(Cli, yaml_syntax_error_exits_nonzero_naming_line) {
+  testing::TempDir dir("hedged-cli");
+  const auto file = dir.write("broken.yaml", "engine:\n  idle_strategy: [spin\nmarket_data: {}\n");
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_EQ(p.wait(10s), 2);
+  EXPECT_NE(p.err().find(file.string() + ":3:"), std::string::npos) << p.err();
+  EXPECT_NE(p.err().find("YAML syntax error"), std::string::npos) << p.err();
+}
+
+TEST(Cli, missing_config_file_is_reported) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"run", "-c", (dir.path() / "nope.yaml").string()}, dir);
+  ASSERT_EQ(p.wait(10s), 2);
+  EXPECT_NE(p.err().find("nope.yaml: cannot open the file"), std::string::npos) << p.err();
+}
+
+void run_until_hedged_then_signal(int sig, const char* name) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const auto file = dir.write("run.yaml", testing::test_config(ports, testing::dictionary_path()));
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(p, {"FIX logon", "hedge TST: ", "fill TST: "}, 60s)) << p.err();
+  const auto metrics = testing::http_get(ports.metrics, "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_GT(testing::metric_value(*metrics, "hedged_quotes_total").value_or(0), 0.0);
+
+  p.signal(sig);
+  // The stop deadline is part of the contract: halt, cancel, log out and exit 0 within 3 s.
+  const std::optional<int> status = p.wait(3s);
+  ASSERT_TRUE(status.has_value()) << "still running 3 s after " << name;
+  EXPECT_EQ(*status, 0) << p.err();
+  const std::string log = p.err();
+  EXPECT_NE(log.find(std::string("stopping: ") + name), std::string::npos);
+  EXPECT_NE(log.find("trading state active -> halted"), std::string::npos);
+  EXPECT_NE(log.find("FIX logout"), std::string::npos);
+  EXPECT_NE(log.find("exit 0"), std::string::npos);
+  EXPECT_EQ(log.find("orders still working at shutdown"), std::string::npos) << log;
+}
+
+TEST(Cli, sigterm_stops_hedging_logs_out_and_exits_zero_within_three_seconds) {
+  run_until_hedged_then_signal(SIGTERM, "SIGTERM");
+}
+
+TEST(Cli, sigint_stops_the_same_way) { run_until_hedged_then_signal(SIGINT, "SIGINT"); }
+
+TEST(Cli, check_config_accepts_the_shipped_default) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"check-config", "-c", std::string(HEDGED_SOURCE_DIR) + "/config/default.yaml"}, dir);
+  ASSERT_EQ(p.wait(10s), 0) << p.err();
+  EXPECT_NE(p.out().find("valid: 1 underlyings, 24 option positions"), std::string::npos) << p.out();
+}
+
+}  // namespace
+}  // namespace hedged

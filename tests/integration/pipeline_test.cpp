@@ -1,0 +1,259 @@
+// The whole pipeline with real parts: simulator feed -> conflating board -> engine agent ->
+// gateway agent -> QuickFIX initiator -> FIX 4.4 over 127.0.0.1 -> venue simulator (QuickFIX
+// acceptor) -> execution reports back, and Prometheus metrics over HTTP.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "daemon/app/daemon.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/agent.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace hedged {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Recorder {
+ public:
+  void on_notice(const Action& action) {
+    std::lock_guard lock(mutex_);
+    actions_.push_back(action);
+  }
+  std::vector<Action> actions() const {
+    std::lock_guard lock(mutex_);
+    return actions_;
+  }
+  template <typename T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const Action& a : actions()) {
+      if (const auto* t = std::get_if<T>(&a)) out.push_back(*t);
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Action> actions_;
+};
+
+config::DaemonConfig load_test_config(const testing::TestPorts& ports, const testing::TestMarket& market) {
+  const std::string text = testing::test_config(ports, testing::dictionary_path(), market);
+  auto loaded = config::load_text(text, "pipeline-test.yaml", std::string(HEDGED_SOURCE_DIR) + "/config",
+                                  runtime::wall_clock_ns());
+  if (!loaded.config) throw std::runtime_error(loaded.error);
+  return *loaded.config;
+}
+
+template <typename Predicate>
+bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return predicate();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  virtual testing::TestMarket market() const { return {}; }
+
+  void SetUp() override {
+    ports_ = {testing::free_port(), testing::free_port()};
+    daemon_ = std::make_unique<app::Daemon>(load_test_config(ports_, market()),
+                                            [this](const Action& a) { recorder_.on_notice(a); });
+    daemon_->start();
+  }
+  void TearDown() override {
+    if (daemon_) daemon_->stop("test finished");
+  }
+
+  bool halted_and_idle() const {
+    const EngineSnapshot s = daemon_->status().engine;
+    return s.state == TradingState::kHalted && s.live_orders == 0;
+  }
+
+  // A hedge larger than max_order_qty goes out in pieces; only the last piece is meant to
+  // reach the band.
+  std::set<OrderId> pieces() const {
+    const double band = market().band_delta_shares;
+    std::set<OrderId> out;
+    for (const HedgeDecision& d : recorder_.all<HedgeDecision>()) {
+      const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+      if (std::fabs(net + static_cast<double>(signed_qty(d.side, d.qty))) > band) out.insert(d.cl_ord_id);
+    }
+    return out;
+  }
+
+  // Fills that completed a whole hedge with nothing else working.
+  std::vector<FillNotice> settled_hedges() const {
+    const std::set<OrderId> partial_hedges = pieces();
+    std::vector<FillNotice> out;
+    for (const FillNotice& f : recorder_.all<FillNotice>()) {
+      if (f.order_complete && f.working_qty == 0 && partial_hedges.count(f.cl_ord_id) == 0) out.push_back(f);
+    }
+    return out;
+  }
+
+  testing::TestPorts ports_;
+  Recorder recorder_;
+  std::unique_ptr<app::Daemon> daemon_;
+};
+
+// Deep market: every hedge fills at once, so each completed hedge must leave the book inside
+// its band (the spot moves for a millisecond or two between decision and fill).
+TEST_F(PipelineTest, hedges_over_fix_and_returns_inside_band_after_each_fill) {
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().fix_logged_on; }, 10s)) << "no FIX logon";
+  const bool enough = wait_for([&] { return settled_hedges().size() >= 6; }, 60s);
+  ASSERT_TRUE(enough) << "fills seen: " << recorder_.all<FillNotice>().size();
+  daemon_->command(Command::kHalt, "test: freeze for checks");
+  ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
+
+  const double band = market().band_delta_shares;
+  const auto fills = recorder_.all<FillNotice>();
+  std::int64_t position_from_fills = 0;
+  for (const FillNotice& f : fills) {
+    position_from_fills += signed_qty(f.side, f.last_qty);
+    EXPECT_EQ(f.hedge_position, position_from_fills) << "order " << f.cl_ord_id;
+    EXPECT_DOUBLE_EQ(f.band_delta_shares, band);
+  }
+  const auto settled = settled_hedges();
+  EXPECT_GE(settled.size(), 6u);
+  for (const FillNotice& f : settled) {
+    // Nothing left in flight: the book plus the hedge must be back inside the band.
+    EXPECT_LE(std::fabs(f.portfolio_delta_shares + static_cast<double>(f.hedge_position)), band)
+        << "after order " << f.cl_ord_id << " position " << f.hedge_position;
+  }
+
+  // Every hedge decision was taken outside the band, counting working orders.
+  const auto decisions = recorder_.all<HedgeDecision>();
+  ASSERT_FALSE(decisions.empty());
+  for (const HedgeDecision& d : decisions) {
+    const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+    EXPECT_GT(std::fabs(net), band) << "order " << d.cl_ord_id;
+    // The order moves net delta toward zero and never past the far side of the band.
+    const double after = net + static_cast<double>(signed_qty(d.side, d.qty));
+    EXPECT_LT(std::fabs(after), std::fabs(net));
+    EXPECT_LE(std::fabs(after), std::max(band, std::fabs(net) - 3000.0) + 0.5);
+  }
+
+  // The engine's published position is exactly the sum of the fills it reported.
+  const app::DaemonStatus status = daemon_->status();
+  EXPECT_EQ(status.engine.underlyings[0].hedge_position, position_from_fills);
+  EXPECT_EQ(status.engine.state, TradingState::kHalted);
+  EXPECT_EQ(status.engine.fills, fills.size());
+  EXPECT_TRUE(status.failure.empty()) << status.failure;
+}
+
+// Thin market: displayed size is smaller than the hedge, so orders fill in pieces and rest.
+class ThinMarketPipelineTest : public PipelineTest {
+ protected:
+  testing::TestMarket market() const override { return {0.6, 150, 50, 400, 3000}; }
+};
+
+TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_double_hedge) {
+  ASSERT_TRUE(wait_for(
+      [&] {
+        for (const FillNotice& f : recorder_.all<FillNotice>()) {
+          if (!f.order_complete) return true;
+        }
+        return false;
+      },
+      30s))
+      << "no partial fill";
+  // The working remainder counts toward the hedge: once everything is done the book is inside
+  // the band, however the pieces arrived.
+  const bool settled = wait_for(
+      [&] {
+        const EngineSnapshot s = daemon_->status().engine;
+        return s.live_orders == 0 && s.fills > 3 &&
+               std::fabs(s.underlyings[0].greeks.delta_shares + static_cast<double>(s.underlyings[0].hedge_position)) <=
+                   market().band_delta_shares;
+      },
+      30s);
+  ASSERT_TRUE(settled);
+  daemon_->command(Command::kHalt, "test: freeze for checks");
+  ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
+
+  std::int64_t position_from_fills = 0;
+  for (const FillNotice& f : recorder_.all<FillNotice>()) position_from_fills += signed_qty(f.side, f.last_qty);
+  const EngineSnapshot s = daemon_->status().engine;
+  EXPECT_EQ(s.underlyings[0].hedge_position, position_from_fills);
+  EXPECT_EQ(s.underlyings[0].working_qty, 0);
+  // No decision ever pushed the net delta (book + position + working) past zero by more than a
+  // lot's rounding: a partial fill never triggered a second hedge for the same delta.
+  for (const HedgeDecision& d : recorder_.all<HedgeDecision>()) {
+    const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+    const double after = net + static_cast<double>(signed_qty(d.side, d.qty));
+    EXPECT_TRUE(std::fabs(after) <= 0.5 || (after > 0) == (net > 0)) << "order " << d.cl_ord_id;
+  }
+  std::size_t partials = 0;
+  for (const FillNotice& f : recorder_.all<FillNotice>()) partials += !f.order_complete;
+  EXPECT_GT(partials, 0u);
+}
+
+TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.orders[0][1] + daemon_->status().engine.orders[1][1] > 0; },
+                       60s))
+      << "no order filled";
+  const auto body = testing::http_get(ports_.metrics, "/metrics");
+  ASSERT_TRUE(body.has_value());
+  for (const char* series : {"hedged_quotes_total", "hedged_portfolio_delta_shares{underlying=\"TST\"}",
+                             "hedged_hedge_position{instrument=\"TST\"}",
+                             "hedged_fix_session_up{session=\"HEDGED->VENUE\"}"}) {
+    EXPECT_TRUE(testing::metric_value(*body, series).has_value()) << series << " missing from:\n" << *body;
+  }
+  EXPECT_GT(*testing::metric_value(*body, "hedged_quotes_total"), 0.0);
+  EXPECT_EQ(*testing::metric_value(*body, "hedged_fix_session_up{session=\"HEDGED->VENUE\"}"), 1.0);
+  const double filled = testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"buy\"}").value_or(0) +
+                        testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"sell\"}").value_or(0);
+  const double submitted =
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"buy\"}").value_or(0) +
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"sell\"}").value_or(0);
+  EXPECT_GT(filled, 0.0);
+  EXPECT_GE(submitted, filled);
+  EXPECT_NE(body->find("# TYPE hedged_orders_total counter"), std::string::npos);
+  EXPECT_NE(body->find("# TYPE hedged_portfolio_delta_shares gauge"), std::string::npos);
+  // Once frozen, the exposed position is exactly the engine's.
+  daemon_->command(Command::kHalt, "test: freeze");
+  ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
+  const auto frozen = testing::http_get(ports_.metrics, "/metrics");
+  ASSERT_TRUE(frozen.has_value());
+  EXPECT_EQ(*testing::metric_value(*frozen, "hedged_hedge_position{instrument=\"TST\"}"),
+            static_cast<double>(daemon_->status().engine.underlyings[0].hedge_position));
+  EXPECT_EQ(*testing::metric_value(*frozen, "hedged_trading_state{state=\"halted\"}"), 1.0);
+}
+
+TEST_F(PipelineTest, halt_cancels_working_orders_and_stops_new_hedges) {
+  ASSERT_TRUE(wait_for([&] { return !recorder_.all<HedgeDecision>().empty(); }, 60s));
+  daemon_->command(Command::kHalt, "test: operator halt");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const auto s = daemon_->status().engine;
+        return s.state == TradingState::kHalted && s.live_orders == 0;
+      },
+      5s));
+  const std::size_t decisions_at_halt = recorder_.all<HedgeDecision>().size();
+  const std::uint64_t quotes_at_halt = daemon_->status().engine.quotes;
+  // Quotes keep flowing, the engine keeps its Greeks current, but nothing is sent.
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.quotes > quotes_at_halt + 50; }, 10s));
+  EXPECT_EQ(recorder_.all<HedgeDecision>().size(), decisions_at_halt);
+  const auto states = recorder_.all<StateNotice>();
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back().to, TradingState::kHalted);
+  EXPECT_STREQ(states.back().cause.c_str(), "test: operator halt");
+
+  daemon_->command(Command::kResume, "test: resume");
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.state == TradingState::kActive; }, 5s));
+}
+
+}  // namespace
+}  // namespace hedged
