@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CONFIG ?= config/default.yaml
 JOBS ?= 2
 
-.PHONY: help deps build run test test-asan test-tsan bench format format-check layering-check check-config clean
+.PHONY: help deps build hedged run test test-asan test-tsan bench format format-check layering-check check-config clean
 
 help:
 	@echo "make run          install what is missing, build Release, run on $(CONFIG)"
@@ -21,10 +21,15 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
-run: build
+# run builds only the daemon: a first `make run` need not wait for the tests.
+hedged: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target hedged
+
+run: hedged
 	./build/release/daemon/hedged run -c $(CONFIG)
 
-check-config: build
+check-config: hedged
 	./build/release/daemon/hedged check-config -c $(CONFIG)
 
 test: build

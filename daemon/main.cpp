@@ -22,21 +22,22 @@ namespace {
 constexpr const char* kDefaultConfig = "config/default.yaml";
 
 void print_help(std::FILE* out) {
-  std::fprintf(out,
-               "hedged %s: real-time delta hedging for an options book\n"
-               "\n"
-               "usage: hedged <command> [options]\n"
-               "\n"
-               "commands:\n"
-               "  run [-c FILE]           run the daemon (default FILE: %s)\n"
-               "  check-config [-c FILE]  load and validate FILE, print a summary, exit 0 if valid\n"
-               "  version                 print the version\n"
-               "  help, --help, -h        print this help\n"
-               "\n"
-               "run stops on SIGINT or SIGTERM: it halts hedging, cancels working orders, logs out\n"
-               "of FIX and exits 0. Exit status 2 means the configuration was rejected; 1 means\n"
-               "the daemon could not start or failed while running.\n",
-               HEDGED_VERSION, kDefaultConfig);
+  std::fprintf(
+      out,
+      "hedged %s: real-time delta hedging for an options book\n"
+      "\n"
+      "usage: hedged <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  run [-c FILE]           run the daemon (default FILE: %s)\n"
+      "  check-config [-c FILE]  load and validate FILE, print a summary, exit 0 if valid\n"
+      "  version                 print the version\n"
+      "  help, --help, -h        print this help\n"
+      "\n"
+      "run stops on SIGINT or SIGTERM: it halts hedging, cancels working orders, logs out\n"
+      "of FIX and exits 0. Exit status 2 means the configuration was rejected; 1 means\n"
+      "the daemon could not start or failed while running.\n",
+      HEDGED_VERSION, kDefaultConfig);
 }
 
 struct Options {
@@ -63,16 +64,18 @@ Options parse_options(const std::vector<std::string>& args) {
 }
 
 int check_config(const Options& options) {
-  const auto loaded = hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
+  const auto loaded =
+      hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
   if (!loaded.config) {
     std::fprintf(stderr, "%s\n", loaded.error.c_str());
     return 2;
   }
   const auto& c = *loaded.config;
-  std::printf("%s: valid: %zu underlyings, %zu option positions, %zu instruments, FIX %s->%s at %s:%d%s\n",
-              options.config_path.c_str(), c.engine.underlyings.size(), c.engine.book.size(),
-              c.engine.instruments.size(), c.fix.sender_comp_id.c_str(), c.fix.target_comp_id.c_str(),
-              c.fix.host.c_str(), c.fix.port, c.venue.embedded ? " (embedded venue simulator)" : "");
+  std::printf(
+      "%s: valid: %zu underlyings, %zu option positions, %zu instruments, FIX %s->%s at %s:%d%s\n",
+      options.config_path.c_str(), c.engine.underlyings.size(), c.engine.book.size(),
+      c.engine.instruments.size(), c.fix.sender_comp_id.c_str(), c.fix.target_comp_id.c_str(),
+      c.fix.host.c_str(), c.fix.port, c.venue.embedded ? " (embedded venue simulator)" : "");
   return 0;
 }
 
@@ -85,7 +88,8 @@ int run(const Options& options) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const auto loaded = hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
+  const auto loaded =
+      hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
   if (!loaded.config) {
     std::fprintf(stderr, "hedged: configuration rejected: %s\n", loaded.error.c_str());
     return 2;
@@ -147,7 +151,8 @@ int main(int argc, char** argv) {
   }
   const Options options = parse_options(args);
   if (!options.ok) {
-    std::fprintf(stderr, "hedged %s: %s (see hedged --help)\n", command.c_str(), options.error.c_str());
+    std::fprintf(stderr, "hedged %s: %s (see hedged --help)\n", command.c_str(),
+                 options.error.c_str());
     return 64;
   }
   if (command == "run") return run(options);

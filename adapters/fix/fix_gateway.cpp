@@ -34,7 +34,8 @@ std::int64_t int_field(const FIX::FieldMap& msg, int tag) {
   // Quantities may arrive as "100" or "100.0"; anything else is an error.
   double value = 0.0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) throw std::invalid_argument("tag " + std::to_string(tag));
+  if (ec != std::errc{} || ptr != text.data() + text.size())
+    throw std::invalid_argument("tag " + std::to_string(tag));
   return static_cast<std::int64_t>(value);
 }
 
@@ -43,7 +44,8 @@ double double_field(const FIX::FieldMap& msg, int tag) {
   const std::string& text = msg.getField(tag);
   double value = 0.0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) throw std::invalid_argument("tag " + std::to_string(tag));
+  if (ec != std::errc{} || ptr != text.data() + text.size())
+    throw std::invalid_argument("tag " + std::to_string(tag));
   return value;
 }
 
@@ -114,7 +116,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     try {
       std::istringstream in(settings.str());
       settings_ = std::make_unique<FIX::SessionSettings>(in);
-      initiator_ = std::make_unique<FIX::ThreadedSocketInitiator>(*this, store_factory_, *settings_);
+      initiator_ =
+          std::make_unique<FIX::ThreadedSocketInitiator>(*this, store_factory_, *settings_);
       initiator_->start();
     } catch (const FIX::Exception& e) {
       throw std::runtime_error(std::string("FIX gateway: ") + e.what());
@@ -126,9 +129,11 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     if (FIX::Session* session = FIX::Session::lookupSession(session_id_)) {
       if (session->isLoggedOn()) {
         session->logout("hedged shutting down");
-        // QuickFIX sends the Logout from its next timer tick (up to a second away); run the tick now.
+        // QuickFIX sends the Logout from its next timer tick (up to a second away); run the tick
+        // now.
         session->next();
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_timeout_ms);
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_timeout_ms);
         while (session->isLoggedOn() && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
@@ -206,7 +211,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     const int id_tag = about_cancel && message.isSetField(FIX::FIELD::OrigClOrdID)
                            ? FIX::FIELD::OrigClOrdID
                            : FIX::FIELD::ClOrdID;
-    if (!message.isSetField(id_tag) || !parse_order_id(message.getField(id_tag), report.cl_ord_id)) {
+    if (!message.isSetField(id_tag) ||
+        !parse_order_id(message.getField(id_tag), report.cl_ord_id)) {
       messages_rejected_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -214,8 +220,10 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     report.last_px = double_field(message, FIX::FIELD::LastPx);
     report.cum_qty = int_field(message, FIX::FIELD::CumQty);
     report.leaves_qty = int_field(message, FIX::FIELD::LeavesQty);
-    if (message.isSetField(FIX::FIELD::ExecID)) report.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
-    if (message.isSetField(FIX::FIELD::Text)) report.text.assign(message.getField(FIX::FIELD::Text).c_str());
+    if (message.isSetField(FIX::FIELD::ExecID))
+      report.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
+    if (message.isSetField(FIX::FIELD::Text))
+      report.text.assign(message.getField(FIX::FIELD::Text).c_str());
     exec_reports_.fetch_add(1, std::memory_order_relaxed);
     sink_.on_exec_report(report);
   }
@@ -230,7 +238,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
       messages_rejected_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    if (message.isSetField(FIX::FIELD::Text)) report.text.assign(message.getField(FIX::FIELD::Text).c_str());
+    if (message.isSetField(FIX::FIELD::Text))
+      report.text.assign(message.getField(FIX::FIELD::Text).c_str());
     exec_reports_.fetch_add(1, std::memory_order_relaxed);
     sink_.on_exec_report(report);
   }
@@ -253,25 +262,37 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
 };
 
 FixGateway::FixGateway(GatewayConfig config, std::vector<std::string> symbols, InboundSink& sink)
-    : config_(std::move(config)), symbols_(std::move(symbols)),
+    : config_(std::move(config)),
+      symbols_(std::move(symbols)),
       app_(std::make_unique<Application>(config_, sink)) {}
 
-FixGateway::~FixGateway() { stop(0); }
+FixGateway::~FixGateway() {
+  stop(0);
+}
 
-void FixGateway::start() { app_->start(); }
+void FixGateway::start() {
+  app_->start();
+}
 
-void FixGateway::stop(int logout_timeout_ms) { app_->stop(logout_timeout_ms); }
+void FixGateway::stop(int logout_timeout_ms) {
+  app_->stop(logout_timeout_ms);
+}
 
-bool FixGateway::logged_on() const noexcept { return app_->logged_on(); }
+bool FixGateway::logged_on() const noexcept {
+  return app_->logged_on();
+}
 
-GatewayStats FixGateway::stats() const noexcept { return app_->stats(); }
+GatewayStats FixGateway::stats() const noexcept {
+  return app_->stats();
+}
 
 SendResult FixGateway::send(const NewChildOrder& order) {
   if (order.instrument >= symbols_.size()) return SendResult::kUnknownInstrument;
   if (!app_->logged_on()) return SendResult::kSessionDown;
-  FIX44::NewOrderSingle message(FIX::ClOrdID(std::to_string(order.cl_ord_id)),
-                                FIX::Side(order.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL),
-                                FIX::TransactTime(), FIX::OrdType(FIX::OrdType_LIMIT));
+  FIX44::NewOrderSingle message(
+      FIX::ClOrdID(std::to_string(order.cl_ord_id)),
+      FIX::Side(order.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL), FIX::TransactTime(),
+      FIX::OrdType(FIX::OrdType_LIMIT));
   message.set(FIX::Symbol(symbols_[order.instrument]));
   message.set(FIX::OrderQty(static_cast<double>(order.qty)));
   message.set(FIX::Price(order.price));

@@ -110,12 +110,16 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     return s;
   }
 
-  bool any_logged_on() const noexcept { return sessions_logged_on_.load(std::memory_order_acquire) > 0; }
+  bool any_logged_on() const noexcept {
+    return sessions_logged_on_.load(std::memory_order_acquire) > 0;
+  }
 
  private:
   // --- FIX::Application (QuickFIX session threads) ------------------------------------------
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override { sessions_logged_on_.fetch_add(1, std::memory_order_acq_rel); }
+  void onLogon(const FIX::SessionID&) override {
+    sessions_logged_on_.fetch_add(1, std::memory_order_acq_rel);
+  }
   void onLogout(const FIX::SessionID& session) override {
     sessions_logged_on_.fetch_sub(1, std::memory_order_acq_rel);
     // Cancel on disconnect: a client that is gone must not be filled.
@@ -151,9 +155,11 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       order.ord_type = message.getField(FIX::FIELD::OrdType)[0];
       order.order_id = "V" + std::to_string(++next_order_id_);
       const double qty = message.isSetField(FIX::FIELD::OrderQty)
-                             ? std::stod(message.getField(FIX::FIELD::OrderQty)) : 0.0;
+                             ? std::stod(message.getField(FIX::FIELD::OrderQty))
+                             : 0.0;
       order.qty = static_cast<std::int64_t>(qty);
-      if (message.isSetField(FIX::FIELD::Price)) order.price = std::stod(message.getField(FIX::FIELD::Price));
+      if (message.isSetField(FIX::FIELD::Price))
+        order.price = std::stod(message.getField(FIX::FIELD::Price));
 
       VenueQuote quote;
       const char* reject = nullptr;
@@ -174,22 +180,27 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         reject = "duplicate ClOrdID";
         reason = FIX::OrdRejReason_DUPLICATE_ORDER;
       } else if (config_.reject_probability > 0.0 &&
-                 std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < config_.reject_probability) {
+                 std::uniform_real_distribution<double>(0.0, 1.0)(rng_) <
+                     config_.reject_probability) {
         reject = "rejected by venue simulator (injected)";
       }
       if (reject != nullptr) {
         ++stats_.rejects;
-        auto report = execution_report(order, FIX::ExecType_REJECTED, FIX::OrdStatus_REJECTED, 0, 0.0);
+        auto report =
+            execution_report(order, FIX::ExecType_REJECTED, FIX::OrdStatus_REJECTED, 0, 0.0);
         report.setField(FIX::OrdRejReason(reason));
         report.setField(FIX::Text(reject));
         out.push_back({std::move(report), session});
       } else {
-        out.push_back({execution_report(order, FIX::ExecType_NEW, FIX::OrdStatus_NEW, 0, 0.0), session});
+        out.push_back(
+            {execution_report(order, FIX::ExecType_NEW, FIX::OrdStatus_NEW, 0, 0.0), session});
         match(order, quote, out);
         if (order.cum_qty < order.qty) {
           if (order.ord_type == FIX::OrdType_MARKET) {
             // A market order does not rest: what the touch could not fill is canceled.
-            out.push_back({execution_report(order, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0), session});
+            out.push_back(
+                {execution_report(order, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0),
+                 session});
           } else {
             resting_.emplace(key(session, order.cl_ord_id), order);
           }
@@ -207,15 +218,17 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       const std::string cl_ord_id = message.getField(FIX::FIELD::ClOrdID);
       auto it = resting_.find(key(session, orig));
       if (it == resting_.end()) {
-        FIX44::OrderCancelReject reject(FIX::OrderID("NONE"), FIX::ClOrdID(cl_ord_id), FIX::OrigClOrdID(orig),
-                                        FIX::OrdStatus(FIX::OrdStatus_REJECTED),
-                                        FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REQUEST));
+        FIX44::OrderCancelReject reject(
+            FIX::OrderID("NONE"), FIX::ClOrdID(cl_ord_id), FIX::OrigClOrdID(orig),
+            FIX::OrdStatus(FIX::OrdStatus_REJECTED),
+            FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REQUEST));
         reject.set(FIX::CxlRejReason(FIX::CxlRejReason_UNKNOWN_ORDER));
         reject.set(FIX::Text("order not found or already done"));
         out.push_back({std::move(reject), session});
       } else {
         ++stats_.cancels;
-        auto report = execution_report(it->second, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0);
+        auto report =
+            execution_report(it->second, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0);
         report.setField(FIX::ClOrdID(cl_ord_id));
         report.setField(FIX::OrigClOrdID(orig));
         report.setField(FIX::LeavesQty(0));
@@ -246,12 +259,15 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     const std::int64_t fill = std::min(order.qty - order.cum_qty, available);
     if (fill <= 0) return;
     used += fill;
-    order.avg_px = (order.avg_px * static_cast<double>(order.cum_qty) + touch * static_cast<double>(fill)) /
-                   static_cast<double>(order.cum_qty + fill);
+    order.avg_px =
+        (order.avg_px * static_cast<double>(order.cum_qty) + touch * static_cast<double>(fill)) /
+        static_cast<double>(order.cum_qty + fill);
     order.cum_qty += fill;
     ++stats_.fills;
-    const char status = order.cum_qty == order.qty ? FIX::OrdStatus_FILLED : FIX::OrdStatus_PARTIALLY_FILLED;
-    out.push_back({execution_report(order, FIX::ExecType_TRADE, status, fill, touch), order.session});
+    const char status =
+        order.cum_qty == order.qty ? FIX::OrdStatus_FILLED : FIX::OrdStatus_PARTIALLY_FILLED;
+    out.push_back(
+        {execution_report(order, FIX::ExecType_TRADE, status, fill, touch), order.session});
   }
 
   void match_loop() {
@@ -277,10 +293,11 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
                                           std::int64_t last_qty, double last_px) {
     FIX44::ExecutionReport report(
         FIX::OrderID(order.order_id), FIX::ExecID("E" + std::to_string(++next_exec_id_)),
-        FIX::ExecType(exec_type), FIX::OrdStatus(status),
-        FIX::Side(order.side), FIX::LeavesQty(static_cast<double>(
-                                   status == FIX::OrdStatus_REJECTED || status == FIX::OrdStatus_CANCELED
-                                       ? 0 : order.qty - order.cum_qty)),
+        FIX::ExecType(exec_type), FIX::OrdStatus(status), FIX::Side(order.side),
+        FIX::LeavesQty(static_cast<double>(status == FIX::OrdStatus_REJECTED ||
+                                                   status == FIX::OrdStatus_CANCELED
+                                               ? 0
+                                               : order.qty - order.cum_qty)),
         FIX::CumQty(static_cast<double>(order.cum_qty)), FIX::AvgPx(order.avg_px));
     report.set(FIX::ClOrdID(order.cl_ord_id));
     report.set(FIX::Symbol(order.symbol));
@@ -321,9 +338,17 @@ VenueSimulator::VenueSimulator(VenueConfig config, QuoteSource quotes)
 
 VenueSimulator::~VenueSimulator() = default;
 
-void VenueSimulator::start() { impl_->start(); }
-void VenueSimulator::stop() { impl_->stop(); }
-VenueStats VenueSimulator::stats() const { return impl_->stats(); }
-bool VenueSimulator::any_session_logged_on() const noexcept { return impl_->any_logged_on(); }
+void VenueSimulator::start() {
+  impl_->start();
+}
+void VenueSimulator::stop() {
+  impl_->stop();
+}
+VenueStats VenueSimulator::stats() const {
+  return impl_->stats();
+}
+bool VenueSimulator::any_session_logged_on() const noexcept {
+  return impl_->any_logged_on();
+}
 
 }  // namespace hedged::venue

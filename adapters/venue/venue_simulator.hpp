@@ -15,12 +15,12 @@ namespace hedged::venue {
 struct VenueConfig {
   std::string comp_id = "VENUE";
   std::vector<std::string> client_comp_ids{"HEDGED"};  // one acceptor session per client
-  int port = 9878;                     // listens on 127.0.0.1 (SocketAcceptHost)
+  int port = 9878;                                     // listens on 127.0.0.1 (SocketAcceptHost)
   std::string host = "127.0.0.1";
-  std::string data_dictionary;         // path of the FIX 4.4 dictionary
-  int match_interval_ms = 5;           // how often resting orders are matched against the market
-  double reject_probability = 0.0;     // share of new orders rejected at random, 0..1
-  std::uint64_t seed = 1;              // for reject injection
+  std::string data_dictionary;      // path of the FIX 4.4 dictionary
+  int match_interval_ms = 5;        // how often resting orders are matched against the market
+  double reject_probability = 0.0;  // share of new orders rejected at random, 0..1
+  std::uint64_t seed = 1;           // for reject injection
 };
 
 // The touch the venue trades against; `seq` changes whenever the quote does, so liquidity taken

@@ -10,8 +10,12 @@ namespace {
 
 constexpr std::uint32_t kNotAnUnderlying = ~0u;
 
-std::size_t side_index(Side side) noexcept { return side == Side::kBuy ? 0 : 1; }
-std::size_t outcome_index(OrderOutcome outcome) noexcept { return static_cast<std::size_t>(outcome); }
+std::size_t side_index(Side side) noexcept {
+  return side == Side::kBuy ? 0 : 1;
+}
+std::size_t outcome_index(OrderOutcome outcome) noexcept {
+  return static_cast<std::size_t>(outcome);
+}
 
 }  // namespace
 
@@ -24,15 +28,21 @@ std::string validate(const EngineConfig& config) {
   for (InstrumentId i = 0; i < n; ++i) {
     const InstrumentSpec& spec = config.instruments[i];
     if (spec.id != i) return "instrument '" + spec.symbol + "' is out of order in the table";
-    if (!(spec.tick_size > 0.0)) return "instrument '" + spec.symbol + "' has no positive tick size";
+    if (!(spec.tick_size > 0.0))
+      return "instrument '" + spec.symbol + "' has no positive tick size";
     if (spec.lot_size <= 0) return "instrument '" + spec.symbol + "' has no positive lot size";
   }
   for (const UnderlyingConfig& u : config.underlyings) {
-    if (u.spot_instrument >= n || config.instruments[u.spot_instrument].kind != InstrumentKind::kSpot) {
+    if (u.spot_instrument >= n ||
+        config.instruments[u.spot_instrument].kind != InstrumentKind::kSpot) {
       return "underlying '" + u.name + "' has no spot instrument";
     }
     if (u.hedge_instrument >= n) return "underlying '" + u.name + "' has no hedge instrument";
     if (!(u.vol > 0.0)) return "underlying '" + u.name + "' needs a positive vol";
+    const std::int64_t lot = config.instruments[u.hedge_instrument].lot_size;
+    if (u.limits.max_order_qty > 0 && u.limits.max_order_qty < lot) {
+      return "underlying '" + u.name + "': max_order_qty is smaller than one lot";
+    }
   }
   for (const BookLine& line : config.book) {
     if (line.option >= n || config.instruments[line.option].kind != InstrumentKind::kOption) {
@@ -126,10 +136,14 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   state.last_order_ns = now;
 
   const double net = hedging::net_delta_shares(inputs);
-  risk::OrderCheck check{side, abs_qty, price, hedge.multiplier, touch.mid(),
-                         std::fabs(net + static_cast<double>(signed_qty(side, abs_qty))) < std::fabs(net)};
+  risk::OrderCheck check{
+      side,
+      abs_qty,
+      price,
+      hedge.multiplier,
+      touch.mid(),
+      std::fabs(net + static_cast<double>(signed_qty(side, abs_qty))) < std::fabs(net)};
   const risk::CheckResult verdict = risk::check_order(cfg.limits, check);
-  OrderOutcome blocked_outcome = OrderOutcome::kBlocked;
   const char* blocked_reason = nullptr;
   execution::ChildOrder* order = nullptr;
   if (verdict != risk::CheckResult::kAccepted) {
@@ -141,16 +155,19 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     child.underlying = u;
     child.side = side;
     child.qty = abs_qty;
-    child.price_ticks = to_ticks(price, hedge.tick_size);
+    // Round toward crossing so an off-grid quote never turns a marketable order passive.
+    const double ticks = price / hedge.tick_size;
+    child.price_ticks = static_cast<std::int64_t>(side == Side::kBuy ? std::ceil(ticks - 1e-9)
+                                                                     : std::floor(ticks + 1e-9));
     child.sent_ns = now;
     order = orders_.add(child);
     if (order == nullptr) blocked_reason = "max_working_orders reached";
   }
   if (order == nullptr) {
-    ++orders_by_outcome_[side_index(side)][outcome_index(blocked_outcome)];
+    ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kBlocked)];
     OrderNotice notice;
     notice.underlying = u;
-    notice.outcome = blocked_outcome;
+    notice.outcome = OrderOutcome::kBlocked;
     notice.text.assign(blocked_reason);
     out.push(notice);
     return;
@@ -185,7 +202,8 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   state.working_qty += signed_qty(side, abs_qty);
 }
 
-void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/, ActionBuffer& out) noexcept {
+void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/,
+                            ActionBuffer& out) noexcept {
   const execution::ApplyOutcome result = orders_.apply(report);
   if (result.result == execution::ApplyResult::kUnknownOrder ||
       result.result == execution::ApplyResult::kStale) {
@@ -271,11 +289,13 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
 void Engine::on_command(const CommandEvent& command, TimeNs /*now*/, ActionBuffer& out) noexcept {
   switch (command.command) {
     case Command::kHalt:
-      set_state(TradingState::kHalted, command.reason.empty() ? "halt command" : command.reason.c_str(), out);
+      set_state(TradingState::kHalted,
+                command.reason.empty() ? "halt command" : command.reason.c_str(), out);
       orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
       break;
     case Command::kResume:
-      set_state(TradingState::kActive, command.reason.empty() ? "resume command" : command.reason.c_str(), out);
+      set_state(TradingState::kActive,
+                command.reason.empty() ? "resume command" : command.reason.c_str(), out);
       break;
   }
 }
@@ -300,7 +320,8 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.greeks = s.greeks;
     o.hedge_position = s.hedge_position;
     o.working_qty = s.working_qty;
-    o.net_delta_shares = hedging::net_delta_shares({s.greeks.delta_shares, s.hedge_position, s.working_qty});
+    o.net_delta_shares =
+        hedging::net_delta_shares({s.greeks.delta_shares, s.hedge_position, s.working_qty});
     o.band_delta_shares = config_.underlyings[u].policy.band_delta_shares;
     o.hedge_decisions = s.hedge_decisions;
     o.last_quote_ns = s.last_quote_ns;
@@ -310,7 +331,8 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.session_up = session_up_;
   out.quotes = quotes_;
   for (std::size_t side = 0; side < 2; ++side) {
-    for (std::size_t k = 0; k < kOrderOutcomeCount; ++k) out.orders[side][k] = orders_by_outcome_[side][k];
+    for (std::size_t k = 0; k < kOrderOutcomeCount; ++k)
+      out.orders[side][k] = orders_by_outcome_[side][k];
     out.filled_qty[side] = filled_qty_[side];
   }
   out.fills = fills_;

@@ -24,9 +24,9 @@ struct UnderlyingConfig {
   std::string name;
   InstrumentId spot_instrument = kNoInstrument;   // its quotes drive the Greeks
   InstrumentId hedge_instrument = kNoInstrument;  // traded to hedge (the spot itself here)
-  double rate = 0.0;            // continuously compounded, per year
-  double dividend_yield = 0.0;  // continuous, per year
-  double vol = 0.2;             // flat pricing vol, per sqrt(year)
+  double rate = 0.0;                              // continuously compounded, per year
+  double dividend_yield = 0.0;                    // continuous, per year
+  double vol = 0.2;                               // flat pricing vol, per sqrt(year)
   hedging::DeltaBandPolicy policy;
   risk::PreTradeLimits limits;
   TimeNs order_timeout_ns = 5 * kNanosPerSecond;        // cancel a child still working after this
@@ -72,7 +72,7 @@ struct EngineSnapshot {
   std::uint64_t quotes = 0;
   std::uint64_t orders[2][kOrderOutcomeCount] = {};  // [side][outcome]
   std::uint64_t fills = 0;
-  std::uint64_t filled_qty[2] = {};  // [side]
+  std::uint64_t filled_qty[2] = {};        // [side]
   std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
   std::uint64_t exec_reports_invalid = 0;
   std::uint64_t cancels_sent = 0;
@@ -114,7 +114,8 @@ class Engine {
   void on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept;
   void on_timer(TimeNs now, ActionBuffer& out) noexcept;
   void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
-  void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept;
+  void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
+                      ActionBuffer& out) noexcept;
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
   void set_state(TradingState to, const char* cause, ActionBuffer& out) noexcept;
   void recompute_working(std::uint32_t u) noexcept;

@@ -5,19 +5,23 @@ namespace hedged::execution {
 OrderStore::OrderStore(std::size_t capacity) : slots_(capacity) {}
 
 ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
+  // A free slot is taken first, then the slot of the oldest terminal order (ids increase):
+  // a finished order stays findable as long as possible, so a fill reported after its cancel
+  // is still matched and counted (see apply()).
+  ChildOrder* target = nullptr;
   for (auto& slot : slots_) {
-    // A terminal order's slot is reused: its final report has been applied and accounted.
-    if (slot.id == 0 || is_terminal(slot.status)) {
-      slot = order;
-      slot.status = OrdStatus::kPendingNew;
-      slot.cum_qty = 0;
-      slot.avg_px = 0.0;
-      slot.cancel_requested = false;
-      ++live_;
-      return &slot;
-    }
+    if (slot.id != 0 && !is_terminal(slot.status)) continue;
+    if (target == nullptr || slot.id < target->id) target = &slot;
+    if (slot.id == 0) break;
   }
-  return nullptr;
+  if (target == nullptr) return nullptr;
+  *target = order;
+  target->status = OrdStatus::kPendingNew;
+  target->cum_qty = 0;
+  target->avg_px = 0.0;
+  target->cancel_requested = false;
+  ++live_;
+  return target;
 }
 
 ChildOrder* OrderStore::find(OrderId id) noexcept {
@@ -77,9 +81,9 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     // LastPx prices the whole increment; a venue that merged fills into one report gives
     // their average there.
     const double px = report.last_px;
-    order->avg_px = (order->avg_px * static_cast<double>(order->cum_qty) +
-                     px * static_cast<double>(fill)) /
-                    static_cast<double>(new_cum);
+    order->avg_px =
+        (order->avg_px * static_cast<double>(order->cum_qty) + px * static_cast<double>(fill)) /
+        static_cast<double>(new_cum);
     order->cum_qty = new_cum;
     out.fill_qty = fill;
     out.fill_px = px;
@@ -96,7 +100,7 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     case ExecKind::kOrderStatus:
       next = order->cum_qty >= order->qty ? OrdStatus::kFilled
              : order->cum_qty > 0         ? OrdStatus::kPartiallyFilled
-                                          : (before == OrdStatus::kPendingNew ? OrdStatus::kNew : before);
+                                  : (before == OrdStatus::kPendingNew ? OrdStatus::kNew : before);
       if (report.kind == ExecKind::kOrderStatus && is_terminal(report.status)) next = report.status;
       break;
     case ExecKind::kCanceled:
@@ -105,9 +109,7 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     case ExecKind::kExpired:
       next = order->cum_qty >= order->qty ? OrdStatus::kFilled : OrdStatus::kExpired;
       break;
-    case ExecKind::kRejected:
-      next = OrdStatus::kRejected;
-      break;
+    case ExecKind::kRejected: next = OrdStatus::kRejected; break;
     case ExecKind::kPendingCancel:
       if (!is_terminal(before)) next = OrdStatus::kPendingCancel;
       break;

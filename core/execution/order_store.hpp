@@ -25,7 +25,9 @@ struct ChildOrder {
   bool cancel_requested = false;
 
   [[nodiscard]] std::int64_t leaves_qty() const noexcept { return qty - cum_qty; }
-  [[nodiscard]] std::int64_t signed_leaves() const noexcept { return signed_qty(side, leaves_qty()); }
+  [[nodiscard]] std::int64_t signed_leaves() const noexcept {
+    return signed_qty(side, leaves_qty());
+  }
 };
 
 [[nodiscard]] constexpr bool is_terminal(OrdStatus status) noexcept {
@@ -34,17 +36,17 @@ struct ChildOrder {
 }
 
 enum class ApplyResult : std::uint8_t {
-  kApplied,           // state and/or quantities changed
-  kStale,             // duplicate or out-of-order report: nothing new in it, ignored
-  kUnknownOrder,      // no such live order
-  kInvalid,           // inconsistent report (overfill, negative quantity): ignored, counted
+  kApplied,       // state and/or quantities changed
+  kStale,         // duplicate or out-of-order report: nothing new in it, ignored
+  kUnknownOrder,  // no such live order
+  kInvalid,       // inconsistent report (overfill, negative quantity): ignored, counted
 };
 
 // What applying one report did, for the engine to account for.
 struct ApplyOutcome {
   ApplyResult result = ApplyResult::kStale;
-  std::int64_t fill_qty = 0;   // newly filled quantity (>= 0)
-  double fill_px = 0.0;        // average price of the newly filled quantity
+  std::int64_t fill_qty = 0;  // newly filled quantity (>= 0)
+  double fill_px = 0.0;       // average price of the newly filled quantity
   bool became_terminal = false;
   OrdStatus status = OrdStatus::kPendingNew;
 };

@@ -4,18 +4,19 @@
 
 namespace hedged::greeks {
 
-void OptionBook::add(const OptionLine& line) { lines_.push_back(line); }
+void OptionBook::add(const OptionLine& line) {
+  lines_.push_back(line);
+}
 
 PortfolioGreeks OptionBook::revalue(const MarketParams& market, TimeNs now) const noexcept {
   PortfolioGreeks g;
   for (const OptionLine& line : lines_) {
     if (line.expiry_ns <= now || line.quantity == 0) continue;
-    const double t_years =
-        static_cast<double>(line.expiry_ns - now) / static_cast<double>(kNanosPerSecond) /
-        kSecondsPerYear;
-    const pricing::Greeks o = pricing::black_scholes(
-        {market.spot, line.strike, market.rate, market.dividend_yield, market.vol, t_years,
-         line.right});
+    const double t_years = static_cast<double>(line.expiry_ns - now) /
+                           static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+    const pricing::Greeks o =
+        pricing::black_scholes({market.spot, line.strike, market.rate, market.dividend_yield,
+                                market.vol, t_years, line.right});
     const double units = static_cast<double>(line.quantity) * line.multiplier;
     g.value += units * o.price;
     g.delta_shares += units * o.delta;

@@ -19,7 +19,7 @@ struct NewChildOrder {
   Side side = Side::kBuy;
   std::int64_t qty = 0;
   std::int64_t price_ticks = 0;
-  double price = 0.0;         // price_ticks * tick_size, for the wire
+  double price = 0.0;          // price_ticks * tick_size, for the wire
   TimeNs quote_source_ns = 0;  // source time of the quote that triggered it
   TimeNs decision_ns = 0;
 };
@@ -52,7 +52,7 @@ struct FillNotice {
   Side side = Side::kBuy;
   std::int64_t last_qty = 0;
   double last_px = 0.0;
-  bool order_complete = false;    // no quantity left on this order
+  bool order_complete = false;      // no quantity left on this order
   std::int64_t hedge_position = 0;  // after this fill
   std::int64_t working_qty = 0;     // signed, after this fill, all orders of the underlying
   double portfolio_delta_shares = 0.0;

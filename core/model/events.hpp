@@ -31,8 +31,8 @@ struct Quote {
   double ask = 0.0;
   std::int64_t bid_size = 0;
   std::int64_t ask_size = 0;
-  TimeNs source_ns = 0;    // when the feed produced it (tick-to-order latency starts here)
-  std::uint64_t seq = 0;   // per-feed sequence number
+  TimeNs source_ns = 0;   // when the feed produced it (tick-to-order latency starts here)
+  std::uint64_t seq = 0;  // per-feed sequence number
   [[nodiscard]] double mid() const noexcept { return 0.5 * (bid + ask); }
   [[nodiscard]] bool valid() const noexcept { return ask > 0.0 && bid >= 0.0 && ask >= bid; }
 };

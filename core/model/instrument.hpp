@@ -15,11 +15,12 @@ enum class InstrumentKind : std::uint8_t { kSpot, kFuture, kOption };
 struct InstrumentSpec {
   InstrumentId id = kNoInstrument;
   InstrumentKind kind = InstrumentKind::kSpot;
-  std::string symbol;                      // venue symbol, as sent in FIX tag 55
-  InstrumentId underlying = kNoInstrument;  // spot instrument this one derives from (itself for spot)
-  double tick_size = 0.01;                 // price increment, currency
-  std::int64_t lot_size = 1;               // quantity increment, units
-  double multiplier = 1.0;                 // units of underlying per contract
+  std::string symbol;  // venue symbol, as sent in FIX tag 55
+  InstrumentId underlying =
+      kNoInstrument;          // spot instrument this one derives from (itself for spot)
+  double tick_size = 0.01;    // price increment, currency
+  std::int64_t lot_size = 1;  // quantity increment, units
+  double multiplier = 1.0;    // units of underlying per contract
   // Options only.
   OptionRight right = OptionRight::kCall;
   ExerciseStyle exercise = ExerciseStyle::kEuropean;

@@ -69,8 +69,8 @@ Greeks black_scholes(const BsInputs& in) noexcept {
   const double std_dev = in.vol * sqrt_t;
   const double df_q = std::exp(-in.dividend_yield * t);
   const double df_r = std::exp(-in.rate * t);
-  const double fwd_spot = in.spot * df_q;      // S e^{-qT}
-  const double pv_strike = in.strike * df_r;   // K e^{-rT}
+  const double fwd_spot = in.spot * df_q;     // S e^{-qT}
+  const double pv_strike = in.strike * df_r;  // K e^{-rT}
 
   Moneyness m{};
   double gamma = 0.0;

@@ -9,9 +9,9 @@
 namespace hedged::risk {
 
 struct PreTradeLimits {
-  std::int64_t max_order_qty = 0;       // units; 0 disables
-  double max_order_notional = 0.0;      // currency; 0 disables
-  double price_band_pct = 0.0;          // max distance of the limit price from the reference, %
+  std::int64_t max_order_qty = 0;   // units; 0 disables
+  double max_order_notional = 0.0;  // currency; 0 disables
+  double price_band_pct = 0.0;      // max distance of the limit price from the reference, %
 };
 
 enum class CheckResult : std::uint8_t {
@@ -42,6 +42,7 @@ struct OrderCheck {
   bool reduces_risk = false;     // shrinks |net delta|: exempt from quantity/notional caps
 };
 
-[[nodiscard]] CheckResult check_order(const PreTradeLimits& limits, const OrderCheck& order) noexcept;
+[[nodiscard]] CheckResult check_order(const PreTradeLimits& limits,
+                                      const OrderCheck& order) noexcept;
 
 }  // namespace hedged::risk

@@ -14,7 +14,8 @@ MarketSimulator::MarketSimulator(std::vector<InstrumentSpec> instruments,
   for (const auto& m : models) models_.push_back({m, m.initial_spot});
 }
 
-const MarketSimulator::ModelState* MarketSimulator::model_for(InstrumentId spot_instrument) const noexcept {
+const MarketSimulator::ModelState* MarketSimulator::model_for(
+    InstrumentId spot_instrument) const noexcept {
   for (const auto& s : models_) {
     if (s.model.spot_instrument == spot_instrument) return &s;
   }
@@ -64,8 +65,11 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
     q.ask = std::ceil((theo + half_spread) / tick - 1e-9) * tick;
     if (q.ask <= q.bid) q.ask = q.bid + tick;
     const std::int64_t lot = std::max<std::int64_t>(spec.lot_size, 1);
-    q.bid_size = rng_.uniform_int(s->model.min_size / lot, s->model.max_size / lot) * lot;
-    q.ask_size = rng_.uniform_int(s->model.min_size / lot, s->model.max_size / lot) * lot;
+    // Whole lots within [min_size, max_size]: round the minimum up, and show at least one lot.
+    const std::int64_t min_lots = std::max<std::int64_t>((s->model.min_size + lot - 1) / lot, 1);
+    const std::int64_t max_lots = std::max(min_lots, s->model.max_size / lot);
+    q.bid_size = rng_.uniform_int(min_lots, max_lots) * lot;
+    q.ask_size = rng_.uniform_int(min_lots, max_lots) * lot;
   }
   return quotes_;
 }

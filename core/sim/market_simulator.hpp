@@ -36,7 +36,9 @@ class MarketSimulator {
   const std::vector<Quote>& step(TimeNs now) noexcept;
 
   [[nodiscard]] double spot(InstrumentId spot_instrument) const noexcept;
-  [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept { return instruments_; }
+  [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept {
+    return instruments_;
+  }
 
  private:
   struct ModelState {

@@ -64,7 +64,8 @@ class Daemon::Impl final : public fix::InboundSink,
         orders_(config_.ring_capacity),
         notices_(config_.ring_capacity),
         engine_(make_engine_config()),
-        feed_(sim::MarketSimulator(config_.engine.instruments, config_.market_data.models, config_.market_data.seed),
+        feed_(sim::MarketSimulator(config_.engine.instruments, config_.market_data.models,
+                                   config_.market_data.seed),
               config_.market_data.tick_interval_ns, *this),
         md_agent_(*this),
         engine_agent_(*this),
@@ -99,13 +100,15 @@ class Daemon::Impl final : public fix::InboundSink,
   void start() {
     start_time_ns_ = runtime::wall_clock_ns();
     const runtime::IdleConfig idle{config_.idle_strategy == config::IdleStrategyName::kSpin
-                                       ? runtime::IdleKind::kSpin : runtime::IdleKind::kBackoff};
+                                       ? runtime::IdleKind::kSpin
+                                       : runtime::IdleKind::kBackoff};
     if (venue_) {
       venue_->start();
       spdlog::info("venue simulator listening on {}:{} as {}", config_.venue.venue.host,
                    config_.venue.venue.port, config_.venue.venue.comp_id);
     }
-    runners_.push_back(std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
+    runners_.push_back(
+        std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
@@ -114,7 +117,8 @@ class Daemon::Impl final : public fix::InboundSink,
                  config_.fix.target_comp_id, config_.fix.host, config_.fix.port);
     gateway_->start();
     if (config_.metrics.enabled) {
-      metrics_ = std::make_unique<metrics::MetricsServer>(config_.metrics.listen, *this, HEDGED_VERSION);
+      metrics_ =
+          std::make_unique<metrics::MetricsServer>(config_.metrics.listen, *this, HEDGED_VERSION);
       spdlog::info("metrics on http://{}/metrics", config_.metrics.listen);
     }
     started_ = true;
@@ -126,14 +130,16 @@ class Daemon::Impl final : public fix::InboundSink,
     spdlog::info("stopping: {}", reason);
     command(Command::kHalt, "shutdown: " + reason);
     // Wait for the venue to confirm the cancels so nothing is left working behind us.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_timeout_ms);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
       const EngineSnapshot s = snapshot_.load();
       if (s.state == TradingState::kHalted && s.live_orders == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     const EngineSnapshot last = snapshot_.load();
-    if (last.live_orders != 0) spdlog::warn("{} orders still working at shutdown", last.live_orders);
+    if (last.live_orders != 0)
+      spdlog::warn("{} orders still working at shutdown", last.live_orders);
     gateway_->stop(500);
     // The control agent goes last so it logs what the others emitted while stopping.
     for (auto it = runners_.rbegin(); it != runners_.rend(); ++it) (*it)->stop();
@@ -154,7 +160,8 @@ class Daemon::Impl final : public fix::InboundSink,
     s.engine = snapshot_.load();
     s.fix_logged_on = gateway_->logged_on();
     for (const auto& runner : runners_) {
-      if (runner->failed()) s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();
+      if (runner->failed())
+        s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();
     }
     return s;
   }
@@ -182,7 +189,8 @@ class Daemon::Impl final : public fix::InboundSink,
   // --- marketdata::QuoteSink (market-data agent) --------------------------------------------
   void on_quote(const Quote& quote) noexcept override {
     quote_board_.publish(quote.instrument, quote);
-    venue_quotes_[quote.instrument]->store({quote.bid, quote.ask, quote.bid_size, quote.ask_size, quote.seq});
+    venue_quotes_[quote.instrument]->store(
+        {quote.bid, quote.ask, quote.bid_size, quote.ask_size, quote.seq});
   }
 
   // --- metrics::ScrapeSource (HTTP threads) ---------------------------------------------------
@@ -263,7 +271,8 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
     void route(const Action& action, TimeNs now) {
-      if (std::holds_alternative<NewChildOrder>(action) || std::holds_alternative<CancelOrder>(action)) {
+      if (std::holds_alternative<NewChildOrder>(action) ||
+          std::holds_alternative<CancelOrder>(action)) {
         if (d_.orders_.try_push(action)) return;
         // The gateway is not keeping up: tell the engine the order never left.
         ExecReportEvent report;
@@ -308,8 +317,9 @@ class Daemon::Impl final : public fix::InboundSink,
             report.kind = ExecKind::kRejected;
             report.status = OrdStatus::kRejected;
             report.received_ns = now;
-            report.text.assign(result == fix::SendResult::kSessionDown ? "not sent: FIX session down"
-                                                                       : "not sent: unknown instrument");
+            report.text.assign(result == fix::SendResult::kSessionDown
+                                   ? "not sent: FIX session down"
+                                   : "not sent: unknown instrument");
             d_.inbound_.push(report);
           }
         } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
@@ -352,18 +362,24 @@ class Daemon::Impl final : public fix::InboundSink,
     void log(const Action& action) const {
       const auto& names = d_.underlying_names_;
       if (const auto* h = std::get_if<HedgeDecision>(&action)) {
-        spdlog::info("hedge {}: {} {} @ {:.2f} order={} spot={:.4f} option_delta={:.1f}sh position={} working={} band=±{:.0f}sh",
-                     names[h->underlying], to_string(h->side), h->qty, h->price, h->cl_ord_id, h->spot,
-                     h->portfolio_delta_shares, h->hedge_position, h->working_qty, h->band_delta_shares);
+        spdlog::info(
+            "hedge {}: {} {} @ {:.2f} order={} spot={:.4f} option_delta={:.1f}sh position={} "
+            "working={} band=±{:.0f}sh",
+            names[h->underlying], to_string(h->side), h->qty, h->price, h->cl_ord_id, h->spot,
+            h->portfolio_delta_shares, h->hedge_position, h->working_qty, h->band_delta_shares);
       } else if (const auto* f = std::get_if<FillNotice>(&action)) {
-        spdlog::info("fill {}: order={} {} {} @ {:.2f}{} position={} working={} net_delta={:.1f}sh",
-                     names[f->underlying], f->cl_ord_id, f->side == Side::kBuy ? "bought" : "sold", f->last_qty,
-                     f->last_px, f->order_complete ? " (complete)" : " (partial)", f->hedge_position, f->working_qty,
-                     f->portfolio_delta_shares + static_cast<double>(f->hedge_position + f->working_qty));
+        spdlog::info(
+            "fill {}: order={} {} {} @ {:.2f}{} position={} working={} net_delta={:.1f}sh",
+            names[f->underlying], f->cl_ord_id, f->side == Side::kBuy ? "bought" : "sold",
+            f->last_qty, f->last_px, f->order_complete ? " (complete)" : " (partial)",
+            f->hedge_position, f->working_qty,
+            f->portfolio_delta_shares + static_cast<double>(f->hedge_position + f->working_qty));
       } else if (const auto* o = std::get_if<OrderNotice>(&action)) {
-        spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome), names[o->underlying], o->text.c_str());
+        spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
+                     names[o->underlying], o->text.c_str());
       } else if (const auto* s = std::get_if<StateNotice>(&action)) {
-        spdlog::warn("trading state {} -> {}: {}", to_string(s->from), to_string(s->to), s->cause.c_str());
+        spdlog::warn("trading state {} -> {}: {}", to_string(s->from), to_string(s->to),
+                     s->cause.c_str());
       }
     }
 
@@ -401,11 +417,23 @@ class Daemon::Impl final : public fix::InboundSink,
 Daemon::Daemon(config::DaemonConfig config, NoticeObserver observer)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(observer))) {}
 Daemon::~Daemon() = default;
-void Daemon::start() { impl_->start(); }
-void Daemon::stop(const std::string& reason, int cancel_timeout_ms) { impl_->stop(reason, cancel_timeout_ms); }
-void Daemon::command(Command command, const std::string& reason) { impl_->command(command, reason); }
-DaemonStatus Daemon::status() const { return impl_->status(); }
-int Daemon::metrics_port() const { return impl_->metrics_port(); }
-const config::DaemonConfig& Daemon::config() const noexcept { return impl_->config(); }
+void Daemon::start() {
+  impl_->start();
+}
+void Daemon::stop(const std::string& reason, int cancel_timeout_ms) {
+  impl_->stop(reason, cancel_timeout_ms);
+}
+void Daemon::command(Command command, const std::string& reason) {
+  impl_->command(command, reason);
+}
+DaemonStatus Daemon::status() const {
+  return impl_->status();
+}
+int Daemon::metrics_port() const {
+  return impl_->metrics_port();
+}
+const config::DaemonConfig& Daemon::config() const noexcept {
+  return impl_->config();
+}
 
 }  // namespace hedged::app

@@ -40,11 +40,13 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
     const YAML::Mark mark = node.Mark();
     std::ostringstream s;
     // A node without a position (the empty document) reports 1:1 rather than 0:0.
-    s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1) << ": ";
+    s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1)
+      << ": ";
     if (!path.empty()) s << "key '" << path << "': ";
     s << message;
     throw ConfigError(s.str());
@@ -107,7 +109,8 @@ class Reader {
     return value;
   }
 
-  bool boolean(const YAML::Node& map, const char* key, const std::string& path, bool fallback) const {
+  bool boolean(const YAML::Node& map, const char* key, const std::string& path,
+               bool fallback) const {
     const YAML::Node node = map[key];
     if (!node) return fallback;
     return scalar<bool>(node, join(path, key), "true or false");
@@ -121,7 +124,8 @@ class Reader {
   }
 
   std::string one_of(const YAML::Node& map, const char* key, const std::string& path,
-                     const std::string& fallback, std::initializer_list<std::string_view> choices) const {
+                     const std::string& fallback,
+                     std::initializer_list<std::string_view> choices) const {
     const YAML::Node node = map[key];
     if (!node) return fallback;
     const std::string value = scalar<std::string>(node, join(path, key), "a string");
@@ -140,7 +144,10 @@ class Reader {
     const std::string p = join(path, key);
     const auto text = scalar<std::string>(node, p, "a duration such as 250ms or 5s");
     const std::optional<TimeNs> value = parse_duration(text);
-    if (!value) fail(node, p, "'" + text + "' is not a duration: use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
+    if (!value)
+      fail(node, p,
+           "'" + text +
+               "' is not a duration: use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
     if (*value < min || *value > max) fail(node, p, "'" + text + "' is out of range");
     return *value;
   }
@@ -162,7 +169,8 @@ std::string option_symbol(const std::string& underlying, TimeNs expiry_ns, Optio
   // Shortest fixed-point form that reads back as the same strike, so distinct strikes never
   // share a symbol (a stream's 6 significant digits would print 123456.5 as 123456).
   char strike_text[64];
-  const auto formatted = std::to_chars(strike_text, strike_text + sizeof strike_text, strike, std::chars_format::fixed);
+  const auto formatted = std::to_chars(strike_text, strike_text + sizeof strike_text, strike,
+                                       std::chars_format::fixed);
   std::ostringstream s;
   s << underlying << '-' << date << '-' << (right == OptionRight::kCall ? 'C' : 'P') << '-'
     << std::string_view(strike_text, static_cast<std::size_t>(formatted.ptr - strike_text));
@@ -170,11 +178,13 @@ std::string option_symbol(const std::string& underlying, TimeNs expiry_ns, Optio
 }
 
 // "30d"-style tenor from now, or a date "2027-03-19" (expiring 20:00 UTC that day).
-TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::string& path, TimeNs now) {
+TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::string& path,
+                    TimeNs now) {
   const auto text = reader.scalar<std::string>(node, path, "an expiry such as 30d or 2027-03-19");
   if (const auto tenor = parse_duration(text)) {
     if (*tenor <= 0) reader.fail(node, path, "a relative expiry must be in the future");
-    if (*tenor > std::numeric_limits<TimeNs>::max() - now) reader.fail(node, path, "'" + text + "' is too far in the future");
+    if (*tenor > std::numeric_limits<TimeNs>::max() - now)
+      reader.fail(node, path, "'" + text + "' is too far in the future");
     return now + *tenor;
   }
   int y = 0;
@@ -198,44 +208,59 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   DaemonConfig cfg;
   cfg.source_path = source;
   if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
-  r.allow_keys(root, "", {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics", "logging"});
+  r.allow_keys(
+      root, "",
+      {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics", "logging"});
 
   if (const YAML::Node n = root["engine"]) {
-    r.allow_keys(n, "engine", {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity"});
-    cfg.idle_strategy = r.one_of(n, "idle_strategy", "engine", "backoff", {"spin", "backoff"}) == "spin"
-                            ? IdleStrategyName::kSpin : IdleStrategyName::kBackoff;
-    cfg.timer_interval_ns = r.duration(n, "timer_interval", "engine", cfg.timer_interval_ns, kNanosPerMilli, 60 * kNanosPerSecond);
-    cfg.engine.max_working_orders = static_cast<std::size_t>(r.integer(n, "max_working_orders", "engine", 64, 1, 4096));
-    cfg.ring_capacity = static_cast<std::size_t>(r.integer(n, "ring_capacity", "engine", 65536, 1024, 1 << 24));
+    r.allow_keys(n, "engine",
+                 {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity"});
+    cfg.idle_strategy =
+        r.one_of(n, "idle_strategy", "engine", "backoff", {"spin", "backoff"}) == "spin"
+            ? IdleStrategyName::kSpin
+            : IdleStrategyName::kBackoff;
+    cfg.timer_interval_ns = r.duration(n, "timer_interval", "engine", cfg.timer_interval_ns,
+                                       kNanosPerMilli, 60 * kNanosPerSecond);
+    cfg.engine.max_working_orders =
+        static_cast<std::size_t>(r.integer(n, "max_working_orders", "engine", 64, 1, 4096));
+    cfg.ring_capacity =
+        static_cast<std::size_t>(r.integer(n, "ring_capacity", "engine", 65536, 1024, 1 << 24));
   }
 
   if (const YAML::Node n = root["market_data"]) {
     r.allow_keys(n, "market_data", {"source", "seed", "tick_interval"});
     cfg.market_data.source = r.one_of(n, "source", "market_data", "simulator", {"simulator"});
-    cfg.market_data.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "market_data", 1, 0, INT64_MAX));
-    cfg.market_data.tick_interval_ns = r.duration(n, "tick_interval", "market_data", cfg.market_data.tick_interval_ns,
-                                                  kNanosPerMilli / 1000, 60 * kNanosPerSecond);
+    cfg.market_data.seed =
+        static_cast<std::uint64_t>(r.integer(n, "seed", "market_data", 1, 0, INT64_MAX));
+    cfg.market_data.tick_interval_ns =
+        r.duration(n, "tick_interval", "market_data", cfg.market_data.tick_interval_ns,
+                   kNanosPerMilli / 1000, 60 * kNanosPerSecond);
   }
 
   const YAML::Node underlyings = root["underlyings"];
   if (!underlyings || !underlyings.IsSequence() || underlyings.size() == 0) {
-    r.fail(underlyings ? underlyings : root, "underlyings", "expected a list with at least one underlying");
+    r.fail(underlyings ? underlyings : root, "underlyings",
+           "expected a list with at least one underlying");
   }
   if (underlyings.size() > kMaxUnderlyings) {
-    r.fail(underlyings, "underlyings", "at most " + std::to_string(kMaxUnderlyings) + " underlyings are supported");
+    r.fail(underlyings, "underlyings",
+           "at most " + std::to_string(kMaxUnderlyings) + " underlyings are supported");
   }
   std::map<std::string, InstrumentId> spot_by_symbol;
   for (std::size_t i = 0; i < underlyings.size(); ++i) {
     const YAML::Node u = underlyings[i];
     const std::string path = "underlyings[" + std::to_string(i) + "]";
-    r.allow_keys(u, path, {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "simulator", "hedge", "limits"});
+    r.allow_keys(u, path,
+                 {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "simulator",
+                  "hedge", "limits"});
     if (!u["symbol"]) r.fail(u, path, "missing required key 'symbol'");
     InstrumentSpec spot;
     spot.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
     spot.kind = InstrumentKind::kSpot;
     spot.symbol = r.string(u, "symbol", path, "");
     if (spot.symbol.empty()) r.fail(u["symbol"], join(path, "symbol"), "must not be empty");
-    if (spot_by_symbol.count(spot.symbol) != 0) r.fail(u["symbol"], join(path, "symbol"), "duplicate underlying '" + spot.symbol + "'");
+    if (spot_by_symbol.count(spot.symbol) != 0)
+      r.fail(u["symbol"], join(path, "symbol"), "duplicate underlying '" + spot.symbol + "'");
     spot.underlying = spot.id;
     spot.tick_size = r.number(u, "tick_size", path, 0.01, 1e-8, 1e6);
     spot.lot_size = r.integer(u, "lot_size", path, 1, 1, 1'000'000);
@@ -253,12 +278,17 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
     if (const YAML::Node h = u["hedge"]) {
       const std::string hp = join(path, "hedge");
-      r.allow_keys(h, hp, {"band_delta_shares", "min_trade_qty", "order_timeout", "min_order_interval", "initial_position"});
+      r.allow_keys(h, hp,
+                   {"band_delta_shares", "min_trade_qty", "order_timeout", "min_order_interval",
+                    "initial_position"});
       uc.policy.band_delta_shares = r.number(h, "band_delta_shares", hp, 100.0, 0.0, 1e12);
       uc.policy.min_trade_qty = r.integer(h, "min_trade_qty", hp, spot.lot_size, 1, INT64_MAX);
-      uc.order_timeout_ns = r.duration(h, "order_timeout", hp, uc.order_timeout_ns, 0, kMaxDuration);
-      uc.min_order_interval_ns = r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
-      uc.initial_hedge_position = r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
+      uc.order_timeout_ns =
+          r.duration(h, "order_timeout", hp, uc.order_timeout_ns, 0, kMaxDuration);
+      uc.min_order_interval_ns =
+          r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
+      uc.initial_hedge_position =
+          r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
     } else {
       uc.policy.band_delta_shares = 100.0;
       uc.policy.min_trade_qty = spot.lot_size;
@@ -270,7 +300,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       uc.limits.max_order_notional = r.number(l, "max_order_notional", lp, 0.0, 0.0, 1e15);
       uc.limits.price_band_pct = r.number(l, "price_band_pct", lp, 5.0, 0.0, 100.0);
       if (uc.limits.max_order_qty > 0 && uc.limits.max_order_qty < spot.lot_size) {
-        r.fail(l["max_order_qty"], join(lp, "max_order_qty"), "must be at least one lot (" + std::to_string(spot.lot_size) + ")");
+        r.fail(l["max_order_qty"], join(lp, "max_order_qty"),
+               "must be at least one lot (" + std::to_string(spot.lot_size) + ")");
       }
     } else {
       uc.limits.price_band_pct = 5.0;
@@ -283,7 +314,9 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     model.option_vol = uc.vol;
     if (const YAML::Node s = u["simulator"]) {
       const std::string sp = join(path, "simulator");
-      r.allow_keys(s, sp, {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size", "option_vol", "option_spread_pct"});
+      r.allow_keys(s, sp,
+                   {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size",
+                    "option_vol", "option_spread_pct"});
       model.initial_spot = r.number(s, "initial_spot", sp, 100.0, 1e-6, 1e9);
       model.drift = r.number(s, "drift", sp, 0.0, -10.0, 10.0);
       model.vol = r.number(s, "vol", sp, uc.vol, 0.0, 10.0);
@@ -305,28 +338,34 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   for (std::size_t i = 0; book && i < book.size(); ++i) {
     const YAML::Node b = book[i];
     const std::string path = "book[" + std::to_string(i) + "]";
-    r.allow_keys(b, path, {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style"});
+    r.allow_keys(b, path,
+                 {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style"});
     for (const char* required : {"underlying", "right", "strike", "expiry", "quantity"}) {
       if (!b[required]) r.fail(b, path, std::string("missing required key '") + required + "'");
     }
     const std::string underlying = r.string(b, "underlying", path, "");
     const auto spot_it = spot_by_symbol.find(underlying);
-    if (spot_it == spot_by_symbol.end()) r.fail(b["underlying"], join(path, "underlying"), "unknown underlying '" + underlying + "'");
+    if (spot_it == spot_by_symbol.end())
+      r.fail(b["underlying"], join(path, "underlying"), "unknown underlying '" + underlying + "'");
     InstrumentSpec option;
     option.kind = InstrumentKind::kOption;
     option.underlying = spot_it->second;
-    option.right = r.one_of(b, "right", path, "call", {"call", "put"}) == "call" ? OptionRight::kCall : OptionRight::kPut;
+    option.right = r.one_of(b, "right", path, "call", {"call", "put"}) == "call"
+                       ? OptionRight::kCall
+                       : OptionRight::kPut;
     r.one_of(b, "style", path, "european", {"european"});
     option.exercise = ExerciseStyle::kEuropean;
     option.strike = r.number(b, "strike", path, 0.0, 1e-8, 1e9);
     option.expiry_ns = parse_expiry(r, b["expiry"], join(path, "expiry"), now);
-    if (option.expiry_ns <= now) r.fail(b["expiry"], join(path, "expiry"), "the option has already expired");
+    if (option.expiry_ns <= now)
+      r.fail(b["expiry"], join(path, "expiry"), "the option has already expired");
     option.multiplier = r.number(b, "multiplier", path, 100.0, 1e-6, 1e9);
     option.tick_size = 0.01;
     option.lot_size = 1;
     option.symbol = option_symbol(underlying, option.expiry_ns, option.right, option.strike);
     const std::int64_t qty = r.integer(b, "quantity", path, 0, -1'000'000'000, 1'000'000'000);
-    auto [it, inserted] = option_by_symbol.try_emplace(option.symbol, static_cast<InstrumentId>(cfg.engine.instruments.size()));
+    auto [it, inserted] = option_by_symbol.try_emplace(
+        option.symbol, static_cast<InstrumentId>(cfg.engine.instruments.size()));
     if (inserted) {
       option.id = it->second;
       cfg.engine.instruments.push_back(option);
@@ -335,16 +374,21 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   }
 
   if (const YAML::Node n = root["fix"]) {
-    r.allow_keys(n, "fix", {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
-                            "reconnect_interval", "data_dictionary", "password", "account"});
+    r.allow_keys(n, "fix",
+                 {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
+                  "reconnect_interval", "data_dictionary", "password", "account"});
     cfg.fix.sender_comp_id = r.string(n, "sender_comp_id", "fix", cfg.fix.sender_comp_id);
     cfg.fix.target_comp_id = r.string(n, "target_comp_id", "fix", cfg.fix.target_comp_id);
     cfg.fix.host = r.string(n, "host", "fix", cfg.fix.host);
     cfg.fix.port = static_cast<int>(r.integer(n, "port", "fix", cfg.fix.port, 1, 65535));
-    cfg.fix.heartbeat_interval_s = static_cast<int>(
-        r.duration(n, "heartbeat_interval", "fix", 10 * kNanosPerSecond, kNanosPerSecond, 3600 * kNanosPerSecond) / kNanosPerSecond);
-    cfg.fix.reconnect_interval_s = static_cast<int>(
-        r.duration(n, "reconnect_interval", "fix", kNanosPerSecond, kNanosPerSecond, 3600 * kNanosPerSecond) / kNanosPerSecond);
+    cfg.fix.heartbeat_interval_s =
+        static_cast<int>(r.duration(n, "heartbeat_interval", "fix", 10 * kNanosPerSecond,
+                                    kNanosPerSecond, 3600 * kNanosPerSecond) /
+                         kNanosPerSecond);
+    cfg.fix.reconnect_interval_s =
+        static_cast<int>(r.duration(n, "reconnect_interval", "fix", kNanosPerSecond,
+                                    kNanosPerSecond, 3600 * kNanosPerSecond) /
+                         kNanosPerSecond);
     cfg.fix.data_dictionary = r.string(n, "data_dictionary", "fix", "fix/FIX44.xml");
     cfg.fix.password = r.string(n, "password", "fix", "");
     cfg.fix.account = r.string(n, "account", "fix", "");
@@ -353,12 +397,14 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   }
   // Paths inside a config file are relative to that file's folder.
   if (!std::filesystem::path(cfg.fix.data_dictionary).is_absolute()) {
-    cfg.fix.data_dictionary = (std::filesystem::path(base_dir) / cfg.fix.data_dictionary).lexically_normal().string();
+    cfg.fix.data_dictionary =
+        (std::filesystem::path(base_dir) / cfg.fix.data_dictionary).lexically_normal().string();
   }
   if (!std::filesystem::exists(cfg.fix.data_dictionary)) {
-    const YAML::Node where = root["fix"] && root["fix"]["data_dictionary"] ? root["fix"]["data_dictionary"]
-                             : root["fix"]                                ? root["fix"]
-                                                                          : root;
+    const YAML::Node where = root["fix"] && root["fix"]["data_dictionary"]
+                                 ? root["fix"]["data_dictionary"]
+                             : root["fix"] ? root["fix"]
+                                           : root;
     r.fail(where, "fix.data_dictionary", "file not found: " + cfg.fix.data_dictionary);
   }
 
@@ -369,13 +415,18 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (const YAML::Node n = root["venue"]) {
     r.allow_keys(n, "venue", {"embedded", "match_interval", "reject_probability", "seed"});
     cfg.venue.embedded = r.boolean(n, "embedded", "venue", true);
-    cfg.venue.venue.match_interval_ms = static_cast<int>(
-        r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli, kNanosPerMilli, 10 * kNanosPerSecond) / kNanosPerMilli);
+    cfg.venue.venue.match_interval_ms =
+        static_cast<int>(r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli,
+                                    kNanosPerMilli, 10 * kNanosPerSecond) /
+                         kNanosPerMilli);
     cfg.venue.venue.reject_probability = r.number(n, "reject_probability", "venue", 0.0, 0.0, 1.0);
-    cfg.venue.venue.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
+    cfg.venue.venue.seed =
+        static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
   }
   if (cfg.venue.embedded && cfg.fix.host != "127.0.0.1" && cfg.fix.host != "localhost") {
-    r.fail(root["fix"]["host"], "fix.host", "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
+    r.fail(
+        root["fix"]["host"], "fix.host",
+        "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
   }
 
   if (const YAML::Node n = root["metrics"]) {
@@ -389,10 +440,12 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
   if (const YAML::Node n = root["logging"]) {
     r.allow_keys(n, "logging", {"level", "file"});
-    cfg.logging.level = r.one_of(n, "level", "logging", "info", {"trace", "debug", "info", "warn", "error"});
+    cfg.logging.level =
+        r.one_of(n, "level", "logging", "info", {"trace", "debug", "info", "warn", "error"});
     cfg.logging.file = r.string(n, "file", "logging", "");
     if (!cfg.logging.file.empty() && !std::filesystem::path(cfg.logging.file).is_absolute()) {
-      cfg.logging.file = (std::filesystem::path(base_dir) / cfg.logging.file).lexically_normal().string();
+      cfg.logging.file =
+          (std::filesystem::path(base_dir) / cfg.logging.file).lexically_normal().string();
     }
   }
 
@@ -414,11 +467,11 @@ LoadResult load(const std::function<YAML::Node()>& read, const std::string& name
   } catch (const YAML::BadFile&) {
     result.error = name + ": cannot open the file";
   } catch (const YAML::ParserException& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                   ": YAML syntax error: " + e.msg;
+    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                   std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
   } catch (const YAML::Exception& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                   ": " + e.msg;
+    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                   std::to_string(e.mark.column + 1) + ": " + e.msg;
   }
   return result;
 }
@@ -433,14 +486,22 @@ std::optional<TimeNs> parse_duration(const std::string& text) {
   if (ec != std::errc{} || ptr == end || !std::isfinite(value)) return std::nullopt;
   const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
   double scale = 0.0;
-  if (unit == "ns") scale = 1.0;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "s") scale = 1e9;
-  else if (unit == "m") scale = 60e9;
-  else if (unit == "h") scale = 3600e9;
-  else if (unit == "d") scale = 86400e9;
-  else return std::nullopt;
+  if (unit == "ns")
+    scale = 1.0;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "s")
+    scale = 1e9;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  else if (unit == "d")
+    scale = 86400e9;
+  else
+    return std::nullopt;
   const double ns = value * scale;
   if (ns > 9.2e18 || ns < -9.2e18) return std::nullopt;
   return static_cast<TimeNs>(std::llround(ns));
@@ -451,7 +512,8 @@ LoadResult load_file(const std::string& path, TimeNs now) {
   return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, now);
 }
 
-LoadResult load_text(const std::string& text, const std::string& name, const std::string& base_dir, TimeNs now) {
+LoadResult load_text(const std::string& text, const std::string& name, const std::string& base_dir,
+                     TimeNs now) {
   return load([&] { return YAML::Load(text); }, name, base_dir, now);
 }
 

@@ -39,25 +39,30 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   const EngineSnapshot& e = in.engine;
   std::vector<MetricFamily> out;
 
-  auto info = family("hedged_build_info", "Build information; the value is always 1.", MetricType::Gauge);
+  auto info =
+      family("hedged_build_info", "Build information; the value is always 1.", MetricType::Gauge);
   add(info, 1.0, {{"version", version_}});
   out.push_back(std::move(info));
 
-  auto start = family("hedged_start_time_seconds", "Start time of the daemon, seconds since the Unix epoch.", MetricType::Gauge);
+  auto start = family("hedged_start_time_seconds",
+                      "Start time of the daemon, seconds since the Unix epoch.", MetricType::Gauge);
   add(start, in.start_time_seconds);
   out.push_back(std::move(start));
 
-  auto quotes = family("hedged_quotes_total", "Quotes processed by the engine.", MetricType::Counter);
+  auto quotes =
+      family("hedged_quotes_total", "Quotes processed by the engine.", MetricType::Counter);
   add(quotes, static_cast<double>(e.quotes));
   out.push_back(std::move(quotes));
 
-  auto published = family("hedged_quotes_published_total", "Quotes published by the market-data feed.", MetricType::Counter);
+  auto published = family("hedged_quotes_published_total",
+                          "Quotes published by the market-data feed.", MetricType::Counter);
   add(published, static_cast<double>(in.quotes_published));
   out.push_back(std::move(published));
 
-  auto conflated = family("hedged_quotes_conflated_total",
-                          "Quotes replaced by a newer quote of the same instrument before the engine read them.",
-                          MetricType::Counter);
+  auto conflated =
+      family("hedged_quotes_conflated_total",
+             "Quotes replaced by a newer quote of the same instrument before the engine read them.",
+             MetricType::Counter);
   add(conflated, static_cast<double>(in.quotes_conflated));
   out.push_back(std::move(conflated));
 
@@ -71,15 +76,19 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
        [](const UnderlyingSnapshot& u) { return u.greeks.delta_shares; }},
       {"hedged_portfolio_delta_notional", "Option book delta times spot, currency.",
        [](const UnderlyingSnapshot& u) { return u.greeks.delta_notional; }},
-      {"hedged_portfolio_gamma_notional_per_pct", "Change of delta notional for a 1% spot move, currency.",
+      {"hedged_portfolio_gamma_notional_per_pct",
+       "Change of delta notional for a 1% spot move, currency.",
        [](const UnderlyingSnapshot& u) { return u.greeks.gamma_notional_per_pct; }},
-      {"hedged_portfolio_vega_per_vol_point", "Option book value change for +1 vol point, currency.",
+      {"hedged_portfolio_vega_per_vol_point",
+       "Option book value change for +1 vol point, currency.",
        [](const UnderlyingSnapshot& u) { return u.greeks.vega_per_vol_point; }},
-      {"hedged_portfolio_theta_per_day", "Option book value change over one calendar day, currency.",
+      {"hedged_portfolio_theta_per_day",
+       "Option book value change over one calendar day, currency.",
        [](const UnderlyingSnapshot& u) { return u.greeks.theta_per_day; }},
       {"hedged_portfolio_value", "Option book mark-to-model value, currency.",
        [](const UnderlyingSnapshot& u) { return u.greeks.value; }},
-      {"hedged_net_delta_shares", "Option delta plus hedge position plus working hedge orders, shares.",
+      {"hedged_net_delta_shares",
+       "Option delta plus hedge position plus working hedge orders, shares.",
        [](const UnderlyingSnapshot& u) { return u.net_delta_shares; }},
       {"hedged_delta_band_shares", "Half-width of the no-trade delta band, shares.",
        [](const UnderlyingSnapshot& u) { return u.band_delta_shares; }},
@@ -94,78 +103,98 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     out.push_back(std::move(f));
   }
 
-  auto decisions = family("hedged_hedge_decisions_total", "Hedge orders decided by the engine.", MetricType::Counter);
-  auto position = family("hedged_hedge_position", "Filled position in the hedge instrument, units.", MetricType::Gauge);
-  auto working = family("hedged_working_quantity", "Signed quantity of live hedge orders, units.", MetricType::Gauge);
+  auto decisions = family("hedged_hedge_decisions_total", "Hedge orders decided by the engine.",
+                          MetricType::Counter);
+  auto position = family("hedged_hedge_position", "Filled position in the hedge instrument, units.",
+                         MetricType::Gauge);
+  auto working = family("hedged_working_quantity", "Signed quantity of live hedge orders, units.",
+                        MetricType::Gauge);
   for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
-    add(decisions, static_cast<double>(e.underlyings[u].hedge_decisions), {{"underlying", in.underlyings[u]}});
-    add(position, static_cast<double>(e.underlyings[u].hedge_position), {{"instrument", in.hedge_instruments[u]}});
-    add(working, static_cast<double>(e.underlyings[u].working_qty), {{"instrument", in.hedge_instruments[u]}});
+    add(decisions, static_cast<double>(e.underlyings[u].hedge_decisions),
+        {{"underlying", in.underlyings[u]}});
+    add(position, static_cast<double>(e.underlyings[u].hedge_position),
+        {{"instrument", in.hedge_instruments[u]}});
+    add(working, static_cast<double>(e.underlyings[u].working_qty),
+        {{"instrument", in.hedge_instruments[u]}});
   }
   out.push_back(std::move(decisions));
   out.push_back(std::move(position));
   out.push_back(std::move(working));
 
-  auto orders = family("hedged_orders_total",
-                       "Child orders by side and outcome: submitted counts every order sent; filled, "
-                       "rejected and canceled count final states; blocked counts orders stopped by pre-trade checks.",
-                       MetricType::Counter);
+  auto orders =
+      family("hedged_orders_total",
+             "Child orders by side and outcome: submitted counts every order sent; filled, "
+             "rejected and canceled count final states; blocked counts orders stopped by pre-trade "
+             "checks.",
+             MetricType::Counter);
   for (int side = 0; side < 2; ++side) {
     for (std::size_t k = 0; k < kOrderOutcomeCount; ++k) {
       add(orders, static_cast<double>(e.orders[side][k]),
-          {{"outcome", to_string(static_cast<OrderOutcome>(k))}, {"side", side == 0 ? "buy" : "sell"}});
+          {{"outcome", to_string(static_cast<OrderOutcome>(k))},
+           {"side", side == 0 ? "buy" : "sell"}});
     }
   }
   out.push_back(std::move(orders));
 
-  auto filled = family("hedged_filled_quantity_total", "Quantity filled by side, units.", MetricType::Counter);
+  auto filled = family("hedged_filled_quantity_total", "Quantity filled by side, units.",
+                       MetricType::Counter);
   add(filled, static_cast<double>(e.filled_qty[0]), {{"side", "buy"}});
   add(filled, static_cast<double>(e.filled_qty[1]), {{"side", "sell"}});
   out.push_back(std::move(filled));
 
-  auto fills = family("hedged_fills_total", "Fills (execution reports with a trade) applied.", MetricType::Counter);
+  auto fills = family("hedged_fills_total", "Fills (execution reports with a trade) applied.",
+                      MetricType::Counter);
   add(fills, static_cast<double>(e.fills));
   out.push_back(std::move(fills));
 
-  auto live = family("hedged_live_orders", "Child orders working in the market.", MetricType::Gauge);
+  auto live =
+      family("hedged_live_orders", "Child orders working in the market.", MetricType::Gauge);
   add(live, static_cast<double>(e.live_orders));
   out.push_back(std::move(live));
 
   auto ignored = family("hedged_exec_reports_ignored_total",
-                        "Execution reports ignored as duplicate, stale or for an unknown order.", MetricType::Counter);
+                        "Execution reports ignored as duplicate, stale or for an unknown order.",
+                        MetricType::Counter);
   add(ignored, static_cast<double>(e.exec_reports_ignored));
   out.push_back(std::move(ignored));
 
   auto invalid = family("hedged_exec_reports_invalid_total",
-                        "Execution reports rejected as inconsistent (overfill, negative quantity).", MetricType::Counter);
+                        "Execution reports rejected as inconsistent (overfill, negative quantity).",
+                        MetricType::Counter);
   add(invalid, static_cast<double>(e.exec_reports_invalid));
   out.push_back(std::move(invalid));
 
-  auto state = family("hedged_trading_state", "Trading state: 1 for the current state, 0 for the others.", MetricType::Gauge);
+  auto state =
+      family("hedged_trading_state", "Trading state: 1 for the current state, 0 for the others.",
+             MetricType::Gauge);
   for (TradingState s : {TradingState::kActive, TradingState::kReducing, TradingState::kHalted}) {
     add(state, e.state == s ? 1.0 : 0.0, {{"state", to_string(s)}});
   }
   out.push_back(std::move(state));
 
-  auto session = family("hedged_fix_session_up", "1 when the FIX order session is logged on.", MetricType::Gauge);
+  auto session = family("hedged_fix_session_up", "1 when the FIX order session is logged on.",
+                        MetricType::Gauge);
   add(session, in.fix_logged_on ? 1.0 : 0.0, {{"session", in.fix_session}});
   out.push_back(std::move(session));
 
-  auto rejected = family("hedged_fix_messages_rejected_total",
-                         "Inbound FIX application messages that could not be translated and were dropped.",
-                         MetricType::Counter);
+  auto rejected =
+      family("hedged_fix_messages_rejected_total",
+             "Inbound FIX application messages that could not be translated and were dropped.",
+             MetricType::Counter);
   add(rejected, static_cast<double>(in.fix_messages_rejected), {{"session", in.fix_session}});
   out.push_back(std::move(rejected));
 
-  auto session_rejects = family("hedged_fix_rejects_received_total",
-                                "Reject (35=3) and BusinessMessageReject (35=j) messages received from the venue.",
-                                MetricType::Counter);
+  auto session_rejects =
+      family("hedged_fix_rejects_received_total",
+             "Reject (35=3) and BusinessMessageReject (35=j) messages received from the venue.",
+             MetricType::Counter);
   add(session_rejects, static_cast<double>(in.fix_session_rejects), {{"session", in.fix_session}});
   out.push_back(std::move(session_rejects));
   return out;
 }
 
-MetricsServer::MetricsServer(const std::string& listen, const ScrapeSource& source, std::string version)
+MetricsServer::MetricsServer(const std::string& listen, const ScrapeSource& source,
+                             std::string version)
     : collector_(std::make_shared<EngineCollector>(source, std::move(version))) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
@@ -177,6 +206,8 @@ MetricsServer::MetricsServer(const std::string& listen, const ScrapeSource& sour
 
 MetricsServer::~MetricsServer() = default;
 
-std::vector<int> MetricsServer::ports() const { return exposer_->GetListeningPorts(); }
+std::vector<int> MetricsServer::ports() const {
+  return exposer_->GetListeningPorts();
+}
 
 }  // namespace hedged::metrics

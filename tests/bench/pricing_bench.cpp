@@ -56,17 +56,19 @@ void BM_BookRevalue(benchmark::State& state) {
   hedged::greeks::OptionBook book;
   const hedged::TimeNs now = 1'800'000'000LL * hedged::kNanosPerSecond;
   for (std::size_t i = 0; i < n; ++i) {
-    const auto expiry = now + static_cast<hedged::TimeNs>(options[i].time_years * hedged::kSecondsPerYear) *
-                                  hedged::kNanosPerSecond;
-    book.add({static_cast<hedged::InstrumentId>(i), options[i].right, options[i].strike, expiry, 100.0,
-              i % 3 == 0 ? -10 : 5});
+    const auto expiry =
+        now + static_cast<hedged::TimeNs>(options[i].time_years * hedged::kSecondsPerYear) *
+                  hedged::kNanosPerSecond;
+    book.add({static_cast<hedged::InstrumentId>(i), options[i].right, options[i].strike, expiry,
+              100.0, i % 3 == 0 ? -10 : 5});
   }
   double spot = 100.0;
   for (auto _ : state) {
     spot = spot == 100.0 ? 100.01 : 100.0;
     benchmark::DoNotOptimize(book.revalue({spot, 0.03, 0.01, 0.25}, now));
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_BookRevalue)->Arg(100)->Arg(1000)->Arg(10000);
 
@@ -79,7 +81,8 @@ void BM_QuantLibAnalyticEuropean(benchmark::State& state) {
   auto spot = ext::make_shared<SimpleQuote>(100.0);
   Handle<YieldTermStructure> r(ext::make_shared<FlatForward>(today, 0.03, dc));
   Handle<YieldTermStructure> q(ext::make_shared<FlatForward>(today, 0.01, dc));
-  Handle<BlackVolTermStructure> vol(ext::make_shared<BlackConstantVol>(today, NullCalendar(), 0.25, dc));
+  Handle<BlackVolTermStructure> vol(
+      ext::make_shared<BlackConstantVol>(today, NullCalendar(), 0.25, dc));
   auto process = ext::make_shared<BlackScholesMertonProcess>(Handle<Quote>(spot), q, r, vol);
   auto engine = ext::make_shared<AnalyticEuropeanEngine>(process);
   VanillaOption option(ext::make_shared<PlainVanillaPayoff>(Option::Call, 105.0),

@@ -81,7 +81,8 @@ class Process {
   std::optional<int> status_;
 };
 
-bool wait_for_text(const Process& p, const std::vector<std::string>& needles, std::chrono::seconds timeout) {
+bool wait_for_text(const Process& p, const std::vector<std::string>& needles,
+                   std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string log = p.err();
@@ -118,14 +119,16 @@ TEST(Cli, unknown_command_is_a_usage_error) {
 
 TEST(Cli, malformed_config_exits_nonzero_naming_file_line_and_column) {
   testing::TempDir dir("hedged-cli");
-  std::string text = testing::test_config({testing::free_port(), testing::free_port()}, testing::dictionary_path());
+  std::string text = testing::test_config({testing::free_port(), testing::free_port()},
+                                          testing::dictionary_path());
   // Line 4 becomes a typo'd key, indented two spaces: column 3.
   const auto at = text.find("market_data:\n") + std::string("market_data:\n").size();
   text.insert(at, "  tick_intervall: 5ms\n");
   const auto file = dir.write("bad.yaml", text);
   Process p({"run", "-c", file.string()}, dir);
   ASSERT_EQ(p.wait(10s), 2);
-  const std::string expected = file.string() + ":5:3: key 'market_data.tick_intervall': unknown key";
+  const std::string expected =
+      file.string() + ":5:3: key 'market_data.tick_intervall': unknown key";
   EXPECT_NE(p.err().find(expected), std::string::npos) << p.err();
 }
 
@@ -172,13 +175,16 @@ TEST(Cli, sigterm_stops_hedging_logs_out_and_exits_zero_within_three_seconds) {
   run_until_hedged_then_signal(SIGTERM, "SIGTERM");
 }
 
-TEST(Cli, sigint_stops_the_same_way) { run_until_hedged_then_signal(SIGINT, "SIGINT"); }
+TEST(Cli, sigint_stops_the_same_way) {
+  run_until_hedged_then_signal(SIGINT, "SIGINT");
+}
 
 TEST(Cli, check_config_accepts_the_shipped_default) {
   testing::TempDir dir("hedged-cli");
   Process p({"check-config", "-c", std::string(HEDGED_SOURCE_DIR) + "/config/default.yaml"}, dir);
   ASSERT_EQ(p.wait(10s), 0) << p.err();
-  EXPECT_NE(p.out().find("valid: 1 underlyings, 24 option positions"), std::string::npos) << p.out();
+  EXPECT_NE(p.out().find("valid: 1 underlyings, 24 option positions"), std::string::npos)
+      << p.out();
 }
 
 }  // namespace

@@ -44,10 +44,12 @@ class Recorder {
   std::vector<Action> actions_;
 };
 
-config::DaemonConfig load_test_config(const testing::TestPorts& ports, const testing::TestMarket& market) {
+config::DaemonConfig load_test_config(const testing::TestPorts& ports,
+                                      const testing::TestMarket& market) {
   const std::string text = testing::test_config(ports, testing::dictionary_path(), market);
-  auto loaded = config::load_text(text, "pipeline-test.yaml", std::string(HEDGED_SOURCE_DIR) + "/config",
-                                  runtime::wall_clock_ns());
+  auto loaded =
+      config::load_text(text, "pipeline-test.yaml", std::string(HEDGED_SOURCE_DIR) + "/config",
+                        runtime::wall_clock_ns());
   if (!loaded.config) throw std::runtime_error(loaded.error);
   return *loaded.config;
 }
@@ -87,8 +89,10 @@ class PipelineTest : public ::testing::Test {
     const double band = market().band_delta_shares;
     std::set<OrderId> out;
     for (const HedgeDecision& d : recorder_.all<HedgeDecision>()) {
-      const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
-      if (std::fabs(net + static_cast<double>(signed_qty(d.side, d.qty))) > band) out.insert(d.cl_ord_id);
+      const double net =
+          d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+      if (std::fabs(net + static_cast<double>(signed_qty(d.side, d.qty))) > band)
+        out.insert(d.cl_ord_id);
     }
     return out;
   }
@@ -98,7 +102,8 @@ class PipelineTest : public ::testing::Test {
     const std::set<OrderId> partial_hedges = pieces();
     std::vector<FillNotice> out;
     for (const FillNotice& f : recorder_.all<FillNotice>()) {
-      if (f.order_complete && f.working_qty == 0 && partial_hedges.count(f.cl_ord_id) == 0) out.push_back(f);
+      if (f.order_complete && f.working_qty == 0 && partial_hedges.count(f.cl_ord_id) == 0)
+        out.push_back(f);
     }
     return out;
   }
@@ -137,7 +142,8 @@ TEST_F(PipelineTest, hedges_over_fix_and_returns_inside_band_after_each_fill) {
   const auto decisions = recorder_.all<HedgeDecision>();
   ASSERT_FALSE(decisions.empty());
   for (const HedgeDecision& d : decisions) {
-    const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+    const double net =
+        d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
     EXPECT_GT(std::fabs(net), band) << "order " << d.cl_ord_id;
     // The order moves net delta toward zero and never past the far side of the band.
     const double after = net + static_cast<double>(signed_qty(d.side, d.qty));
@@ -175,7 +181,8 @@ TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_do
       [&] {
         const EngineSnapshot s = daemon_->status().engine;
         return s.live_orders == 0 && s.fills > 3 &&
-               std::fabs(s.underlyings[0].greeks.delta_shares + static_cast<double>(s.underlyings[0].hedge_position)) <=
+               std::fabs(s.underlyings[0].greeks.delta_shares +
+                         static_cast<double>(s.underlyings[0].hedge_position)) <=
                    market().band_delta_shares;
       },
       30s);
@@ -184,14 +191,16 @@ TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_do
   ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
 
   std::int64_t position_from_fills = 0;
-  for (const FillNotice& f : recorder_.all<FillNotice>()) position_from_fills += signed_qty(f.side, f.last_qty);
+  for (const FillNotice& f : recorder_.all<FillNotice>())
+    position_from_fills += signed_qty(f.side, f.last_qty);
   const EngineSnapshot s = daemon_->status().engine;
   EXPECT_EQ(s.underlyings[0].hedge_position, position_from_fills);
   EXPECT_EQ(s.underlyings[0].working_qty, 0);
   // No decision ever pushed the net delta (book + position + working) past zero by more than a
   // lot's rounding: a partial fill never triggered a second hedge for the same delta.
   for (const HedgeDecision& d : recorder_.all<HedgeDecision>()) {
-    const double net = d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
+    const double net =
+        d.portfolio_delta_shares + static_cast<double>(d.hedge_position + d.working_qty);
     const double after = net + static_cast<double>(signed_qty(d.side, d.qty));
     EXPECT_TRUE(std::fabs(after) <= 0.5 || (after > 0) == (net > 0)) << "order " << d.cl_ord_id;
   }
@@ -201,23 +210,33 @@ TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_do
 }
 
 TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {
-  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.orders[0][1] + daemon_->status().engine.orders[1][1] > 0; },
-                       60s))
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return daemon_->status().engine.orders[0][1] + daemon_->status().engine.orders[1][1] > 0;
+      },
+      60s))
       << "no order filled";
   const auto body = testing::http_get(ports_.metrics, "/metrics");
   ASSERT_TRUE(body.has_value());
-  for (const char* series : {"hedged_quotes_total", "hedged_portfolio_delta_shares{underlying=\"TST\"}",
-                             "hedged_hedge_position{instrument=\"TST\"}",
-                             "hedged_fix_session_up{session=\"HEDGED->VENUE\"}"}) {
-    EXPECT_TRUE(testing::metric_value(*body, series).has_value()) << series << " missing from:\n" << *body;
+  for (const char* series :
+       {"hedged_quotes_total", "hedged_portfolio_delta_shares{underlying=\"TST\"}",
+        "hedged_hedge_position{instrument=\"TST\"}",
+        "hedged_fix_session_up{session=\"HEDGED->VENUE\"}"}) {
+    EXPECT_TRUE(testing::metric_value(*body, series).has_value()) << series << " missing from:\n"
+                                                                  << *body;
   }
   EXPECT_GT(*testing::metric_value(*body, "hedged_quotes_total"), 0.0);
   EXPECT_EQ(*testing::metric_value(*body, "hedged_fix_session_up{session=\"HEDGED->VENUE\"}"), 1.0);
-  const double filled = testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"buy\"}").value_or(0) +
-                        testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"sell\"}").value_or(0);
+  const double filled =
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"buy\"}")
+          .value_or(0) +
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"filled\",side=\"sell\"}")
+          .value_or(0);
   const double submitted =
-      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"buy\"}").value_or(0) +
-      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"sell\"}").value_or(0);
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"buy\"}")
+          .value_or(0) +
+      testing::metric_value(*body, "hedged_orders_total{outcome=\"submitted\",side=\"sell\"}")
+          .value_or(0);
   EXPECT_GT(filled, 0.0);
   EXPECT_GE(submitted, filled);
   EXPECT_NE(body->find("# TYPE hedged_orders_total counter"), std::string::npos);
@@ -252,7 +271,8 @@ TEST_F(PipelineTest, halt_cancels_working_orders_and_stops_new_hedges) {
   EXPECT_STREQ(states.back().cause.c_str(), "test: operator halt");
 
   daemon_->command(Command::kResume, "test: resume");
-  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.state == TradingState::kActive; }, 5s));
+  ASSERT_TRUE(
+      wait_for([&] { return daemon_->status().engine.state == TradingState::kActive; }, 5s));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <cstdint>
 
 namespace hedged::testing {
 
@@ -70,7 +70,8 @@ inline std::optional<std::string> http_get(int port, const std::string& path) {
 
 // Value of the sample whose name-and-labels text is exactly `series` (as exposed), e.g.
 // `hedged_orders_total{outcome="filled",side="buy"}`.
-inline std::optional<double> metric_value(const std::string& exposition, const std::string& series) {
+inline std::optional<double> metric_value(const std::string& exposition,
+                                          const std::string& series) {
   std::istringstream in(exposition);
   std::string line;
   while (std::getline(in, line)) {
@@ -113,7 +114,7 @@ struct TestPorts {
 
 // Market and policy knobs of the test configuration.
 struct TestMarket {
-  double vol = 2.0;              // realised vol of the simulated path: high, so hedges come in seconds
+  double vol = 2.0;  // realised vol of the simulated path: high, so hedges come in seconds
   double band_delta_shares = 30;
   std::int64_t min_size = 3000;  // displayed size at the touch
   std::int64_t max_size = 8000;
@@ -140,7 +141,8 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
        "    rate: 0.02\n"
        "    vol: 0.30\n"
        "    simulator: {initial_spot: 50.0, vol: "
-    << market.vol << ", spread_bps: 4, min_size: " << market.min_size << ", max_size: " << market.max_size
+    << market.vol << ", spread_bps: 4, min_size: " << market.min_size
+    << ", max_size: " << market.max_size
     << "}\n"
        "    hedge: {band_delta_shares: "
     << market.band_delta_shares
@@ -149,11 +151,16 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
     << market.max_order_qty
     << ", max_order_notional: 500000, price_band_pct: 5}\n"
        "book:\n"
-       "  - {underlying: TST, right: call, strike: 45, expiry: 20d, quantity: -30, multiplier: 100}\n"
-       "  - {underlying: TST, right: call, strike: 50, expiry: 20d, quantity: -60, multiplier: 100}\n"
-       "  - {underlying: TST, right: put,  strike: 50, expiry: 20d, quantity: -40, multiplier: 100}\n"
-       "  - {underlying: TST, right: put,  strike: 55, expiry: 60d, quantity: 25,  multiplier: 100}\n"
-       "  - {underlying: TST, right: call, strike: 55, expiry: 60d, quantity: 35,  multiplier: 100}\n"
+       "  - {underlying: TST, right: call, strike: 45, expiry: 20d, quantity: -30, multiplier: "
+       "100}\n"
+       "  - {underlying: TST, right: call, strike: 50, expiry: 20d, quantity: -60, multiplier: "
+       "100}\n"
+       "  - {underlying: TST, right: put,  strike: 50, expiry: 20d, quantity: -40, multiplier: "
+       "100}\n"
+       "  - {underlying: TST, right: put,  strike: 55, expiry: 60d, quantity: 25,  multiplier: "
+       "100}\n"
+       "  - {underlying: TST, right: call, strike: 55, expiry: 60d, quantity: 35,  multiplier: "
+       "100}\n"
        "fix:\n"
        "  port: "
     << ports.fix
@@ -173,6 +180,8 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
   return s.str();
 }
 
-inline std::string dictionary_path() { return std::string(HEDGED_SOURCE_DIR) + "/config/fix/FIX44.xml"; }
+inline std::string dictionary_path() {
+  return std::string(HEDGED_SOURCE_DIR) + "/config/fix/FIX44.xml";
+}
 
 }  // namespace hedged::testing

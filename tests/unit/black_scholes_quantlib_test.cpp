@@ -74,8 +74,8 @@ Greeks quantlib_greeks(const GridPoint& p) {
       ql::ext::make_shared<ql::FlatForward>(today, p.in.rate, day_counter));
   const ql::Handle<ql::YieldTermStructure> dividend_ts(
       ql::ext::make_shared<ql::FlatForward>(today, p.in.dividend_yield, day_counter));
-  const ql::Handle<ql::BlackVolTermStructure> vol_ts(ql::ext::make_shared<ql::BlackConstantVol>(
-      today, ql::NullCalendar(), p.in.vol, day_counter));
+  const ql::Handle<ql::BlackVolTermStructure> vol_ts(
+      ql::ext::make_shared<ql::BlackConstantVol>(today, ql::NullCalendar(), p.in.vol, day_counter));
   const auto process =
       ql::ext::make_shared<ql::BlackScholesMertonProcess>(spot, dividend_ts, rate_ts, vol_ts);
 
@@ -97,9 +97,7 @@ Greeks quantlib_greeks(const GridPoint& p) {
 
 class BlackScholesVsQuantLib : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ql::Settings::instance().evaluationDate() = ql::Date(15, ql::May, 2024);
-  }
+  void SetUp() override { ql::Settings::instance().evaluationDate() = ql::Date(15, ql::May, 2024); }
 
  private:
   ql::SavedSettings saved_;  // restores QuantLib's global evaluation date afterwards
@@ -114,9 +112,9 @@ constexpr double kAbs = 1e-13;
 void expect_agree(const char* what, double ours, double theirs, double natural_scale,
                   const GridPoint& p) {
   EXPECT_NEAR(ours, theirs, kRel * std::abs(theirs) + kAbs * natural_scale)
-      << what << ": " << (p.in.right == OptionRight::kCall ? "call" : "put")
-      << " S=" << p.in.spot << " K=" << p.in.strike << " r=" << p.in.rate
-      << " q=" << p.in.dividend_yield << " vol=" << p.in.vol << " days=" << p.days;
+      << what << ": " << (p.in.right == OptionRight::kCall ? "call" : "put") << " S=" << p.in.spot
+      << " K=" << p.in.strike << " r=" << p.in.rate << " q=" << p.in.dividend_yield
+      << " vol=" << p.in.vol << " days=" << p.days;
 }
 
 TEST_F(BlackScholesVsQuantLib, price_and_greeks_match_analytic_european_engine) {

@@ -180,9 +180,9 @@ double central_difference(const BsInputs& in, double h, Bump bump) {
 void expect_fd_close(double analytic, double fd, double natural_scale, const BsInputs& in,
                      double abs_floor = kFdAbs) {
   EXPECT_NEAR(analytic, fd, kFdRel * std::abs(analytic) + abs_floor * natural_scale)
-      << (in.right == OptionRight::kCall ? "call" : "put") << " S=" << in.spot
-      << " K=" << in.strike << " r=" << in.rate << " q=" << in.dividend_yield
-      << " vol=" << in.vol << " T=" << in.time_years;
+      << (in.right == OptionRight::kCall ? "call" : "put") << " S=" << in.spot << " K=" << in.strike
+      << " r=" << in.rate << " q=" << in.dividend_yield << " vol=" << in.vol
+      << " T=" << in.time_years;
 }
 
 TEST(BlackScholes, delta_matches_finite_difference_on_random_grid) {
@@ -277,8 +277,8 @@ TEST(BlackScholes, at_expiry_returns_intrinsic_with_step_delta) {
   };
   // Strike 100; r and q are non-zero so that any stray discounting would show.
   const Case cases[] = {
-      {110.0, kCall, 10.0, 1.0}, {90.0, kCall, 0.0, 0.0},  {100.0, kCall, 0.0, 0.5},
-      {90.0, kPut, 10.0, -1.0},  {110.0, kPut, 0.0, 0.0},  {100.0, kPut, 0.0, -0.5},
+      {110.0, kCall, 10.0, 1.0}, {90.0, kCall, 0.0, 0.0}, {100.0, kCall, 0.0, 0.5},
+      {90.0, kPut, 10.0, -1.0},  {110.0, kPut, 0.0, 0.0}, {100.0, kPut, 0.0, -0.5},
   };
   for (const Case& c : cases) {
     for (const double vol : {0.0, 0.3}) {

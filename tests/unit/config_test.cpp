@@ -1,4 +1,5 @@
-// Unit tests for the YAML configuration loader: the shipped default, value checks, error locations and expiry resolution.
+// Unit tests for the YAML configuration loader: the shipped default, value checks, error locations
+// and expiry resolution.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -22,9 +23,9 @@ namespace {
 using hedged::InstrumentKind;
 using hedged::OptionRight;
 using hedged::TimeNs;
-using hedged::config::LoadResult;
 using hedged::config::load_file;
 using hedged::config::load_text;
+using hedged::config::LoadResult;
 using hedged::config::parse_duration;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -51,7 +52,9 @@ static_assert(days_since_epoch(2000, 3, 1) == 11'017);
 constexpr TimeNs kNow = days_since_epoch(2026, 1, 15) * kDay + 12 * 3600 * kSecond;
 static_assert(kNow == 1'768'478'400LL * kSecond);
 
-std::string config_dir() { return std::string(HEDGED_SOURCE_DIR) + "/config"; }
+std::string config_dir() {
+  return std::string(HEDGED_SOURCE_DIR) + "/config";
+}
 
 // A small valid configuration; tests change one piece of it, so the line numbers below stay put.
 const std::string kBase = R"(engine:
@@ -87,7 +90,9 @@ std::string with(const std::string& from, const std::string& to, std::string tex
   return text;
 }
 
-LoadResult load(const std::string& text) { return load_text(text, "test.yaml", config_dir(), kNow); }
+LoadResult load(const std::string& text) {
+  return load_text(text, "test.yaml", config_dir(), kNow);
+}
 
 // A failed load carries no configuration and an error; returns the error for matching.
 std::string failure(const LoadResult& result) {
@@ -99,7 +104,9 @@ std::string failure(const LoadResult& result) {
 // A fresh folder under the system temp directory, removed with everything in it afterwards.
 class TempDir {
  public:
-  TempDir() : path_(std::filesystem::temp_directory_path() / ("hedged-config-test-" + std::to_string(::getpid()))) {
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("hedged-config-test-" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -195,24 +202,29 @@ TEST(ConfigLoader, unclosed_bracket_is_a_syntax_error_at_the_line_where_it_is_fo
 }
 
 TEST(ConfigLoader, bad_indentation_is_a_syntax_error_naming_its_line_and_column) {
-  const std::string error = failure(load(with("  timer_interval: 50ms\n", "     timer_interval: 50ms\n")));
+  const std::string error =
+      failure(load(with("  timer_interval: 50ms\n", "     timer_interval: 50ms\n")));
   EXPECT_THAT(error, StartsWith("test.yaml:3:"));
   EXPECT_THAT(error, HasSubstr(": YAML syntax error"));
 
-  const std::string dedent = failure(load(with("      order_timeout: 2s\n", "     order_timeout: 2s\n")));
+  const std::string dedent =
+      failure(load(with("      order_timeout: 2s\n", "     order_timeout: 2s\n")));
   EXPECT_THAT(dedent, StartsWith("test.yaml:12:6: YAML syntax error"));
 }
 
 TEST(ConfigLoader, unknown_key_names_its_position_path_and_the_allowed_keys) {
   const std::string error = failure(load(with("band_delta_shares: 250", "band_delta_share: 250")));
-  EXPECT_EQ(error,
-            "test.yaml:11:7: key 'underlyings[0].hedge.band_delta_share': unknown key (allowed here: "
-            "band_delta_shares, min_trade_qty, order_timeout, min_order_interval, initial_position)");
+  EXPECT_EQ(
+      error,
+      "test.yaml:11:7: key 'underlyings[0].hedge.band_delta_share': unknown key (allowed here: "
+      "band_delta_shares, min_trade_qty, order_timeout, min_order_interval, initial_position)");
 }
 
 TEST(ConfigLoader, unknown_top_level_key_is_an_error) {
   const std::string error = failure(load(kBase + "metric:\n  enabled: false\n"));
-  EXPECT_THAT(error, StartsWith("test.yaml:23:1: key 'metric': unknown key (allowed here: engine, market_data,"));
+  EXPECT_THAT(
+      error,
+      StartsWith("test.yaml:23:1: key 'metric': unknown key (allowed here: engine, market_data,"));
 }
 
 TEST(ConfigLoader, duplicate_key_is_an_error_rather_than_a_silent_first_wins) {
@@ -232,7 +244,9 @@ TEST(ConfigLoader, non_numeric_vol_names_the_value) {
 
 TEST(ConfigLoader, word_for_a_duration_names_the_value) {
   const std::string error = failure(load(with("tick_interval: 100ms", "tick_interval: fast")));
-  EXPECT_THAT(error, StartsWith("test.yaml:6:18: key 'market_data.tick_interval': 'fast' is not a duration"));
+  EXPECT_THAT(
+      error,
+      StartsWith("test.yaml:6:18: key 'market_data.tick_interval': 'fast' is not a duration"));
 }
 
 TEST(ConfigLoader, port_above_65535_is_out_of_range) {
@@ -252,7 +266,8 @@ TEST(ConfigLoader, straddle_is_not_an_option_right) {
 
 TEST(ConfigLoader, turbo_is_not_an_idle_strategy) {
   const std::string error = failure(load(with("idle_strategy: backoff", "idle_strategy: turbo")));
-  EXPECT_EQ(error, "test.yaml:2:18: key 'engine.idle_strategy': 'turbo' is not one of: spin, backoff");
+  EXPECT_EQ(error,
+            "test.yaml:2:18: key 'engine.idle_strategy': 'turbo' is not one of: spin, backoff");
 }
 
 TEST(ConfigLoader, spin_idle_strategy_is_accepted) {
@@ -267,15 +282,19 @@ TEST(ConfigLoader, book_line_without_strike_names_the_line) {
 }
 
 TEST(ConfigLoader, underlying_without_symbol_names_the_underlying) {
-  const std::string error = failure(load(with("  - symbol: SIM\n    vol: 0.25\n", "  - vol: 0.25\n")));
+  const std::string error =
+      failure(load(with("  - symbol: SIM\n    vol: 0.25\n", "  - vol: 0.25\n")));
   EXPECT_EQ(error, "test.yaml:8:5: key 'underlyings[0]': missing required key 'symbol'");
 }
 
 TEST(ConfigLoader, missing_underlyings_list_is_an_error) {
-  const std::string error = failure(load(with("underlyings:\n  - symbol: SIM\n    vol: 0.25\n    hedge:\n"
-                                              "      band_delta_shares: 250\n      order_timeout: 2s\n",
-                                              "")));
-  EXPECT_THAT(error, StartsWith("test.yaml:1:1: key 'underlyings': expected a list with at least one underlying"));
+  const std::string error =
+      failure(load(with("underlyings:\n  - symbol: SIM\n    vol: 0.25\n    hedge:\n"
+                        "      band_delta_shares: 250\n      order_timeout: 2s\n",
+                        "")));
+  EXPECT_THAT(
+      error,
+      StartsWith("test.yaml:1:1: key 'underlyings': expected a list with at least one underlying"));
 }
 
 TEST(ConfigLoader, book_line_for_an_unknown_underlying_is_an_error) {
@@ -297,7 +316,8 @@ TEST(ConfigLoader, expiry_earlier_today_than_now_is_expired_and_later_today_is_n
 }
 
 TEST(ConfigLoader, malformed_expiries_are_rejected) {
-  for (const char* bad : {"2027-02-30", "2027-13-01", "2027/03/19", "30", "0d", "-5d", "soon", "2027-03-19x"}) {
+  for (const char* bad :
+       {"2027-02-30", "2027-13-01", "2027/03/19", "30", "0d", "-5d", "soon", "2027-03-19x"}) {
     const std::string error = failure(load(with("2027-03-19", bad)));
     EXPECT_THAT(error, StartsWith("test.yaml:18:13: key 'book[1].expiry': ")) << bad;
   }
@@ -315,25 +335,31 @@ TEST(ConfigLoader, duplicate_underlying_symbol_is_an_error) {
 
 TEST(ConfigLoader, missing_data_dictionary_names_the_key_and_the_resolved_path) {
   const std::string error = failure(load(with("fix/FIX44.xml", "fix/missing.xml")));
-  EXPECT_EQ(error, "test.yaml:22:20: key 'fix.data_dictionary': file not found: " + config_dir() + "/fix/missing.xml");
+  EXPECT_EQ(error, "test.yaml:22:20: key 'fix.data_dictionary': file not found: " + config_dir() +
+                       "/fix/missing.xml");
 }
 
 TEST(ConfigLoader, data_dictionary_defaults_relative_to_the_base_folder) {
-  const std::string without_fix = with("fix:\n  port: 9878\n  data_dictionary: fix/FIX44.xml\n", "");
+  const std::string without_fix =
+      with("fix:\n  port: 9878\n  data_dictionary: fix/FIX44.xml\n", "");
   const LoadResult found = load(without_fix);
   ASSERT_TRUE(found.config.has_value()) << found.error;
   EXPECT_EQ(found.config->fix.data_dictionary, config_dir() + "/fix/FIX44.xml");
 
-  const std::string error = failure(load_text(without_fix, "test.yaml", std::string(HEDGED_SOURCE_DIR), kNow));
+  const std::string error =
+      failure(load_text(without_fix, "test.yaml", std::string(HEDGED_SOURCE_DIR), kNow));
   EXPECT_THAT(error, StartsWith("test.yaml:1:1: key 'fix.data_dictionary': file not found: "));
   EXPECT_THAT(error, HasSubstr(std::string(HEDGED_SOURCE_DIR) + "/fix/FIX44.xml"));
 }
 
 TEST(ConfigLoader, remote_host_with_an_embedded_venue_names_the_host) {
-  const std::string error = failure(load(with("  port: 9878\n", "  port: 9878\n  host: 10.0.0.5\n")));
-  EXPECT_THAT(error, StartsWith("test.yaml:22:9: key 'fix.host': the embedded venue listens on 127.0.0.1"));
+  const std::string error =
+      failure(load(with("  port: 9878\n", "  port: 9878\n  host: 10.0.0.5\n")));
+  EXPECT_THAT(
+      error, StartsWith("test.yaml:22:9: key 'fix.host': the embedded venue listens on 127.0.0.1"));
 
-  const LoadResult remote = load(with("  port: 9878\n", "  port: 9878\n  host: 10.0.0.5\n") + "venue:\n  embedded: false\n");
+  const LoadResult remote = load(with("  port: 9878\n", "  port: 9878\n  host: 10.0.0.5\n") +
+                                 "venue:\n  embedded: false\n");
   ASSERT_TRUE(remote.config.has_value()) << remote.error;
   EXPECT_EQ(remote.config->fix.host, "10.0.0.5");
   EXPECT_FALSE(remote.config->venue.embedded);
@@ -341,7 +367,8 @@ TEST(ConfigLoader, remote_host_with_an_embedded_venue_names_the_host) {
 
 TEST(ConfigLoader, metrics_listen_without_a_port_is_an_error) {
   const std::string error = failure(load(kBase + "metrics:\n  listen: localhost\n"));
-  EXPECT_EQ(error, "test.yaml:24:11: key 'metrics.listen': expected host:port, e.g. 127.0.0.1:9464");
+  EXPECT_EQ(error,
+            "test.yaml:24:11: key 'metrics.listen': expected host:port, e.g. 127.0.0.1:9464");
 }
 
 TEST(ConfigLoader, empty_document_is_an_error_at_line_one) {
@@ -389,8 +416,10 @@ TEST(ConfigLoader, option_symbols_carry_underlying_date_right_and_strike) {
 }
 
 TEST(ConfigLoader, two_lines_for_the_same_option_share_one_instrument) {
-  const std::string text = with("  - underlying: SIM\n    right: put\n    strike: 95\n    expiry: 2027-03-19\n    quantity: 5\n",
-                                "  - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: 4}\n");
+  const std::string text = with(
+      "  - underlying: SIM\n    right: put\n    strike: 95\n    expiry: 2027-03-19\n    quantity: "
+      "5\n",
+      "  - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: 4}\n");
   const LoadResult result = load(text);
   ASSERT_TRUE(result.config.has_value()) << result.error;
   const auto& engine = result.config->engine;
@@ -404,8 +433,10 @@ TEST(ConfigLoader, two_lines_for_the_same_option_share_one_instrument) {
 }
 
 TEST(ConfigLoader, strikes_that_differ_beyond_six_digits_stay_distinct) {
-  const std::string text = with("strike: 100,", "strike: 123456,", with("strike: 95", "strike: 123456.5"));
-  const LoadResult result = load(with("2027-03-19", "30d", with("right: put", "right: call", text)));
+  const std::string text =
+      with("strike: 100,", "strike: 123456,", with("strike: 95", "strike: 123456.5"));
+  const LoadResult result =
+      load(with("2027-03-19", "30d", with("right: put", "right: call", text)));
   ASSERT_TRUE(result.config.has_value()) << result.error;
   const auto& instruments = result.config->engine.instruments;
   ASSERT_EQ(instruments.size(), 3u);
@@ -430,7 +461,8 @@ TEST(ParseDuration, accepts_a_number_and_a_unit) {
 }
 
 TEST(ParseDuration, rejects_missing_or_unknown_parts) {
-  for (const char* bad : {"", "5", "ms", "5 sec", "abc", "5S", "5sec", " 5s", "s5", "infs", "nanms"}) {
+  for (const char* bad :
+       {"", "5", "ms", "5 sec", "abc", "5S", "5sec", " 5s", "s5", "infs", "nanms"}) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << "'" << bad << "'";
   }
 }
@@ -438,9 +470,10 @@ TEST(ParseDuration, rejects_missing_or_unknown_parts) {
 TEST(ConfigLoader, load_file_resolves_paths_against_the_file_folder) {
   const TempDir dir;
   std::filesystem::create_directories(dir.path() / "site" / "dict");
-  std::filesystem::copy_file(config_dir() + "/fix/FIX44.xml", dir.path() / "site" / "dict" / "FIX44.xml");
-  const std::string path =
-      dir.write("site/hedged.yaml", with("fix/FIX44.xml", "dict/FIX44.xml") + "logging:\n  file: logs/hedged.log\n");
+  std::filesystem::copy_file(config_dir() + "/fix/FIX44.xml",
+                             dir.path() / "site" / "dict" / "FIX44.xml");
+  const std::string path = dir.write("site/hedged.yaml", with("fix/FIX44.xml", "dict/FIX44.xml") +
+                                                             "logging:\n  file: logs/hedged.log\n");
 
   const LoadResult result = load_file(path, kNow);
   ASSERT_TRUE(result.config.has_value()) << result.error;
@@ -453,15 +486,18 @@ TEST(ConfigLoader, load_file_resolves_paths_against_the_file_folder) {
 TEST(ConfigLoader, load_file_errors_name_the_file_path) {
   const TempDir dir;
   const std::string path = dir.write("bad.yaml", with("port: 9878", "port: 70000"));
-  EXPECT_EQ(failure(load_file(path, kNow)), path + ":21:9: key 'fix.port': must be between 1 and 65535");
+  EXPECT_EQ(failure(load_file(path, kNow)),
+            path + ":21:9: key 'fix.port': must be between 1 and 65535");
 
-  const std::string broken = dir.write("broken.yaml", with("  timer_interval: 50ms\n", "     timer_interval: 50ms\n"));
+  const std::string broken =
+      dir.write("broken.yaml", with("  timer_interval: 50ms\n", "     timer_interval: 50ms\n"));
   EXPECT_THAT(failure(load_file(broken, kNow)), StartsWith(broken + ":3:"));
 
   // The file's own folder holds no dictionary, so the relative default is not found there.
   const std::string elsewhere = dir.write("elsewhere.yaml", kBase);
   EXPECT_THAT(failure(load_file(elsewhere, kNow)),
-              HasSubstr("key 'fix.data_dictionary': file not found: " + (dir.path() / "fix" / "FIX44.xml").string()));
+              HasSubstr("key 'fix.data_dictionary': file not found: " +
+                        (dir.path() / "fix" / "FIX44.xml").string()));
 }
 
 TEST(ConfigLoader, load_file_on_a_missing_file_names_the_path) {

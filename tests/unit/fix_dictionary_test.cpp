@@ -1,4 +1,5 @@
-// Unit tests for config/fix/FIX44.xml: it loads in QuickFIX and accepts or rejects gateway messages as FIX 4.4 requires.
+// Unit tests for config/fix/FIX44.xml: it loads in QuickFIX and accepts or rejects gateway messages
+// as FIX 4.4 requires.
 #include <quickfix/DataDictionary.h>
 #include <quickfix/Exceptions.h>
 #include <quickfix/FieldTypes.h>
@@ -23,7 +24,9 @@
 
 namespace {
 
-std::string dictionary_path() { return std::string(HEDGED_SOURCE_DIR) + "/config/fix/FIX44.xml"; }
+std::string dictionary_path() {
+  return std::string(HEDGED_SOURCE_DIR) + "/config/fix/FIX44.xml";
+}
 
 const FIX::DataDictionary& dictionary() {
   static const FIX::DataDictionary dd(dictionary_path());
@@ -31,9 +34,12 @@ const FIX::DataDictionary& dictionary() {
 }
 
 // A fixed instant keeps the wire form of every message reproducible.
-FIX::UtcTimeStamp test_time() { return FIX::UtcTimeStamp(14, 30, 5, 250, 15, 3, 2024); }
+FIX::UtcTimeStamp test_time() {
+  return FIX::UtcTimeStamp(14, 30, 5, 250, 15, 3, 2024);
+}
 
-// Fills the session header fields FIX 4.4 makes mandatory (BodyLength and CheckSum come from serialisation).
+// Fills the session header fields FIX 4.4 makes mandatory (BodyLength and CheckSum come from
+// serialisation).
 void stamp_header(FIX::Message& message, int seq_num = 7) {
   FIX::Header& header = message.getHeader();
   header.setField(FIX::SenderCompID("HEDGED"));
@@ -42,14 +48,17 @@ void stamp_header(FIX::Message& message, int seq_num = 7) {
   header.setField(FIX::SendingTime(test_time()));
 }
 
-// Round-trips a message through its wire form, parsing groups with the dictionary, as the gateway receives it.
+// Round-trips a message through its wire form, parsing groups with the dictionary, as the gateway
+// receives it.
 FIX::Message from_wire(const FIX::Message& message) {
   FIX::Message parsed;
   parsed.setString(message.toString(), false, &dictionary());
   return parsed;
 }
 
-void validate(const FIX::Message& message) { dictionary().validate(from_wire(message)); }
+void validate(const FIX::Message& message) {
+  dictionary().validate(from_wire(message));
+}
 
 // The tag QuickFIX names when it rejects the message with Rejection, or 0 when it accepts it.
 template <typename Rejection>
@@ -71,8 +80,8 @@ void set_option(FIX::FieldMap& map) {
 }
 
 FIX44::NewOrderSingle limit_order() {
-  FIX44::NewOrderSingle order(FIX::ClOrdID("H-1"), FIX::Side(FIX::Side_BUY), FIX::TransactTime(test_time()),
-                              FIX::OrdType(FIX::OrdType_LIMIT));
+  FIX44::NewOrderSingle order(FIX::ClOrdID("H-1"), FIX::Side(FIX::Side_BUY),
+                              FIX::TransactTime(test_time()), FIX::OrdType(FIX::OrdType_LIMIT));
   stamp_header(order);
   set_option(order);
   order.set(FIX::Account("HEDGE-01"));
@@ -84,8 +93,9 @@ FIX44::NewOrderSingle limit_order() {
 
 FIX44::ExecutionReport fill_report(char exec_type) {
   FIX44::ExecutionReport report(FIX::OrderID("O-77"), FIX::ExecID("E-1"), FIX::ExecType(exec_type),
-                                FIX::OrdStatus(FIX::OrdStatus_PARTIALLY_FILLED), FIX::Side(FIX::Side_BUY),
-                                FIX::LeavesQty(6), FIX::CumQty(4), FIX::AvgPx(12.3));
+                                FIX::OrdStatus(FIX::OrdStatus_PARTIALLY_FILLED),
+                                FIX::Side(FIX::Side_BUY), FIX::LeavesQty(6), FIX::CumQty(4),
+                                FIX::AvgPx(12.3));
   stamp_header(report);
   set_option(report);
   report.set(FIX::ClOrdID("H-1"));
@@ -116,8 +126,9 @@ FIX44::MarketDataSnapshotFullRefresh two_sided_snapshot() {
 }
 
 FIX44::TradeCaptureReport option_trade() {
-  FIX44::TradeCaptureReport trade(FIX::TradeReportID("T-9"), FIX::PreviouslyReported(false), FIX::LastQty(4),
-                                  FIX::LastPx(12.3), FIX::TradeDate("20240315"), FIX::TransactTime(test_time()));
+  FIX44::TradeCaptureReport trade(FIX::TradeReportID("T-9"), FIX::PreviouslyReported(false),
+                                  FIX::LastQty(4), FIX::LastPx(12.3), FIX::TradeDate("20240315"),
+                                  FIX::TransactTime(test_time()));
   stamp_header(trade);
   set_option(trade);
   trade.set(FIX::ExecID("E-1"));
@@ -133,7 +144,7 @@ TEST(FixDictionary, loads_and_reports_fix44_version) {
 }
 
 TEST(FixDictionary, defines_every_message_type_the_gateway_uses) {
-  const std::vector<std::string> types = {"0", "1", "2", "3", "4", "5", "A", "8", "9", "D",
+  const std::vector<std::string> types = {"0", "1", "2", "3", "4",  "5",  "A", "8", "9", "D",
                                           "F", "G", "H", "j", "AE", "AF", "V", "W", "X", "Y"};
   for (const std::string& type : types) {
     EXPECT_TRUE(dictionary().isMsgType(type)) << "MsgType " << type;
@@ -157,9 +168,12 @@ TEST(FixDictionary, every_field_has_a_name_and_a_known_type) {
 
 TEST(FixDictionary, maps_option_and_order_field_names_to_fix_tags) {
   const std::vector<std::pair<std::string, int>> expected = {
-      {"PutOrCall", 201},        {"StrikePrice", 202},       {"MaturityDate", 541},    {"ExecType", 150},
-      {"OrdStatus", 39},         {"CxlRejResponseTo", 434},  {"MassStatusReqID", 584}, {"MassStatusReqType", 585},
-      {"TotNumReports", 911},    {"BusinessRejectRefID", 379}, {"RefTagID", 371},      {"SessionRejectReason", 373}};
+      {"PutOrCall", 201},       {"StrikePrice", 202},
+      {"MaturityDate", 541},    {"ExecType", 150},
+      {"OrdStatus", 39},        {"CxlRejResponseTo", 434},
+      {"MassStatusReqID", 584}, {"MassStatusReqType", 585},
+      {"TotNumReports", 911},   {"BusinessRejectRefID", 379},
+      {"RefTagID", 371},        {"SessionRejectReason", 373}};
   for (const auto& [name, tag] : expected) {
     int found = 0;
     EXPECT_TRUE(dictionary().getFieldTag(name, found)) << name;
@@ -167,7 +181,9 @@ TEST(FixDictionary, maps_option_and_order_field_names_to_fix_tags) {
   }
 }
 
-TEST(FixDictionary, accepts_well_formed_new_order_single) { EXPECT_NO_THROW(validate(limit_order())); }
+TEST(FixDictionary, accepts_well_formed_new_order_single) {
+  EXPECT_NO_THROW(validate(limit_order()));
+}
 
 TEST(FixDictionary, rejects_new_order_without_side) {
   FIX44::NewOrderSingle order = limit_order();
@@ -240,9 +256,10 @@ TEST(FixDictionary, parses_snapshot_with_two_md_entries) {
 }
 
 TEST(FixDictionary, accepts_market_data_request_with_related_symbols) {
-  FIX44::MarketDataRequest request(FIX::MDReqID("MD-1"),
-                                   FIX::SubscriptionRequestType(FIX::SubscriptionRequestType_SNAPSHOT_PLUS_UPDATES),
-                                   FIX::MarketDepth(1));
+  FIX44::MarketDataRequest request(
+      FIX::MDReqID("MD-1"),
+      FIX::SubscriptionRequestType(FIX::SubscriptionRequestType_SNAPSHOT_PLUS_UPDATES),
+      FIX::MarketDepth(1));
   stamp_header(request);
   request.set(FIX::MDUpdateType(FIX::MDUpdateType_INCREMENTAL_REFRESH));
 

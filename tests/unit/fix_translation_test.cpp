@@ -1,4 +1,5 @@
-// Unit tests for the FIX gateway's translation helpers: ExecType and OrdStatus mapping, ClOrdID parsing.
+// Unit tests for the FIX gateway's translation helpers: ExecType and OrdStatus mapping, ClOrdID
+// parsing.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,7 +15,9 @@ using hedged::fix::exec_kind_from_fix;
 using hedged::fix::ord_status_from_fix;
 using hedged::fix::parse_order_id;
 
-TEST(ExecKindFromFix, new_acknowledgement_is_new) { EXPECT_EQ(exec_kind_from_fix('0'), ExecKind::kNew); }
+TEST(ExecKindFromFix, new_acknowledgement_is_new) {
+  EXPECT_EQ(exec_kind_from_fix('0'), ExecKind::kNew);
+}
 
 TEST(ExecKindFromFix, trade_and_older_fill_codes_are_trades) {
   EXPECT_EQ(exec_kind_from_fix('F'), ExecKind::kTrade);
@@ -32,7 +35,8 @@ TEST(ExecKindFromFix, terminal_and_pending_states_map_one_to_one) {
 TEST(ExecKindFromFix, every_other_exec_type_is_a_status_report) {
   // Done for day, replaced, stopped, suspended, pending new, calculated, restated, pending
   // replace, trade correct, trade cancel, order status; then codes FIX does not define.
-  for (const char code : {'3', '5', '7', '9', 'A', 'B', 'D', 'E', 'G', 'H', 'I', 'c', 'f', 'Z', ' ', '\0'}) {
+  for (const char code :
+       {'3', '5', '7', '9', 'A', 'B', 'D', 'E', 'G', 'H', 'I', 'c', 'f', 'Z', ' ', '\0'}) {
     EXPECT_EQ(exec_kind_from_fix(code), ExecKind::kOrderStatus) << "ExecType '" << code << "'";
   }
 }
@@ -82,7 +86,10 @@ TEST(ParseOrderId, rejects_empty_zero_signed_partial_and_overflowing_text) {
 
 TEST(ParseOrderId, reads_only_the_whole_string_it_is_given) {
   OrderId id = 0;
-  const std::string with_nul("12\0" "3", 4);
+  const std::string with_nul(
+      "12\0"
+      "3",
+      4);
   EXPECT_FALSE(parse_order_id(with_nul, id));
 }
 

@@ -1,0 +1,772 @@
+// Hedging engine: event-driven scenarios on a fake clock, from quote to order, fill and cancel.
+#include "core/engine/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "core/pricing/black_scholes.hpp"
+
+namespace hedged {
+namespace {
+
+constexpr TimeNs kT0 = 1'700'000'000 * kNanosPerSecond;
+constexpr TimeNs kDay = 86'400 * kNanosPerSecond;
+constexpr TimeNs kExpiry = kT0 + 30 * kDay;
+constexpr double kRate = 0.03;
+constexpr double kDividend = 0.01;
+constexpr double kVol = 0.25;
+constexpr double kMultiplier = 100.0;
+constexpr double kBand = 200.0;
+constexpr OrderId kFirstId = 1000;
+constexpr TimeNs kTimeout = 2 * kNanosPerSecond;
+constexpr TimeNs kInterval = 100 * kNanosPerMilli;
+
+struct OptionSpec {
+  OptionRight right;
+  double strike;
+  std::int64_t quantity;  // contracts held
+};
+
+// Long 40 ATM calls, short 30 downside puts: roughly +2,700 shares of delta at spot 100.
+std::vector<OptionSpec> default_book() {
+  return {{OptionRight::kCall, 100.0, 40}, {OptionRight::kPut, 95.0, -30}};
+}
+
+// Options book delta in shares, straight from the pricer.
+double book_delta(double spot, TimeNs now, const std::vector<OptionSpec>& book = default_book()) {
+  const double t_years = static_cast<double>(kExpiry - now) / 1e9 / (365.0 * 86'400.0);
+  double delta = 0.0;
+  for (const OptionSpec& o : book) {
+    const pricing::Greeks g =
+        pricing::black_scholes({spot, o.strike, kRate, kDividend, kVol, t_years, o.right});
+    delta += g.delta * static_cast<double>(o.quantity) * kMultiplier;
+  }
+  return delta;
+}
+
+EngineConfig make_config(const std::vector<OptionSpec>& book = default_book()) {
+  EngineConfig config;
+  InstrumentSpec spot;
+  spot.id = 0;
+  spot.kind = InstrumentKind::kSpot;
+  spot.symbol = "SIM";
+  spot.underlying = 0;
+  spot.tick_size = 0.01;
+  spot.lot_size = 1;
+  spot.multiplier = 1.0;
+  config.instruments.push_back(spot);
+  for (const OptionSpec& o : book) {
+    InstrumentSpec option;
+    option.id = static_cast<InstrumentId>(config.instruments.size());
+    option.kind = InstrumentKind::kOption;
+    option.symbol = o.right == OptionRight::kCall ? "SIM C" : "SIM P";
+    option.underlying = 0;
+    option.tick_size = 0.01;
+    option.lot_size = 1;
+    option.multiplier = kMultiplier;
+    option.right = o.right;
+    option.strike = o.strike;
+    option.expiry_ns = kExpiry;
+    config.instruments.push_back(option);
+    config.book.push_back({option.id, o.quantity});
+  }
+  UnderlyingConfig u;
+  u.name = "SIM";
+  u.spot_instrument = 0;
+  u.hedge_instrument = 0;
+  u.rate = kRate;
+  u.dividend_yield = kDividend;
+  u.vol = kVol;
+  u.policy.band_delta_shares = kBand;
+  u.policy.lot_size = 1;
+  u.policy.min_trade_qty = 1;
+  u.limits.max_order_qty = 0;
+  u.limits.max_order_notional = 0.0;
+  u.limits.price_band_pct = 5.0;
+  u.order_timeout_ns = kTimeout;
+  u.min_order_interval_ns = kInterval;
+  config.underlyings.push_back(u);
+  config.max_working_orders = 16;
+  config.first_order_id = kFirstId;
+  return config;
+}
+
+template <typename T>
+std::vector<T> only(const std::vector<Action>& actions) {
+  std::vector<T> out;
+  for (const Action& a : actions) {
+    if (const T* t = std::get_if<T>(&a)) out.push_back(*t);
+  }
+  return out;
+}
+
+ExecReportEvent exec(OrderId id, ExecKind kind, OrdStatus status, std::int64_t cum_qty = 0,
+                     std::int64_t last_qty = 0, double last_px = 0.0, const char* text = "") {
+  ExecReportEvent r;
+  r.cl_ord_id = id;
+  r.kind = kind;
+  r.status = status;
+  r.cum_qty = cum_qty;
+  r.last_qty = last_qty;
+  r.last_px = last_px;
+  r.text.assign(text);
+  return r;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void start(const EngineConfig& config, bool session_up = true) {
+    ASSERT_EQ(validate(config), "");
+    engine_ = std::make_unique<Engine>(config);
+    if (session_up) {
+      EXPECT_TRUE(send(SessionEvent{true}, kT0 - kNanosPerSecond).empty());
+    }
+  }
+
+  std::vector<Action> send(const Event& event, TimeNs now) {
+    buffer_.clear();
+    engine_->on_event(event, now, buffer_);
+    EXPECT_EQ(buffer_.dropped(), 0u);
+    return {buffer_.begin(), buffer_.end()};
+  }
+
+  std::vector<Action> quote(double bid, double ask, TimeNs now, InstrumentId instrument = 0) {
+    QuoteEvent e;
+    e.quote.instrument = instrument;
+    e.quote.bid = bid;
+    e.quote.ask = ask;
+    e.quote.bid_size = 500;
+    e.quote.ask_size = 500;
+    e.quote.source_ns = now - 1000;
+    e.quote.seq = ++seq_;
+    return send(e, now);
+  }
+
+  std::vector<Action> report(const ExecReportEvent& r, TimeNs now) { return send(r, now); }
+
+  std::vector<Action> timer(TimeNs now) { return send(TimerEvent{}, now); }
+
+  std::vector<Action> command(Command c, TimeNs now, const char* reason = "") {
+    CommandEvent e;
+    e.command = c;
+    e.reason.assign(reason);
+    return send(e, now);
+  }
+
+  EngineSnapshot snapshot() const {
+    EngineSnapshot s;
+    engine_->fill_snapshot(s);
+    return s;
+  }
+
+  // Sends the first hedge: a quote at 99.99/100.01 at kT0. Returns the child order.
+  NewChildOrder first_order() {
+    const std::vector<Action> actions = quote(99.99, 100.01, kT0);
+    const auto orders = only<NewChildOrder>(actions);
+    EXPECT_EQ(orders.size(), 1u);
+    return orders.empty() ? NewChildOrder{} : orders.front();
+  }
+
+  std::unique_ptr<Engine> engine_;
+  ActionBuffer buffer_;
+  std::uint64_t seq_ = 0;
+};
+
+constexpr std::size_t kBuy = 0;
+constexpr std::size_t kSell = 1;
+constexpr auto idx(OrderOutcome o) {
+  return static_cast<std::size_t>(o);
+}
+
+TEST_F(EngineTest, sends_no_order_before_session_is_up) {
+  start(make_config(), /*session_up=*/false);
+  EXPECT_TRUE(quote(99.99, 100.01, kT0).empty());
+  EngineSnapshot s = snapshot();
+  EXPECT_FALSE(s.session_up);
+  EXPECT_EQ(s.quotes, 1u);
+  EXPECT_EQ(s.live_orders, 0u);
+  // Greeks are maintained even while the session is down.
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, book_delta(100.0, kT0), 1e-9);
+
+  // Session up alone does not trade; the next quote does.
+  EXPECT_TRUE(send(SessionEvent{true}, kT0 + kNanosPerSecond).empty());
+  const auto actions = quote(99.99, 100.01, kT0 + 2 * kNanosPerSecond);
+  EXPECT_EQ(only<NewChildOrder>(actions).size(), 1u);
+  EXPECT_TRUE(snapshot().session_up);
+
+  // Session down again: no further orders even with the position unhedged.
+  ASSERT_TRUE(
+      report(exec(kFirstId, ExecKind::kRejected, OrdStatus::kRejected), kT0 + 3 * kNanosPerSecond)
+          .size() == 1);
+  EXPECT_TRUE(send(SessionEvent{false}, kT0 + 4 * kNanosPerSecond).empty());
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 5 * kNanosPerSecond).empty());
+}
+
+TEST_F(EngineTest, quote_outside_band_sends_one_sell_at_the_bid_that_flattens_delta) {
+  start(make_config());
+  const double expected_delta = book_delta(100.0, kT0);
+  ASSERT_GT(expected_delta, 2000.0);  // the scenario needs the book well outside the band
+  const auto expected_qty = static_cast<std::int64_t>(std::llround(expected_delta));
+
+  const std::vector<Action> actions = quote(99.99, 100.01, kT0);
+  ASSERT_EQ(actions.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<HedgeDecision>(actions[0]));
+  ASSERT_TRUE(std::holds_alternative<NewChildOrder>(actions[1]));
+  const auto& decision = std::get<HedgeDecision>(actions[0]);
+  const auto& order = std::get<NewChildOrder>(actions[1]);
+
+  EXPECT_EQ(order.cl_ord_id, kFirstId);
+  EXPECT_EQ(order.instrument, 0u);
+  EXPECT_EQ(order.side, Side::kSell);
+  EXPECT_EQ(order.qty, expected_qty);
+  EXPECT_EQ(order.price_ticks, 9999);
+  EXPECT_NEAR(order.price, 99.99, 1e-9);
+  EXPECT_NEAR(order.price, static_cast<double>(order.price_ticks) * 0.01, 1e-9);
+  EXPECT_EQ(order.quote_source_ns, kT0 - 1000);
+  EXPECT_EQ(order.decision_ns, kT0);
+  // The order brings net delta to within half a share of zero.
+  EXPECT_LE(std::fabs(expected_delta - static_cast<double>(order.qty)), 0.5);
+
+  EXPECT_EQ(decision.underlying, 0u);
+  EXPECT_EQ(decision.cl_ord_id, kFirstId);
+  EXPECT_EQ(decision.side, Side::kSell);
+  EXPECT_EQ(decision.qty, expected_qty);
+  EXPECT_NEAR(decision.price, 99.99, 1e-9);
+  EXPECT_DOUBLE_EQ(decision.spot, 100.0);
+  EXPECT_NEAR(decision.portfolio_delta_shares, expected_delta, 1e-9 * expected_delta);
+  EXPECT_EQ(decision.hedge_position, 0);
+  EXPECT_EQ(decision.working_qty, 0);
+  EXPECT_DOUBLE_EQ(decision.band_delta_shares, kBand);
+
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -expected_qty);
+  EXPECT_EQ(s.underlyings[0].hedge_position, 0);
+  EXPECT_EQ(s.underlyings[0].hedge_decisions, 1u);
+  EXPECT_NEAR(s.underlyings[0].net_delta_shares, expected_delta - static_cast<double>(expected_qty),
+              1e-6);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kSubmitted)], 1u);
+  EXPECT_EQ(s.orders[kBuy][idx(OrderOutcome::kSubmitted)], 0u);
+}
+
+TEST_F(EngineTest, short_delta_buys_at_the_ask) {
+  const std::vector<OptionSpec> short_calls = {{OptionRight::kCall, 100.0, -25}};
+  start(make_config(short_calls));
+  const double expected_delta = book_delta(100.0, kT0, short_calls);
+  ASSERT_LT(expected_delta, -kBand);
+
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kBuy);
+  EXPECT_EQ(orders[0].qty, std::llround(-expected_delta));
+  EXPECT_EQ(orders[0].price_ticks, 10001);
+  EXPECT_NEAR(orders[0].price, 100.01, 1e-9);
+  EXPECT_EQ(snapshot().orders[kBuy][idx(OrderOutcome::kSubmitted)], 1u);
+}
+
+TEST_F(EngineTest, book_inside_band_sends_nothing) {
+  const std::vector<OptionSpec> small = {{OptionRight::kCall, 100.0, 2}};  // about 107 shares
+  start(make_config(small));
+  ASSERT_LT(std::fabs(book_delta(100.0, kT0, small)), kBand);
+  EXPECT_TRUE(quote(99.99, 100.01, kT0).empty());
+  EXPECT_EQ(snapshot().underlyings[0].hedge_decisions, 0u);
+}
+
+TEST_F(EngineTest, initial_hedge_position_is_counted) {
+  EngineConfig config = make_config();
+  config.underlyings[0].initial_hedge_position = -2000;
+  start(config);
+  EXPECT_EQ(engine_->hedge_position(0), -2000);
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, kT0)) - 2000);
+}
+
+TEST_F(EngineTest, second_quote_while_order_works_does_not_hedge_again) {
+  start(make_config());
+  const NewChildOrder first = first_order();
+  // Within the pacing interval.
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 10 * kNanosPerMilli).empty());
+  // After it: the working order already covers the delta.
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kInterval + kNanosPerMilli).empty());
+  EXPECT_TRUE(quote(100.04, 100.06, kT0 + 5 * kInterval).empty());  // small move, still in band
+  EXPECT_TRUE(quote(99.95, 99.97, kT0 + 9 * kInterval).empty());
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -first.qty);
+  EXPECT_EQ(s.underlyings[0].hedge_decisions, 1u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kSubmitted)], 1u);
+  EXPECT_EQ(s.quotes, 5u);
+}
+
+TEST_F(EngineTest, partial_then_full_fill_updates_hedge_position) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const std::int64_t qty = order.qty;
+  ASSERT_GT(qty, 1000);
+
+  EXPECT_TRUE(
+      report(exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + kNanosPerMilli).empty());
+
+  std::vector<Action> actions = report(
+      exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 1000, 1000, 99.99),
+      kT0 + 2 * kNanosPerMilli);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<FillNotice>(actions[0]));
+  FillNotice fill = std::get<FillNotice>(actions[0]);
+  EXPECT_EQ(fill.underlying, 0u);
+  EXPECT_EQ(fill.cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(fill.side, Side::kSell);
+  EXPECT_EQ(fill.last_qty, 1000);
+  EXPECT_DOUBLE_EQ(fill.last_px, 99.99);
+  EXPECT_FALSE(fill.order_complete);
+  EXPECT_EQ(fill.hedge_position, -1000);
+  EXPECT_EQ(fill.working_qty, -(qty - 1000));
+  EXPECT_NEAR(fill.portfolio_delta_shares, book_delta(100.0, kT0), 1e-6);
+  EXPECT_DOUBLE_EQ(fill.band_delta_shares, kBand);
+  EXPECT_EQ(engine_->hedge_position(0), -1000);
+  EXPECT_EQ(engine_->live_orders(), 1u);
+
+  actions =
+      report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, qty, qty - 1000, 99.98),
+             kT0 + 3 * kNanosPerMilli);
+  ASSERT_EQ(actions.size(), 1u);  // a fill notice; no order notice for a filled order
+  fill = std::get<FillNotice>(actions[0]);
+  EXPECT_EQ(fill.last_qty, qty - 1000);
+  EXPECT_DOUBLE_EQ(fill.last_px, 99.98);
+  EXPECT_TRUE(fill.order_complete);
+  EXPECT_EQ(fill.hedge_position, -qty);
+  EXPECT_EQ(fill.working_qty, 0);
+  EXPECT_EQ(engine_->hedge_position(0), -qty);
+
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.fills, 2u);
+  EXPECT_EQ(s.filled_qty[kSell], static_cast<std::uint64_t>(qty));
+  EXPECT_EQ(s.filled_qty[kBuy], 0u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kFilled)], 1u);
+  EXPECT_EQ(s.underlyings[0].hedge_position, -qty);
+  EXPECT_EQ(s.underlyings[0].working_qty, 0);
+  EXPECT_LE(std::fabs(s.underlyings[0].net_delta_shares), kBand);
+  EXPECT_LE(
+      std::fabs(engine_->greeks(0).delta_shares + static_cast<double>(engine_->hedge_position(0))),
+      kBand);
+  EXPECT_LE(std::fabs(book_delta(100.0, kT0) - static_cast<double>(qty)), 0.5);
+
+  // Hedged: a later quote at the same spot sends nothing.
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kNanosPerSecond).empty());
+}
+
+TEST_F(EngineTest, duplicate_fill_report_does_not_double_position) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const ExecReportEvent fill =
+      exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 500, 500, 99.99);
+  ASSERT_EQ(only<FillNotice>(report(fill, kT0 + kNanosPerMilli)).size(), 1u);
+  EXPECT_EQ(engine_->hedge_position(0), -500);
+
+  EXPECT_TRUE(report(fill, kT0 + 2 * kNanosPerMilli).empty());
+  EXPECT_EQ(engine_->hedge_position(0), -500);
+  // An out-of-order older report is ignored too.
+  EXPECT_TRUE(
+      report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 200, 200, 99.99),
+             kT0 + 3 * kNanosPerMilli)
+          .empty());
+  EXPECT_EQ(engine_->hedge_position(0), -500);
+
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.fills, 1u);
+  EXPECT_EQ(s.filled_qty[kSell], 500u);
+  EXPECT_EQ(s.exec_reports_ignored, 2u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -(order.qty - 500));
+}
+
+TEST_F(EngineTest, max_order_qty_clips_child_size_and_sends_the_rest_in_pieces) {
+  EngineConfig config = make_config();
+  config.underlyings[0].limits.max_order_qty = 1000;
+  start(config);
+
+  std::vector<NewChildOrder> orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId);
+  EXPECT_EQ(orders[0].qty, 1000);
+
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kInterval / 2).empty());  // paced
+
+  std::vector<Action> actions = quote(99.99, 100.01, kT0 + kInterval);
+  orders = only<NewChildOrder>(actions);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId + 1);
+  EXPECT_EQ(orders[0].qty, 1000);
+  const auto decisions = only<HedgeDecision>(actions);
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0].working_qty, -1000);
+
+  const TimeNs t3 = kT0 + 2 * kInterval;
+  orders = only<NewChildOrder>(quote(99.99, 100.01, t3));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId + 2);
+  const std::int64_t rest = std::llround(book_delta(100.0, t3)) - 2000;
+  ASSERT_GT(rest, static_cast<std::int64_t>(kBand));
+  ASSERT_LE(rest, 1000);
+  EXPECT_EQ(orders[0].qty, rest);
+
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 3 * kInterval).empty());  // fully covered now
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 3u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -(2000 + rest));
+  EXPECT_LE(std::fabs(s.underlyings[0].net_delta_shares), 0.5);
+}
+
+TEST_F(EngineTest, order_timeout_cancels_working_order_and_cancel_releases_working_qty) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+
+  EXPECT_TRUE(timer(kT0 + kTimeout / 2).empty());
+  std::vector<Action> actions = timer(kT0 + kTimeout);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<CancelOrder>(actions[0]));
+  const auto& cancel = std::get<CancelOrder>(actions[0]);
+  EXPECT_EQ(cancel.orig_cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(cancel.cl_ord_id, kFirstId + 1);  // cancel requests take ids from the same sequence
+  EXPECT_EQ(cancel.instrument, 0u);
+  EXPECT_EQ(cancel.side, Side::kSell);
+  EXPECT_EQ(cancel.qty, order.qty);
+  EXPECT_EQ(snapshot().cancels_sent, 1u);
+
+  // One cancel per order: later timers do not repeat it.
+  EXPECT_TRUE(timer(kT0 + 2 * kTimeout).empty());
+  // Until the venue confirms, the order still counts as working.
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kTimeout + kInterval).empty());
+  EXPECT_EQ(snapshot().underlyings[0].working_qty, -order.qty);
+
+  actions =
+      report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 0, 0, 0.0, "timeout"),
+             kT0 + 3 * kTimeout);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
+  const auto& notice = std::get<OrderNotice>(actions[0]);
+  EXPECT_EQ(notice.cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(notice.outcome, OrderOutcome::kCanceled);
+  EXPECT_STREQ(notice.text.c_str(), "timeout");
+
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.underlyings[0].working_qty, 0);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kCanceled)], 1u);
+
+  // The next quote re-hedges the whole delta with a fresh id.
+  const TimeNs t = kT0 + 4 * kTimeout;
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId + 2);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, t)));
+}
+
+TEST_F(EngineTest, canceled_partial_fill_rehedges_only_the_rest) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  ASSERT_EQ(only<FillNotice>(report(exec(order.cl_ord_id, ExecKind::kTrade,
+                                         OrdStatus::kPartiallyFilled, 800, 800, 99.99),
+                                    kT0 + kNanosPerMilli))
+                .size(),
+            1u);
+  ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
+  const auto notices = only<OrderNotice>(report(
+      exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 800), kT0 + kTimeout + 1));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].outcome, OrderOutcome::kCanceled);
+  EXPECT_EQ(engine_->hedge_position(0), -800);
+  EXPECT_EQ(snapshot().underlyings[0].working_qty, 0);
+
+  const TimeNs t = kT0 + 2 * kTimeout;
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, t)) - 800);
+}
+
+TEST_F(EngineTest, fill_reported_after_cancel_still_moves_position) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
+  ASSERT_EQ(
+      only<OrderNotice>(report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled),
+                               kT0 + kTimeout + 1))
+          .size(),
+      1u);
+  const auto fills = only<FillNotice>(
+      report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kCanceled, 300, 300, 99.99),
+             kT0 + kTimeout + 2));
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].last_qty, 300);
+  EXPECT_EQ(fills[0].hedge_position, -300);
+  EXPECT_EQ(fills[0].working_qty, 0);
+  EXPECT_EQ(engine_->hedge_position(0), -300);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kCanceled)], 1u);  // counted once
+  EXPECT_EQ(s.live_orders, 0u);
+}
+
+TEST_F(EngineTest, late_fill_for_canceled_order_counts_after_next_order_was_sent) {
+  start(make_config());
+  const NewChildOrder first = first_order();
+  ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
+  ASSERT_EQ(
+      only<OrderNotice>(report(exec(first.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled),
+                               kT0 + kTimeout + 1))
+          .size(),
+      1u);
+  const auto second = only<NewChildOrder>(quote(99.99, 100.01, kT0 + 2 * kTimeout));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].cl_ord_id, kFirstId + 2);
+
+  // The venue's fill of the first order arrives after all that; it still moves the position.
+  const auto fills = only<FillNotice>(
+      report(exec(first.cl_ord_id, ExecKind::kTrade, OrdStatus::kCanceled, 300, 300, 99.99),
+             kT0 + 2 * kTimeout + 1));
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].cl_ord_id, first.cl_ord_id);
+  EXPECT_EQ(fills[0].hedge_position, -300);
+  EXPECT_EQ(fills[0].working_qty, -second[0].qty);
+  EXPECT_EQ(engine_->hedge_position(0), -300);
+  EXPECT_EQ(snapshot().exec_reports_ignored, 0u);
+}
+
+TEST_F(EngineTest, halt_cancels_every_live_order_and_stops_trading_until_resume) {
+  EngineConfig config = make_config();
+  config.underlyings[0].limits.max_order_qty = 1000;
+  start(config);
+  ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0)).size(), 1u);
+  ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0 + kInterval)).size(), 1u);
+  ASSERT_EQ(engine_->live_orders(), 2u);
+
+  const TimeNs t_halt = kT0 + kInterval + kNanosPerMilli;
+  std::vector<Action> actions = command(Command::kHalt, t_halt, "operator");
+  ASSERT_EQ(actions.size(), 3u);
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
+  const auto& state = std::get<StateNotice>(actions[0]);
+  EXPECT_EQ(state.from, TradingState::kActive);
+  EXPECT_EQ(state.to, TradingState::kHalted);
+  EXPECT_STREQ(state.cause.c_str(), "operator");
+  const auto cancels = only<CancelOrder>(actions);
+  ASSERT_EQ(cancels.size(), 2u);
+  std::vector<OrderId> canceled = {cancels[0].orig_cl_ord_id, cancels[1].orig_cl_ord_id};
+  std::sort(canceled.begin(), canceled.end());
+  EXPECT_EQ(canceled, (std::vector<OrderId>{kFirstId, kFirstId + 1}));
+  EXPECT_NE(cancels[0].cl_ord_id, cancels[1].cl_ord_id);
+  EXPECT_GE(std::min(cancels[0].cl_ord_id, cancels[1].cl_ord_id), kFirstId + 2);
+  EXPECT_EQ(engine_->state(), TradingState::kHalted);
+
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.state, TradingState::kHalted);
+  EXPECT_STREQ(s.state_cause.c_str(), "operator");
+  EXPECT_EQ(s.cancels_sent, 2u);
+
+  // Halted: no orders, no repeated cancels.
+  EXPECT_TRUE(quote(99.99, 100.01, t_halt + kNanosPerSecond).empty());
+  EXPECT_TRUE(timer(t_halt + 10 * kTimeout).empty());
+  for (const CancelOrder& c : cancels) {
+    const auto notices =
+        only<OrderNotice>(report(exec(c.orig_cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled),
+                                 t_halt + 2 * kNanosPerSecond));
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0].outcome, OrderOutcome::kCanceled);
+  }
+  EXPECT_EQ(engine_->live_orders(), 0u);
+  EXPECT_TRUE(quote(99.99, 100.01, t_halt + 3 * kNanosPerSecond).empty());
+  EXPECT_EQ(snapshot().underlyings[0].hedge_decisions, 2u);
+
+  actions = command(Command::kResume, t_halt + 4 * kNanosPerSecond);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
+  EXPECT_EQ(std::get<StateNotice>(actions[0]).from, TradingState::kHalted);
+  EXPECT_EQ(std::get<StateNotice>(actions[0]).to, TradingState::kActive);
+  EXPECT_STREQ(std::get<StateNotice>(actions[0]).cause.c_str(), "resume command");
+  EXPECT_EQ(engine_->state(), TradingState::kActive);
+
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t_halt + 5 * kNanosPerSecond));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_EQ(orders[0].qty, 1000);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId + 4);  // two orders and two cancel requests before it
+}
+
+TEST_F(EngineTest, halt_without_live_orders_only_changes_state) {
+  start(make_config());
+  const std::vector<Action> actions = command(Command::kHalt, kT0);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
+  EXPECT_STREQ(std::get<StateNotice>(actions[0]).cause.c_str(), "halt command");
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kNanosPerSecond).empty());
+  EXPECT_EQ(snapshot().cancels_sent, 0u);
+}
+
+TEST_F(EngineTest, rejected_report_emits_order_notice_and_counts_outcome) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const std::vector<Action> actions = report(
+      exec(order.cl_ord_id, ExecKind::kRejected, OrdStatus::kRejected, 0, 0, 0.0, "unknown symbol"),
+      kT0 + kNanosPerMilli);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
+  const auto& notice = std::get<OrderNotice>(actions[0]);
+  EXPECT_EQ(notice.underlying, 0u);
+  EXPECT_EQ(notice.cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(notice.outcome, OrderOutcome::kRejected);
+  EXPECT_STREQ(notice.text.c_str(), "unknown symbol");
+
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kSubmitted)], 1u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kRejected)], 1u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kFilled)], 0u);
+  EXPECT_EQ(s.orders[kBuy][idx(OrderOutcome::kRejected)], 0u);
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.underlyings[0].working_qty, 0);
+  EXPECT_EQ(s.underlyings[0].hedge_position, 0);
+
+  // A repeated reject is ignored, not counted twice.
+  EXPECT_TRUE(report(exec(order.cl_ord_id, ExecKind::kRejected, OrdStatus::kRejected),
+                     kT0 + 2 * kNanosPerMilli)
+                  .empty());
+  EXPECT_EQ(snapshot().orders[kSell][idx(OrderOutcome::kRejected)], 1u);
+}
+
+TEST_F(EngineTest, unknown_and_invalid_reports_are_counted_and_ignored) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  EXPECT_TRUE(
+      report(exec(999, ExecKind::kTrade, OrdStatus::kFilled, 100, 100, 99.99), kT0 + 1).empty());
+  EXPECT_TRUE(report(exec(order.cl_ord_id + 1, ExecKind::kNew, OrdStatus::kNew), kT0 + 2).empty());
+  EXPECT_TRUE(report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, order.qty + 1,
+                          order.qty + 1, 99.99),
+                     kT0 + 3)
+                  .empty());
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.exec_reports_ignored, 2u);
+  EXPECT_EQ(s.exec_reports_invalid, 1u);
+  EXPECT_EQ(s.fills, 0u);
+  EXPECT_EQ(s.underlyings[0].hedge_position, 0);
+  EXPECT_EQ(s.live_orders, 1u);
+}
+
+TEST_F(EngineTest, pre_trade_block_emits_notice_without_order) {
+  EngineConfig config = make_config();
+  config.underlyings[0].limits.price_band_pct = 0.5;
+  start(config);
+  // Sell at the bid 99.00 is 1% below the mid 100.00.
+  const std::vector<Action> actions = quote(99.00, 101.00, kT0);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
+  const auto& notice = std::get<OrderNotice>(actions[0]);
+  EXPECT_EQ(notice.outcome, OrderOutcome::kBlocked);
+  EXPECT_STREQ(notice.text.c_str(), risk::to_string(risk::CheckResult::kRejectedPriceBand));
+
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kBlocked)], 1u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kSubmitted)], 0u);
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.underlyings[0].working_qty, 0);
+
+  // A tight market later trades, and the blocked attempt used no order id.
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0 + kNanosPerSecond));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId);
+}
+
+TEST_F(EngineTest, full_order_store_blocks_new_orders) {
+  EngineConfig config = make_config();
+  config.underlyings[0].limits.max_order_qty = 500;
+  config.max_working_orders = 2;
+  start(config);
+  ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0)).size(), 1u);
+  ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0 + kInterval)).size(), 1u);
+  const std::vector<Action> actions = quote(99.99, 100.01, kT0 + 2 * kInterval);
+  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
+  EXPECT_EQ(std::get<OrderNotice>(actions[0]).outcome, OrderOutcome::kBlocked);
+  EXPECT_EQ(snapshot().orders[kSell][idx(OrderOutcome::kBlocked)], 1u);
+  EXPECT_EQ(engine_->live_orders(), 2u);
+}
+
+TEST_F(EngineTest, option_and_invalid_quotes_do_not_hedge) {
+  start(make_config());
+  EXPECT_TRUE(quote(2.50, 2.60, kT0, /*instrument=*/1).empty());         // an option quote
+  EXPECT_TRUE(quote(101.0, 100.0, kT0 + 1).empty());                     // crossed: invalid
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 2, /*instrument=*/7).empty());  // no such instrument
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.quotes, 1u);
+  EXPECT_EQ(s.underlyings[0].spot, 0.0);
+  EXPECT_EQ(s.live_orders, 0u);
+}
+
+TEST_F(EngineTest, snapshot_reports_counts_positions_and_net_delta) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  ASSERT_EQ(only<FillNotice>(report(exec(order.cl_ord_id, ExecKind::kTrade,
+                                         OrdStatus::kPartiallyFilled, 1500, 1500, 99.99),
+                                    kT0 + kNanosPerMilli))
+                .size(),
+            1u);
+  const TimeNs t = kT0 + 50 * kNanosPerMilli;  // inside the pacing interval: no new order
+  EXPECT_TRUE(quote(100.09, 100.11, t).empty());
+  EXPECT_TRUE(quote(3.0, 3.1, t + 1, /*instrument=*/1).empty());
+
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.as_of_ns, t + 1);
+  EXPECT_EQ(s.underlying_count, 1u);
+  EXPECT_EQ(s.state, TradingState::kActive);
+  EXPECT_TRUE(s.session_up);
+  EXPECT_EQ(s.quotes, 3u);
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.fills, 1u);
+  EXPECT_EQ(s.filled_qty[kSell], 1500u);
+  const UnderlyingSnapshot& u = s.underlyings[0];
+  EXPECT_DOUBLE_EQ(u.spot, 100.10);
+  EXPECT_EQ(u.last_quote_ns, t);
+  EXPECT_EQ(u.hedge_position, -1500);
+  EXPECT_EQ(u.working_qty, -(order.qty - 1500));
+  EXPECT_EQ(u.hedge_decisions, 1u);
+  EXPECT_DOUBLE_EQ(u.band_delta_shares, kBand);
+  const double delta = book_delta(100.10, t);
+  EXPECT_NEAR(u.greeks.delta_shares, delta, 1e-9 * std::fabs(delta));
+  EXPECT_NEAR(u.net_delta_shares, delta - static_cast<double>(order.qty), 1e-6);
+  EXPECT_NEAR(u.greeks.delta_notional, u.greeks.delta_shares * 100.10, 1e-6);
+}
+
+TEST(EngineConfigValidation, reports_inconsistent_configs) {
+  EXPECT_EQ(validate(make_config()), "");
+  EngineConfig config = make_config();
+  config.underlyings.clear();
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.instruments[1].id = 5;
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.instruments[0].tick_size = 0.0;
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.underlyings[0].spot_instrument = 1;  // an option
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.book.push_back({0, 10});  // the spot is not an option
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.underlyings[0].vol = 0.0;
+  EXPECT_NE(validate(config), "");
+  config = make_config();
+  config.max_working_orders = 0;
+  EXPECT_NE(validate(config), "");
+}
+
+}  // namespace
+}  // namespace hedged

@@ -1,0 +1,429 @@
+// Order store: the FIX OrdStatus state machine, CumQty-based fill accounting and slot capacity.
+#include "core/execution/order_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace hedged::execution {
+namespace {
+
+ChildOrder child(OrderId id, Side side, std::int64_t qty) {
+  ChildOrder o;
+  o.id = id;
+  o.instrument = 0;
+  o.underlying = 0;
+  o.side = side;
+  o.qty = qty;
+  o.price_ticks = 10'000;
+  o.sent_ns = 1'000;
+  return o;
+}
+
+ExecReportEvent report(OrderId id, ExecKind kind, OrdStatus status, std::int64_t cum_qty = 0,
+                       std::int64_t last_qty = 0, double last_px = 0.0) {
+  ExecReportEvent r;
+  r.cl_ord_id = id;
+  r.kind = kind;
+  r.status = status;
+  r.cum_qty = cum_qty;
+  r.last_qty = last_qty;
+  r.last_px = last_px;
+  return r;
+}
+
+ExecReportEvent trade(OrderId id, std::int64_t cum_qty, std::int64_t last_qty, double last_px,
+                      OrdStatus status = OrdStatus::kPartiallyFilled) {
+  return report(id, ExecKind::kTrade, status, cum_qty, last_qty, last_px);
+}
+
+class OrderStoreTest : public ::testing::Test {
+ protected:
+  OrderStore store_{8};
+
+  ChildOrder& add(OrderId id, std::int64_t qty = 1000, Side side = Side::kBuy) {
+    ChildOrder* o = store_.add(child(id, side, qty));
+    EXPECT_NE(o, nullptr);
+    return *o;
+  }
+};
+
+TEST_F(OrderStoreTest, add_registers_order_in_pending_new) {
+  ChildOrder dirty = child(7, Side::kSell, 500);
+  dirty.status = OrdStatus::kFilled;
+  dirty.cum_qty = 123;
+  dirty.avg_px = 9.0;
+  dirty.cancel_requested = true;
+  const ChildOrder* o = store_.add(dirty);
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->id, 7u);
+  EXPECT_EQ(o->side, Side::kSell);
+  EXPECT_EQ(o->qty, 500);
+  EXPECT_EQ(o->status, OrdStatus::kPendingNew);
+  EXPECT_EQ(o->cum_qty, 0);
+  EXPECT_EQ(o->avg_px, 0.0);
+  EXPECT_FALSE(o->cancel_requested);
+  EXPECT_EQ(o->leaves_qty(), 500);
+  EXPECT_EQ(o->signed_leaves(), -500);
+  EXPECT_EQ(store_.live_count(), 1u);
+  EXPECT_EQ(store_.find(7), o);
+  EXPECT_EQ(store_.capacity(), 8u);
+}
+
+TEST_F(OrderStoreTest, new_ack_moves_pending_new_to_new) {
+  add(1);
+  const ApplyOutcome out = store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.status, OrdStatus::kNew);
+  EXPECT_EQ(out.fill_qty, 0);
+  EXPECT_FALSE(out.became_terminal);
+  EXPECT_EQ(store_.find(1)->status, OrdStatus::kNew);
+  EXPECT_EQ(store_.live_count(), 1u);
+  // A second ack changes nothing.
+  EXPECT_EQ(store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew)).result, ApplyResult::kStale);
+}
+
+TEST_F(OrderStoreTest, partial_then_full_fill_tracks_cum_qty_and_average_price) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew)).result, ApplyResult::kApplied);
+
+  ApplyOutcome out = store_.apply(trade(1, 300, 300, 100.0));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.fill_qty, 300);
+  EXPECT_DOUBLE_EQ(out.fill_px, 100.0);
+  EXPECT_EQ(out.status, OrdStatus::kPartiallyFilled);
+  EXPECT_FALSE(out.became_terminal);
+  const ChildOrder* o = store_.find(1);
+  EXPECT_EQ(o->cum_qty, 300);
+  EXPECT_EQ(o->leaves_qty(), 700);
+  EXPECT_DOUBLE_EQ(o->avg_px, 100.0);
+  EXPECT_EQ(store_.live_count(), 1u);
+
+  out = store_.apply(trade(1, 1000, 700, 101.0, OrdStatus::kFilled));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.fill_qty, 700);
+  EXPECT_DOUBLE_EQ(out.fill_px, 101.0);
+  EXPECT_EQ(out.status, OrdStatus::kFilled);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(o->cum_qty, 1000);
+  EXPECT_EQ(o->leaves_qty(), 0);
+  EXPECT_NEAR(o->avg_px, (300.0 * 100.0 + 700.0 * 101.0) / 1000.0, 1e-12);
+  EXPECT_EQ(store_.live_count(), 0u);
+
+  // The final report again: terminal only once, no fill.
+  out = store_.apply(trade(1, 1000, 700, 101.0, OrdStatus::kFilled));
+  EXPECT_EQ(out.result, ApplyResult::kStale);
+  EXPECT_EQ(out.fill_qty, 0);
+  EXPECT_FALSE(out.became_terminal);
+  EXPECT_EQ(store_.live_count(), 0u);
+}
+
+TEST_F(OrderStoreTest, fill_before_ack_is_taken) {
+  add(1, 100, Side::kSell);
+  const ApplyOutcome out = store_.apply(trade(1, 100, 100, 50.0, OrdStatus::kFilled));
+  EXPECT_EQ(out.fill_qty, 100);
+  EXPECT_EQ(out.status, OrdStatus::kFilled);
+  EXPECT_TRUE(out.became_terminal);
+  // The late ack does not resurrect it.
+  EXPECT_EQ(store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew)).result, ApplyResult::kStale);
+  EXPECT_EQ(store_.find(1)->status, OrdStatus::kFilled);
+}
+
+TEST_F(OrderStoreTest, duplicate_report_is_stale_and_adds_no_fill) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 400, 400, 10.0)).fill_qty, 400);
+  const ApplyOutcome dup = store_.apply(trade(1, 400, 400, 10.0));
+  EXPECT_EQ(dup.result, ApplyResult::kStale);
+  EXPECT_EQ(dup.fill_qty, 0);
+  EXPECT_EQ(dup.status, OrdStatus::kPartiallyFilled);
+  EXPECT_EQ(store_.find(1)->cum_qty, 400);
+  EXPECT_DOUBLE_EQ(store_.find(1)->avg_px, 10.0);
+}
+
+TEST_F(OrderStoreTest, out_of_order_report_with_lower_cum_qty_adds_nothing) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 600, 600, 10.0)).fill_qty, 600);
+  const ApplyOutcome late = store_.apply(trade(1, 300, 300, 12.0));
+  EXPECT_EQ(late.result, ApplyResult::kStale);
+  EXPECT_EQ(late.fill_qty, 0);
+  EXPECT_EQ(store_.find(1)->cum_qty, 600);
+  EXPECT_DOUBLE_EQ(store_.find(1)->avg_px, 10.0);
+  EXPECT_EQ(store_.find(1)->status, OrdStatus::kPartiallyFilled);
+  // The next real fill is the increment over 600.
+  const ApplyOutcome next = store_.apply(trade(1, 700, 100, 11.0));
+  EXPECT_EQ(next.fill_qty, 100);
+  EXPECT_NEAR(store_.find(1)->avg_px, (600.0 * 10.0 + 100.0 * 11.0) / 700.0, 1e-12);
+}
+
+TEST_F(OrderStoreTest, overfill_and_negative_quantities_are_invalid) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 200, 200, 10.0)).fill_qty, 200);
+  const ApplyOutcome over = store_.apply(trade(1, 1001, 801, 10.0));
+  EXPECT_EQ(over.result, ApplyResult::kInvalid);
+  EXPECT_EQ(over.fill_qty, 0);
+  EXPECT_EQ(store_.apply(trade(1, -5, 0, 10.0)).result, ApplyResult::kInvalid);
+  EXPECT_EQ(store_.apply(trade(1, 300, -100, 10.0)).result, ApplyResult::kInvalid);
+  const ChildOrder* o = store_.find(1);
+  EXPECT_EQ(o->cum_qty, 200);
+  EXPECT_EQ(o->status, OrdStatus::kPartiallyFilled);
+  EXPECT_EQ(store_.live_count(), 1u);
+}
+
+TEST_F(OrderStoreTest, last_qty_is_used_when_cum_qty_is_absent) {
+  add(1, 500);
+  ApplyOutcome out = store_.apply(trade(1, 0, 200, 10.0));
+  EXPECT_EQ(out.fill_qty, 200);
+  EXPECT_EQ(store_.find(1)->cum_qty, 200);
+  out = store_.apply(trade(1, 0, 300, 20.0, OrdStatus::kFilled));
+  EXPECT_EQ(out.fill_qty, 300);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(store_.find(1)->cum_qty, 500);
+  EXPECT_NEAR(store_.find(1)->avg_px, 16.0, 1e-12);
+
+  add(2, 100);
+  EXPECT_EQ(store_.apply(trade(2, 0, 101, 10.0)).result, ApplyResult::kInvalid);
+  EXPECT_EQ(store_.find(2)->cum_qty, 0);
+}
+
+TEST_F(OrderStoreTest, reject_from_pending_new_is_terminal) {
+  add(1);
+  const ApplyOutcome out = store_.apply(report(1, ExecKind::kRejected, OrdStatus::kRejected));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.status, OrdStatus::kRejected);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(out.fill_qty, 0);
+  EXPECT_EQ(store_.live_count(), 0u);
+  EXPECT_FALSE(store_.mark_cancel_requested(1));
+}
+
+TEST_F(OrderStoreTest, cancel_request_then_canceled_keeps_cum_qty) {
+  add(1, 1000, Side::kSell);
+  ASSERT_EQ(store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew)).result, ApplyResult::kApplied);
+  ASSERT_EQ(store_.apply(trade(1, 400, 400, 10.0)).fill_qty, 400);
+
+  EXPECT_TRUE(store_.mark_cancel_requested(1));
+  EXPECT_FALSE(store_.mark_cancel_requested(1));  // already requested
+  EXPECT_TRUE(store_.find(1)->cancel_requested);
+
+  ApplyOutcome out =
+      store_.apply(report(1, ExecKind::kPendingCancel, OrdStatus::kPendingCancel, 400));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.status, OrdStatus::kPendingCancel);
+  EXPECT_EQ(store_.live_count(), 1u);
+
+  out = store_.apply(report(1, ExecKind::kCanceled, OrdStatus::kCanceled, 400));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.status, OrdStatus::kCanceled);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(out.fill_qty, 0);
+  EXPECT_EQ(store_.find(1)->cum_qty, 400);
+  EXPECT_DOUBLE_EQ(store_.find(1)->avg_px, 10.0);
+  EXPECT_EQ(store_.live_count(), 0u);
+  EXPECT_FALSE(store_.mark_cancel_requested(1));
+}
+
+TEST_F(OrderStoreTest, canceled_report_for_fully_filled_order_is_filled) {
+  add(1, 100);
+  const ApplyOutcome out =
+      store_.apply(report(1, ExecKind::kCanceled, OrdStatus::kCanceled, 100, 100, 5.0));
+  EXPECT_EQ(out.fill_qty, 100);
+  EXPECT_EQ(out.status, OrdStatus::kFilled);
+  EXPECT_TRUE(out.became_terminal);
+}
+
+TEST_F(OrderStoreTest, cancel_reject_restores_previous_status) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(report(1, ExecKind::kNew, OrdStatus::kNew)).result, ApplyResult::kApplied);
+  ASSERT_TRUE(store_.mark_cancel_requested(1));
+  ASSERT_EQ(store_.apply(report(1, ExecKind::kPendingCancel, OrdStatus::kPendingCancel)).status,
+            OrdStatus::kPendingCancel);
+  ApplyOutcome out = store_.apply(report(1, ExecKind::kCancelReject, OrdStatus::kNew));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.status, OrdStatus::kNew);
+  EXPECT_FALSE(out.became_terminal);
+  EXPECT_FALSE(store_.find(1)->cancel_requested);
+  EXPECT_TRUE(store_.mark_cancel_requested(1));  // may be asked again
+
+  // With a partial fill the restored status is PartiallyFilled.
+  ASSERT_EQ(store_.apply(trade(1, 250, 250, 10.0)).fill_qty, 250);
+  ASSERT_EQ(
+      store_.apply(report(1, ExecKind::kPendingCancel, OrdStatus::kPendingCancel, 250)).status,
+      OrdStatus::kPendingCancel);
+  out = store_.apply(report(1, ExecKind::kCancelReject, OrdStatus::kPartiallyFilled, 250));
+  EXPECT_EQ(out.status, OrdStatus::kPartiallyFilled);
+  EXPECT_EQ(store_.find(1)->cum_qty, 250);
+  EXPECT_EQ(store_.live_count(), 1u);
+}
+
+TEST_F(OrderStoreTest, fill_while_pending_cancel_stays_pending_cancel_until_complete) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(report(1, ExecKind::kPendingCancel, OrdStatus::kPendingCancel)).status,
+            OrdStatus::kPendingCancel);
+  ApplyOutcome out = store_.apply(trade(1, 300, 300, 10.0));
+  EXPECT_EQ(out.fill_qty, 300);
+  EXPECT_EQ(out.status, OrdStatus::kPendingCancel);
+  out = store_.apply(trade(1, 1000, 700, 10.0, OrdStatus::kFilled));
+  EXPECT_EQ(out.fill_qty, 700);
+  EXPECT_EQ(out.status, OrdStatus::kFilled);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(store_.live_count(), 0u);
+}
+
+TEST_F(OrderStoreTest, fill_after_cancel_is_still_counted) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 400, 400, 10.0)).fill_qty, 400);
+  ASSERT_TRUE(
+      store_.apply(report(1, ExecKind::kCanceled, OrdStatus::kCanceled, 400)).became_terminal);
+  ASSERT_EQ(store_.live_count(), 0u);
+
+  ApplyOutcome out = store_.apply(trade(1, 600, 200, 11.0));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.fill_qty, 200);
+  EXPECT_DOUBLE_EQ(out.fill_px, 11.0);
+  EXPECT_FALSE(out.became_terminal);
+  EXPECT_EQ(out.status, OrdStatus::kCanceled);  // never resurrected
+  EXPECT_EQ(store_.find(1)->cum_qty, 600);
+  EXPECT_NEAR(store_.find(1)->avg_px, (400.0 * 10.0 + 200.0 * 11.0) / 600.0, 1e-12);
+  EXPECT_EQ(store_.live_count(), 0u);
+
+  // The same late fill again is stale; a lower one too.
+  EXPECT_EQ(store_.apply(trade(1, 600, 200, 11.0)).result, ApplyResult::kStale);
+  EXPECT_EQ(store_.apply(trade(1, 500, 100, 11.0)).result, ApplyResult::kStale);
+  // An overfill of a terminal order is still invalid.
+  EXPECT_EQ(store_.apply(trade(1, 1200, 600, 11.0)).result, ApplyResult::kInvalid);
+  EXPECT_EQ(store_.find(1)->cum_qty, 600);
+  EXPECT_EQ(store_.live_count(), 0u);
+}
+
+TEST_F(OrderStoreTest, expired_order_is_terminal_with_its_fills) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 100, 100, 10.0)).fill_qty, 100);
+  const ApplyOutcome out = store_.apply(report(1, ExecKind::kExpired, OrdStatus::kExpired, 100));
+  EXPECT_EQ(out.status, OrdStatus::kExpired);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(store_.find(1)->cum_qty, 100);
+  EXPECT_EQ(store_.live_count(), 0u);
+}
+
+TEST_F(OrderStoreTest, order_status_report_with_terminal_status_closes_order) {
+  add(1, 1000);
+  const ApplyOutcome out =
+      store_.apply(report(1, ExecKind::kOrderStatus, OrdStatus::kCanceled, 300, 300, 9.5));
+  EXPECT_EQ(out.fill_qty, 300);
+  EXPECT_EQ(out.status, OrdStatus::kCanceled);
+  EXPECT_TRUE(out.became_terminal);
+  EXPECT_EQ(store_.live_count(), 0u);
+}
+
+TEST_F(OrderStoreTest, unknown_order_id_is_reported) {
+  add(1);
+  const ApplyOutcome out = store_.apply(trade(42, 10, 10, 1.0));
+  EXPECT_EQ(out.result, ApplyResult::kUnknownOrder);
+  EXPECT_EQ(out.fill_qty, 0);
+  EXPECT_EQ(store_.find(42), nullptr);
+  EXPECT_EQ(store_.find(0), nullptr);  // free slots carry id 0 and are never found
+  EXPECT_EQ(store_.apply(trade(0, 10, 10, 1.0)).result, ApplyResult::kUnknownOrder);
+  EXPECT_FALSE(store_.mark_cancel_requested(42));
+  EXPECT_EQ(store_.find(1)->cum_qty, 0);
+}
+
+TEST(OrderStore, add_fails_when_all_slots_live_and_succeeds_after_one_terminates) {
+  OrderStore store(2);
+  ASSERT_NE(store.add(child(1, Side::kBuy, 100)), nullptr);
+  ASSERT_NE(store.add(child(2, Side::kBuy, 100)), nullptr);
+  EXPECT_EQ(store.live_count(), 2u);
+  EXPECT_EQ(store.add(child(3, Side::kBuy, 100)), nullptr);
+  EXPECT_EQ(store.live_count(), 2u);
+  EXPECT_EQ(store.find(3), nullptr);
+
+  // A partial fill does not free the slot.
+  ASSERT_EQ(store.apply(trade(2, 50, 50, 1.0)).fill_qty, 50);
+  EXPECT_EQ(store.add(child(3, Side::kBuy, 100)), nullptr);
+
+  ASSERT_TRUE(store.apply(report(1, ExecKind::kRejected, OrdStatus::kRejected)).became_terminal);
+  EXPECT_EQ(store.live_count(), 1u);
+  ChildOrder* third = store.add(child(3, Side::kSell, 300));
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->status, OrdStatus::kPendingNew);
+  EXPECT_EQ(third->qty, 300);
+  EXPECT_EQ(store.live_count(), 2u);
+  EXPECT_EQ(store.find(1), nullptr);  // its slot was reused
+  EXPECT_EQ(store.find(3), third);
+  EXPECT_EQ(store.find(2)->cum_qty, 50);
+  EXPECT_EQ(store.add(child(4, Side::kBuy, 100)), nullptr);
+}
+
+TEST(OrderStore, add_prefers_free_slots_then_the_oldest_finished_order) {
+  OrderStore store(3);
+  ASSERT_NE(store.add(child(1, Side::kBuy, 100)), nullptr);
+  ASSERT_NE(store.add(child(2, Side::kBuy, 100)), nullptr);
+  ASSERT_TRUE(store.apply(report(1, ExecKind::kCanceled, OrdStatus::kCanceled)).became_terminal);
+
+  // A free slot is used before the finished order's, so order 1 stays findable and a fill
+  // reported after its cancel is still counted.
+  ASSERT_NE(store.add(child(3, Side::kBuy, 100)), nullptr);
+  ASSERT_NE(store.find(1), nullptr);
+  const ApplyOutcome late = store.apply(trade(1, 40, 40, 1.0, OrdStatus::kCanceled));
+  EXPECT_EQ(late.result, ApplyResult::kApplied);
+  EXPECT_EQ(late.fill_qty, 40);
+
+  // With no free slot left, the oldest finished order makes room first.
+  ASSERT_TRUE(store.apply(report(3, ExecKind::kRejected, OrdStatus::kRejected)).became_terminal);
+  ASSERT_TRUE(store.apply(report(2, ExecKind::kCanceled, OrdStatus::kCanceled)).became_terminal);
+  ASSERT_NE(store.add(child(4, Side::kSell, 100)), nullptr);
+  EXPECT_EQ(store.find(1), nullptr);
+  EXPECT_NE(store.find(2), nullptr);
+  EXPECT_NE(store.find(3), nullptr);
+  ASSERT_NE(store.add(child(5, Side::kSell, 100)), nullptr);
+  EXPECT_EQ(store.find(2), nullptr);
+  EXPECT_NE(store.find(3), nullptr);
+  EXPECT_EQ(store.live_count(), 2u);
+  ASSERT_NE(store.add(child(6, Side::kSell, 100)), nullptr);  // order 3's slot, the last one
+  EXPECT_EQ(store.find(3), nullptr);
+  EXPECT_EQ(store.live_count(), 3u);
+  EXPECT_EQ(store.add(child(7, Side::kSell, 100)), nullptr);
+}
+
+TEST(OrderStore, live_count_tracks_every_terminal_transition_once) {
+  OrderStore store(4);
+  for (OrderId id = 1; id <= 4; ++id) ASSERT_NE(store.add(child(id, Side::kBuy, 100)), nullptr);
+  EXPECT_EQ(store.live_count(), 4u);
+
+  ASSERT_TRUE(store.apply(trade(1, 100, 100, 1.0, OrdStatus::kFilled)).became_terminal);
+  EXPECT_EQ(store.live_count(), 3u);
+  ASSERT_TRUE(store.apply(report(2, ExecKind::kCanceled, OrdStatus::kCanceled)).became_terminal);
+  EXPECT_EQ(store.live_count(), 2u);
+  // Repeated terminal reports do not count again.
+  EXPECT_FALSE(store.apply(report(2, ExecKind::kCanceled, OrdStatus::kCanceled)).became_terminal);
+  EXPECT_FALSE(
+      store.apply(report(1, ExecKind::kCanceled, OrdStatus::kCanceled, 100)).became_terminal);
+  EXPECT_EQ(store.live_count(), 2u);
+  ASSERT_TRUE(store.apply(report(3, ExecKind::kRejected, OrdStatus::kRejected)).became_terminal);
+  ASSERT_TRUE(store.apply(report(4, ExecKind::kExpired, OrdStatus::kExpired)).became_terminal);
+  EXPECT_EQ(store.live_count(), 0u);
+
+  std::vector<OrderId> visited;
+  store.for_each_live([&](ChildOrder& o) { visited.push_back(o.id); });
+  EXPECT_TRUE(visited.empty());
+}
+
+TEST(OrderStore, for_each_live_visits_only_live_orders) {
+  OrderStore store(4);
+  ASSERT_NE(store.add(child(1, Side::kBuy, 100)), nullptr);
+  ASSERT_NE(store.add(child(2, Side::kSell, 200)), nullptr);
+  ASSERT_NE(store.add(child(3, Side::kSell, 300)), nullptr);
+  ASSERT_TRUE(store.apply(report(2, ExecKind::kRejected, OrdStatus::kRejected)).became_terminal);
+  ASSERT_EQ(store.apply(trade(3, 100, 100, 1.0)).fill_qty, 100);
+  std::vector<OrderId> visited;
+  std::int64_t working = 0;
+  store.for_each_live([&](ChildOrder& o) {
+    visited.push_back(o.id);
+    working += o.signed_leaves();
+  });
+  EXPECT_EQ(visited, (std::vector<OrderId>{1, 3}));
+  EXPECT_EQ(working, 100 - 200);
+}
+
+}  // namespace
+}  // namespace hedged::execution
