@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
@@ -205,6 +206,7 @@ class Daemon::Impl final : public fix::InboundSink,
     out.fix_session_rejects = stats.session_rejects;
     out.quotes_published = quote_board_.published();
     out.quotes_conflated = quote_board_.conflated();
+    out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);
     out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
   }
 
@@ -289,7 +291,8 @@ class Daemon::Impl final : public fix::InboundSink,
         d_.inbound_.push(report);
         return;
       }
-      if (!d_.notices_.try_push(action)) ++d_.notices_dropped_;
+      if (!d_.notices_.try_push(action))
+        d_.notices_dropped_.fetch_add(1, std::memory_order_relaxed);
     }
 
     Impl& d_;
@@ -398,7 +401,8 @@ class Daemon::Impl final : public fix::InboundSink,
   SpscRing<Action> orders_;
   SpscRing<Action> notices_;
   Seqlock<EngineSnapshot> snapshot_;
-  std::uint64_t notices_dropped_ = 0;  // engine thread only
+  // Bumped by the engine thread (relaxed: a counter read at scrape time, orders nothing).
+  std::atomic<std::uint64_t> notices_dropped_{0};
   Engine engine_;
   marketdata::SimFeed feed_;
   std::unique_ptr<fix::FixGateway> gateway_;

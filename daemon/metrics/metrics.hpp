@@ -26,6 +26,7 @@ struct ScrapeInputs {
   std::uint64_t fix_session_rejects = 0;
   std::uint64_t quotes_published = 0;
   std::uint64_t quotes_conflated = 0;
+  std::uint64_t notices_dropped = 0;
   double start_time_seconds = 0.0;
 };
 
