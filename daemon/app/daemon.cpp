@@ -51,6 +51,23 @@ class InboundQueue {
   SpscRing<Event> ring_;
 };
 
+// What the engine hears about an order or cancel that never reached the venue: a reject for
+// an order, a cancel reject for a cancel, so its state machine and in-flight count stay true.
+ExecReportEvent not_sent(const Action& action, const char* why, TimeNs now) {
+  ExecReportEvent report;
+  report.received_ns = now;
+  if (const auto* order = std::get_if<NewChildOrder>(&action)) {
+    report.cl_ord_id = order->cl_ord_id;
+    report.kind = ExecKind::kRejected;
+    report.status = OrdStatus::kRejected;
+  } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
+    report.cl_ord_id = cancel->orig_cl_ord_id;
+    report.kind = ExecKind::kCancelReject;
+  }
+  report.text.assign(why);
+  return report;
+}
+
 }  // namespace
 
 class Daemon::Impl final : public fix::InboundSink,
@@ -142,10 +159,14 @@ class Daemon::Impl final : public fix::InboundSink,
     if (last.live_orders != 0)
       spdlog::warn("{} orders still working at shutdown", last.live_orders);
     gateway_->stop(500);
+    spdlog::debug("stop: FIX session closed");
     // The control agent goes last so it logs what the others emitted while stopping.
     for (auto it = runners_.rbegin(); it != runners_.rend(); ++it) (*it)->stop();
+    spdlog::debug("stop: agents stopped");
     if (venue_) venue_->stop();
-    metrics_.reset();  // the HTTP server takes up to a second to stop; scrapes work until then
+    spdlog::debug("stop: venue simulator stopped");
+    metrics_.reset();  // last, so scrapes see the final state until the end
+    spdlog::debug("stop: metrics endpoint closed");
     spdlog::info("stopped; hedge positions: {}", positions_text(last));
   }
 
@@ -277,18 +298,7 @@ class Daemon::Impl final : public fix::InboundSink,
           std::holds_alternative<CancelOrder>(action)) {
         if (d_.orders_.try_push(action)) return;
         // The gateway is not keeping up: tell the engine the order never left.
-        ExecReportEvent report;
-        report.received_ns = now;
-        if (const auto* order = std::get_if<NewChildOrder>(&action)) {
-          report.cl_ord_id = order->cl_ord_id;
-          report.kind = ExecKind::kRejected;
-          report.status = OrdStatus::kRejected;
-        } else {
-          report.cl_ord_id = std::get<CancelOrder>(action).orig_cl_ord_id;
-          report.kind = ExecKind::kCancelReject;
-        }
-        report.text.assign("not sent: gateway queue full");
-        d_.inbound_.push(report);
+        d_.inbound_.push(not_sent(action, "not sent: gateway queue full", now));
         return;
       }
       if (!d_.notices_.try_push(action))
@@ -312,28 +322,18 @@ class Daemon::Impl final : public fix::InboundSink,
       Action action;
       while (work < static_cast<int>(kBatch) && d_.orders_.try_pop(action)) {
         ++work;
+        fix::SendResult result = fix::SendResult::kSent;
         if (const auto* order = std::get_if<NewChildOrder>(&action)) {
-          const fix::SendResult result = d_.gateway_->send(*order);
-          if (result != fix::SendResult::kSent) {
-            ExecReportEvent report;
-            report.cl_ord_id = order->cl_ord_id;
-            report.kind = ExecKind::kRejected;
-            report.status = OrdStatus::kRejected;
-            report.received_ns = now;
-            report.text.assign(result == fix::SendResult::kSessionDown
-                                   ? "not sent: FIX session down"
-                                   : "not sent: unknown instrument");
-            d_.inbound_.push(report);
-          }
+          result = d_.gateway_->send(*order);
         } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
-          if (d_.gateway_->send(*cancel) != fix::SendResult::kSent) {
-            ExecReportEvent report;
-            report.cl_ord_id = cancel->orig_cl_ord_id;
-            report.kind = ExecKind::kCancelReject;
-            report.received_ns = now;
-            report.text.assign("cancel not sent: FIX session down");
-            d_.inbound_.push(report);
-          }
+          result = d_.gateway_->send(*cancel);
+        }
+        if (result != fix::SendResult::kSent) {
+          d_.inbound_.push(not_sent(action,
+                                    result == fix::SendResult::kSessionDown
+                                        ? "not sent: FIX session down"
+                                        : "not sent: unknown instrument",
+                                    now));
         }
       }
       return work;

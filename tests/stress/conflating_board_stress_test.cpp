@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/sanitizers.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <thread>
@@ -12,17 +14,7 @@
 namespace hedged::concurrent {
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
+using hedged::testing::kThreadSanitizer;
 
 constexpr std::uint32_t kKeys = 64;
 constexpr std::uint64_t kPublishes = kThreadSanitizer ? 1'000'000 : 16'000'000;

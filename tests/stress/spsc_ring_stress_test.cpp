@@ -4,23 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/sanitizers.hpp"
+
 #include <cstdint>
 #include <thread>
 
 namespace hedged::concurrent {
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
+using hedged::testing::kThreadSanitizer;
 
 // TSan slows every atomic access by an order of magnitude; keep that build to a few seconds.
 constexpr std::uint64_t kItems = kThreadSanitizer ? 200'000 : 4'000'000;
