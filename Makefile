@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CONFIG ?= config/default.yaml
 JOBS ?= 2
 
-.PHONY: help deps build hedged run test test-asan test-tsan bench format format-check layering-check check-config clean
+.PHONY: help deps build hedged run test test-asan test-tsan bench format format-check layering-check tidy check-config clean
 
 help:
 	@echo "make run          install what is missing, build Release, run on $(CONFIG)"
@@ -12,7 +12,7 @@ help:
 	@echo "make test-asan    the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-tsan    the suite under ThreadSanitizer"
 	@echo "make bench        build Release and run the benchmarks"
-	@echo "make format-check / format / layering-check / check-config / clean"
+	@echo "make format-check / format / layering-check / tidy / check-config / clean"
 
 deps:
 	@bash deploy/install-deps.sh
@@ -55,6 +55,10 @@ format-check: deps
 
 format: deps
 	@clang-format -i $(FORMAT_FILES)
+
+# clang-tidy over the project's own sources (uses build/release/compile_commands.json).
+tidy: hedged
+	@clang-tidy -p build/release --quiet $(shell git ls-files 'core/*.cpp' 'adapters/*.cpp' 'daemon/*.cpp')
 
 layering-check:
 	@bash tests/lint/check_layering.sh

@@ -18,7 +18,7 @@ build_packages=(
   clang-format            # format check
   curl                    # README examples and smoke checks
 )
-run_packages=(libquickfix17 libspdlog1.10 libyaml-cpp0.7 libprometheus-cpp-pull1.0)
+run_packages=(libquickfix17 libfmt9 libyaml-cpp0.7 libprometheus-cpp-pull1.0 libprometheus-cpp-core1.0)
 
 packages=("${build_packages[@]}")
 if [ "${1:-}" = "--run" ]; then packages=("${run_packages[@]}"); fi

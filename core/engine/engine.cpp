@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <type_traits>
 #include <utility>
 
 namespace hedged {
@@ -75,22 +74,18 @@ Engine::Engine(EngineConfig config)
 
 void Engine::on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcept {
   last_event_ns_ = now;
-  std::visit(
-      [&](const auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, QuoteEvent>) {
-          on_quote(e.quote, now, out);
-        } else if constexpr (std::is_same_v<T, ExecReportEvent>) {
-          on_exec_report(e, now, out);
-        } else if constexpr (std::is_same_v<T, TimerEvent>) {
-          on_timer(now, out);
-        } else if constexpr (std::is_same_v<T, CommandEvent>) {
-          on_command(e, now, out);
-        } else if constexpr (std::is_same_v<T, SessionEvent>) {
-          session_up_ = e.up;
-        }
-      },
-      event);
+  // get_if rather than std::visit: no bad_variant_access path in a noexcept function.
+  if (const auto* quote = std::get_if<QuoteEvent>(&event)) {
+    on_quote(quote->quote, now, out);
+  } else if (const auto* report = std::get_if<ExecReportEvent>(&event)) {
+    on_exec_report(*report, now, out);
+  } else if (std::holds_alternative<TimerEvent>(event)) {
+    on_timer(now, out);
+  } else if (const auto* command = std::get_if<CommandEvent>(&event)) {
+    on_command(*command, now, out);
+  } else if (const auto* session = std::get_if<SessionEvent>(&event)) {
+    session_up_ = session->up;
+  }
 }
 
 void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept {
