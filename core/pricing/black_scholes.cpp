@@ -76,6 +76,8 @@ Greeks black_scholes(const BsInputs& in) noexcept {
   double gamma = 0.0;
   double vega = 0.0;
   double vol_decay = 0.0;  // -dV/dT from the shrinking of vol * sqrt(T); zero when degenerate
+  double vanna = 0.0;
+  double volga = 0.0;
   if (std_dev > 0.0) [[likely]] {
     const double carry = in.rate - in.dividend_yield;
     const double d1 =
@@ -87,6 +89,8 @@ Greeks black_scholes(const BsInputs& in) noexcept {
     gamma = df_q * pdf / (in.spot * std_dev);
     vega = fwd_spot * pdf * sqrt_t;
     vol_decay = 0.5 * fwd_spot * pdf * in.vol / sqrt_t;
+    vanna = -df_q * pdf * d2 / in.vol;
+    volga = vega * d1 * d2 / in.vol;
   } else {
     const double w = degenerate_weight(phi, fwd_spot, pv_strike);
     m.nd1 = w;
@@ -102,6 +106,16 @@ Greeks black_scholes(const BsInputs& in) noexcept {
   g.vega = vega;
   g.theta = phi * (in.dividend_yield * spot_leg - in.rate * strike_leg) - vol_decay;
   g.rho = phi * t * strike_leg;
+  g.vanna = vanna;
+  g.volga = volga;
+  return g;
+}
+
+Greeks black76(const BsInputs& in) noexcept {
+  BsInputs zero_carry = in;
+  zero_carry.dividend_yield = in.rate;
+  Greeks g = black_scholes(zero_carry);
+  g.rho = -in.time_years * g.price;
   return g;
 }
 

@@ -34,6 +34,8 @@ struct Greeks {
   double vega;   // dV/dsigma per 1.00 of vol
   double theta;  // dV/dt per year of calendar time passing (usually negative for long options)
   double rho;    // dV/dr per 1.00 of rate, dividend yield held fixed
+  double vanna;  // d2V/dS dsigma (change of delta per 1.00 of vol)
+  double volga;  // d2V/dsigma2 per 1.00 of vol squared (change of vega per 1.00 of vol)
 };
 
 // Standard normal CDF. Relative error ~1e-15 over the whole range, including the far
@@ -58,11 +60,18 @@ struct Greeks {
 //   theta = phi * w * (q S e^{-qT} - r K e^{-rT})        (pure carry: what the discounted
 //                                                        intrinsic earns as time passes)
 //   rho   = phi * w * K T e^{-rT}                       (0 at T == 0)
+//   vanna = 0, volga = 0
 // Outputs are finite for inputs meeting the preconditions; the one exception is gamma at
 // the money, which overflows to +inf if S * vol * sqrt(T) is itself below ~1e-308.
 [[nodiscard]] Greeks black_scholes(const BsInputs& in) noexcept;
 
 // Price only; the same value as black_scholes(in).price at lower cost.
 [[nodiscard]] double black_scholes_price(const BsInputs& in) noexcept;
+
+// Black-76: a European option on a futures price F (BsInputs::spot holds F; dividend_yield is
+// ignored). It is BSM with zero carry (q = r), so delta, gamma, vanna are with respect to F.
+// Rho differs from BSM's: F is held fixed while r moves both discounting and carry, which
+// gives rho = -T * price.
+[[nodiscard]] Greeks black76(const BsInputs& in) noexcept;
 
 }  // namespace hedged::pricing
