@@ -14,6 +14,7 @@
 
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/logging.hpp"
+#include "daemon/app/quant_cli.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
 
@@ -148,6 +149,14 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version") {
     std::printf("hedged %s\n", HEDGED_VERSION);
     return 0;
+  }
+  if (command == "price" || command == "iv") {
+    if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
+      std::fputs(command == "price" ? hedged::app::price_usage() : hedged::app::iv_usage(), stdout);
+      return 0;
+    }
+    return command == "price" ? hedged::app::run_price_command(args)
+                              : hedged::app::run_iv_command(args);
   }
   const Options options = parse_options(args);
   if (!options.ok) {

@@ -1,5 +1,6 @@
-// Pricing benchmarks: our scalar Black-Scholes with all Greeks, a whole-book revaluation, and
-// QuantLib's AnalyticEuropeanEngine on the same options as the reference. Run in Release:
+// Pricing benchmarks: our scalar Black-Scholes with all Greeks, a whole-book revaluation (the
+// scalar OptionBook loop and the vectorised BookKernel, per CPU path), and QuantLib's
+// AnalyticEuropeanEngine on the same options as the reference. Run in Release:
 //   make bench   (or build/release/tests/bench/pricing_bench)
 #include <benchmark/benchmark.h>
 
@@ -17,6 +18,7 @@
 #include <ql/time/calendars/nullcalendar.hpp>
 #include <ql/time/daycounters/actual365fixed.hpp>
 
+#include "core/greeks/book_kernel.hpp"
 #include "core/greeks/portfolio.hpp"
 #include "core/pricing/black_scholes.hpp"
 
@@ -71,6 +73,57 @@ void BM_BookRevalue(benchmark::State& state) {
                           static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_BookRevalue)->Arg(100)->Arg(1000)->Arg(10000);
+
+// The same books through BookKernel: ns per option is 1e9 / items_per_second. The label names
+// the instruction set that ran; BM_BookKernelPath pins each one the CPU supports.
+void run_book_kernel(benchmark::State& state, hedged::greeks::KernelPath path) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto options = make_options(n);
+  const hedged::TimeNs now = 1'800'000'000LL * hedged::kNanosPerSecond;
+  std::vector<hedged::greeks::OptionLine> lines;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto expiry =
+        now + static_cast<hedged::TimeNs>(options[i].time_years * hedged::kSecondsPerYear) *
+                  hedged::kNanosPerSecond;
+    lines.push_back({static_cast<hedged::InstrumentId>(i), options[i].right, options[i].strike,
+                     expiry, 100.0, i % 3 == 0 ? -10 : 5});
+  }
+  // make_options draws expiries from 359 days; a real book has tens. Bucket them weekly.
+  for (auto& line : lines) {
+    const hedged::TimeNs week = 7 * 86'400 * hedged::kNanosPerSecond;
+    line.expiry_ns = now + ((line.expiry_ns - now) / week + 1) * week;
+  }
+  hedged::greeks::BookKernel kernel(lines, {100.0, 0.03, 0.01, 0.25}, now);
+  if (!kernel.force_path(path)) {
+    state.SkipWithError("instruction set not supported on this CPU");
+    return;
+  }
+  hedged::greeks::BookRisk risk;
+  double spot = 100.0;
+  for (auto _ : state) {
+    spot = spot == 100.0 ? 100.01 : 100.0;
+    kernel.revalue(spot, risk);
+    benchmark::DoNotOptimize(risk);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
+  state.SetLabel(hedged::greeks::to_string(kernel.path()));
+}
+
+void BM_BookKernel(benchmark::State& state) {
+  run_book_kernel(state, hedged::greeks::best_kernel_path());
+}
+BENCHMARK(BM_BookKernel)->Arg(100)->Arg(1000)->Arg(10000);
+
+void BM_BookKernelPortable(benchmark::State& state) {
+  run_book_kernel(state, hedged::greeks::KernelPath::kPortable);
+}
+BENCHMARK(BM_BookKernelPortable)->Arg(100)->Arg(1000)->Arg(10000);
+
+void BM_BookKernelAvx2(benchmark::State& state) {
+  run_book_kernel(state, hedged::greeks::KernelPath::kAvx2);
+}
+BENCHMARK(BM_BookKernelAvx2)->Arg(100)->Arg(1000)->Arg(10000);
 
 // Reference: QuantLib prices one option and computes the same Greeks after a spot change.
 void BM_QuantLibAnalyticEuropean(benchmark::State& state) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -177,6 +179,91 @@ TEST(Cli, sigterm_stops_hedging_logs_out_and_exits_zero_within_three_seconds) {
 
 TEST(Cli, sigint_stops_the_same_way) {
   run_until_hedged_then_signal(SIGINT, "SIGINT");
+}
+
+// Value of "key": number in a one-line JSON object, or NaN.
+double json_number(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return std::nan("");
+  return std::stod(json.substr(at + key.size() + 4));
+}
+
+TEST(Cli, price_prints_hull_example_greeks_as_json) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"price", "--right", "call", "--spot", "42", "--strike", "40", "--rate", "0.1", "--vol",
+             "0.2", "--expiry-years", "0.5"},
+            dir);
+  ASSERT_EQ(p.wait(10s), 0) << p.err();
+  const std::string out = p.out();
+  EXPECT_NEAR(json_number(out, "price"), 4.76, 0.005) << out;  // Hull's call example
+  EXPECT_NEAR(json_number(out, "delta"), 0.7791, 0.0001) << out;
+  for (const char* key : {"gamma", "vega", "theta", "rho", "vanna", "volga"}) {
+    EXPECT_FALSE(std::isnan(json_number(out, key))) << key << " missing from " << out;
+  }
+}
+
+TEST(Cli, american_put_is_worth_more_than_european) {
+  testing::TempDir dir("hedged-cli");
+  const std::vector<std::string> common{"--right",  "put",  "--spot",         "100",
+                                        "--strike", "110",  "--rate",         "0.08",
+                                        "--vol",    "0.25", "--expiry-years", "1"};
+  std::vector<std::string> european{"price"};
+  european.insert(european.end(), common.begin(), common.end());
+  std::vector<std::string> american = european;
+  american.insert(american.end(), {"--style", "american"});
+  Process e(european, dir);
+  ASSERT_EQ(e.wait(10s), 0) << e.err();
+  const double european_price = json_number(e.out(), "price");
+  testing::TempDir dir2("hedged-cli");
+  Process a(american, dir2);
+  ASSERT_EQ(a.wait(10s), 0) << a.err();
+  const double american_price = json_number(a.out(), "price");
+  EXPECT_GT(american_price, european_price + 0.1);
+  EXPECT_GE(american_price, 10.0);  // never below immediate exercise
+}
+
+TEST(Cli, iv_recovers_the_vol_a_price_was_made_with) {
+  testing::TempDir dir("hedged-cli");
+  Process price({"price", "--right", "put", "--spot", "100", "--strike", "95", "--rate", "0.03",
+                 "--dividend-yield", "0.01", "--vol", "0.3137", "--expiry-years", "0.75"},
+                dir);
+  ASSERT_EQ(price.wait(10s), 0) << price.err();
+  const double premium = json_number(price.out(), "price");
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g", premium);
+  testing::TempDir dir2("hedged-cli");
+  Process iv({"iv", "--right", "put", "--price", text, "--spot", "100", "--strike", "95", "--rate",
+              "0.03", "--dividend-yield", "0.01", "--expiry-years", "0.75"},
+             dir2);
+  ASSERT_EQ(iv.wait(10s), 0) << iv.err();
+  EXPECT_NEAR(json_number(iv.out(), "iv"), 0.3137, 1e-12) << iv.out();
+}
+
+TEST(Cli, iv_of_a_price_below_intrinsic_is_an_error_not_nan) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"iv", "--right", "call", "--price", "1.0", "--spot", "120", "--strike", "100",
+             "--rate", "0.0", "--expiry-years", "0.5"},
+            dir);
+  ASSERT_EQ(p.wait(10s), 1);
+  EXPECT_NE(p.out().find("\"iv\": null, \"error\": "), std::string::npos) << p.out();
+  EXPECT_EQ(p.out().find("nan"), std::string::npos);
+}
+
+TEST(Cli, price_with_bad_arguments_is_a_usage_error) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"price", "--right", "straddle", "--spot", "1", "--strike", "1",
+                                 "--rate", "0", "--vol", "0.2", "--expiry-years", "1"},
+        std::vector<std::string>{"price", "--right", "call", "--spot", "abc", "--strike", "1",
+                                 "--rate", "0", "--vol", "0.2", "--expiry-years", "1"},
+        std::vector<std::string>{"price", "--right", "call", "--strike", "1", "--rate", "0",
+                                 "--vol", "0.2", "--expiry-years", "1"},
+        std::vector<std::string>{"iv", "--right", "call", "--spot", "1", "--strike", "1", "--rate",
+                                 "0", "--expiry-years", "1", "--bogus", "1"}}) {
+    testing::TempDir dir("hedged-cli");
+    Process p(args, dir);
+    EXPECT_EQ(p.wait(10s), 64) << args[2] << " " << p.err();
+    EXPECT_NE(p.err().find("usage: hedged"), std::string::npos);
+  }
 }
 
 TEST(Cli, check_config_accepts_the_shipped_default) {

@@ -241,6 +241,108 @@ TEST(BlackScholes, rho_matches_finite_difference_on_random_grid) {
   }
 }
 
+// Second-order vol Greeks against central differences of the analytic first-order ones: the
+// step is relative to vol, and the floors scale with each Greek's natural size.
+
+TEST(BlackScholes, vanna_matches_finite_difference_of_delta_in_vol_on_random_grid) {
+  for (const FdCase& c : fd_cases()) {
+    const double h = 1e-4 * c.in.vol;
+    BsInputs up = c.in;
+    BsInputs down = c.in;
+    up.vol += h;
+    down.vol -= h;
+    const double fd = (black_scholes(up).delta - black_scholes(down).delta) / (2.0 * h);
+    expect_fd_close(c.analytic.vanna, fd, c.fwd_spot / (c.in.spot * c.in.vol), c.in);
+  }
+}
+
+TEST(BlackScholes, volga_matches_finite_difference_of_vega_in_vol_on_random_grid) {
+  for (const FdCase& c : fd_cases()) {
+    const double h = 1e-4 * c.in.vol;
+    BsInputs up = c.in;
+    BsInputs down = c.in;
+    up.vol += h;
+    down.vol -= h;
+    const double fd = (black_scholes(up).vega - black_scholes(down).vega) / (2.0 * h);
+    expect_fd_close(c.analytic.volga, fd, c.fwd_spot * std::sqrt(c.in.time_years) / c.in.vol, c.in);
+  }
+}
+
+TEST(BlackScholes, vanna_and_volga_have_the_textbook_signs) {
+  // Out-of-the-money call: delta rises with vol (vanna > 0), and vega is convex in vol
+  // (volga > 0); at the forward, volga is ~0 because d1 d2 ~ 0.
+  const Greeks otm = black_scholes({100.0, 130.0, 0.0, 0.0, 0.2, 0.5, OptionRight::kCall});
+  EXPECT_GT(otm.vanna, 0.0);
+  EXPECT_GT(otm.volga, 0.0);
+  const Greeks atm = black_scholes({100.0, 100.0, 0.0, 0.0, 0.2, 0.5, OptionRight::kCall});
+  // d1 = s/2, d2 = -s/2: volga = -vega s^2 / (4 sigma) = -vega * 0.005.
+  EXPECT_NEAR(atm.volga, -atm.vega * 0.2 * 0.2 * 0.5 / (4.0 * 0.2), 1e-12 * atm.vega);
+  EXPECT_NEAR(atm.vanna,
+              black_scholes(as_put({100.0, 100.0, 0.0, 0.0, 0.2, 0.5, OptionRight::kCall})).vanna,
+              1e-15);
+}
+
+// ---------------------------------------------------------------------------------------
+// Black-76: BSM with zero carry, except rho.
+
+BsInputs as_futures_option(BsInputs in) {
+  in.dividend_yield = 0.03;  // must be ignored
+  return in;
+}
+
+TEST(Black76, equals_black_scholes_on_the_futures_with_zero_carry) {
+  for (const BsInputs& call : random_calls(kGridSize, kGridSeed)) {
+    for (const BsInputs& in : {call, as_put(call)}) {
+      const Greeks b76 = black76(as_futures_option(in));
+      BsInputs zero_carry = in;
+      zero_carry.dividend_yield = in.rate;
+      const Greeks bs = black_scholes(zero_carry);
+      EXPECT_EQ(b76.price, bs.price);
+      EXPECT_EQ(b76.delta, bs.delta);
+      EXPECT_EQ(b76.gamma, bs.gamma);
+      EXPECT_EQ(b76.vega, bs.vega);
+      EXPECT_EQ(b76.vanna, bs.vanna);
+      EXPECT_EQ(b76.volga, bs.volga);
+      // F held fixed, r moves only the discount factor: dV/dr = -T V.
+      EXPECT_DOUBLE_EQ(b76.rho, -in.time_years * b76.price);
+    }
+  }
+}
+
+TEST(Black76, rho_matches_finite_difference_in_rate) {
+  for (const BsInputs& call : random_calls(kGridSize, kGridSeed)) {
+    for (const BsInputs& in : {call, as_put(call)}) {
+      const double h = 1e-4 / in.time_years;
+      BsInputs up = in;
+      BsInputs down = in;
+      up.rate += h;
+      down.rate -= h;
+      const double fd = (black76(up).price - black76(down).price) / (2.0 * h);
+      const double scale = in.strike * in.time_years * std::exp(-in.rate * in.time_years);
+      EXPECT_NEAR(black76(in).rho, fd, kFdRel * std::abs(fd) + kFdAbs * scale);
+    }
+  }
+}
+
+TEST(Black76, satisfies_put_call_parity_on_random_grid) {
+  for (const BsInputs& call : random_calls(kGridSize, kGridSeed)) {
+    const double c = black76(call).price;
+    const double p = black76(as_put(call)).price;
+    const double df = std::exp(-call.rate * call.time_years);
+    const double fwd = call.spot;
+    EXPECT_NEAR(c - p, df * (fwd - call.strike), 1e-12 * df * (fwd + call.strike))
+        << "F=" << fwd << " K=" << call.strike << " T=" << call.time_years;
+    // Delta parity in F: dC/dF - dP/dF = e^{-rT}.
+    EXPECT_NEAR(black76(call).delta - black76(as_put(call)).delta, df, 1e-14);
+  }
+}
+
+TEST(Black76, matches_hull_futures_option_example) {
+  // Hull: European put on futures, F = K = 20, r = 9%, sigma = 25%, T = 4 months: 1.12.
+  const Greeks g = black76({20.0, 20.0, 0.09, 0.0, 0.25, 4.0 / 12.0, OptionRight::kPut});
+  EXPECT_NEAR(g.price, 1.12, 0.005);
+}
+
 // ---------------------------------------------------------------------------------------
 // Degenerate inputs: expiry and zero vol.
 

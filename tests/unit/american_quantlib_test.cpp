@@ -1,0 +1,181 @@
+// Cross-check of the American pricer against QuantLib's QdFpAmericanEngine (same method
+// family) with its accurate scheme, over a seeded grid of calls and puts.
+//
+// QuantLib is a test-only dependency. Only the headers used are included: the umbrella
+// <ql/quantlib.hpp> does not compile as C++20.
+#include "core/pricing/american.hpp"
+
+#include <gtest/gtest.h>
+
+#include <ql/exercise.hpp>
+#include <ql/instruments/vanillaoption.hpp>
+#include <ql/pricingengines/vanilla/qdfpamericanengine.hpp>
+#include <ql/processes/blackscholesprocess.hpp>
+#include <ql/quotes/simplequote.hpp>
+#include <ql/settings.hpp>
+#include <ql/termstructures/volatility/equityfx/blackconstantvol.hpp>
+#include <ql/termstructures/yield/flatforward.hpp>
+#include <ql/time/calendars/nullcalendar.hpp>
+#include <ql/time/daycounters/actual365fixed.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace hedged::pricing {
+namespace {
+
+namespace ql = QuantLib;
+
+constexpr std::uint64_t kGridSeed = 0x0a3e'41ca'0ddf'9001ULL;
+constexpr int kGridOptions = 1400;
+constexpr int kMinCompared = 1000;
+constexpr double kMinPrice = 0.01;
+constexpr double kRelTolerance = 2e-6;
+constexpr int kMaxDays = 3 * 365;
+
+double uniform(std::mt19937_64& gen, double lo, double hi) {
+  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
+  return lo + (hi - lo) * unit;
+}
+
+struct GridPoint {
+  BsInputs in;
+  int days;  // to expiry; in.time_years == days / 365.0 exactly, as ACT/365F computes it
+};
+
+// Rates span -1%..10% and yields 0..8%: negative rates with a non-negative yield are the
+// put's European regime and, for calls, a single boundary. The double-boundary regime needs
+// a negative yield as well and is checked separately below.
+std::vector<GridPoint> random_grid() {
+  std::mt19937_64 gen(kGridSeed);
+  std::vector<GridPoint> out;
+  for (int i = 0; i < kGridOptions; ++i) {
+    GridPoint p{};
+    p.in.spot = uniform(gen, 10.0, 500.0);
+    p.in.strike = p.in.spot / uniform(gen, 0.5, 2.0);
+    p.in.rate = uniform(gen, -0.01, 0.10);
+    p.in.dividend_yield = uniform(gen, 0.0, 0.08);
+    p.in.vol = uniform(gen, 0.05, 1.5);
+    p.days = 1 + static_cast<int>(gen() % kMaxDays);
+    p.in.time_years = p.days / 365.0;
+    p.in.right = i % 2 == 0 ? OptionRight::kCall : OptionRight::kPut;
+    out.push_back(p);
+  }
+  return out;
+}
+
+double quantlib_price(const GridPoint& p,
+                      const ql::ext::shared_ptr<ql::QdFpIterationScheme>& scheme) {
+  const ql::Date today = ql::Settings::instance().evaluationDate();
+  const ql::DayCounter day_counter = ql::Actual365Fixed();
+  const ql::Handle<ql::Quote> spot(ql::ext::make_shared<ql::SimpleQuote>(p.in.spot));
+  const ql::Handle<ql::YieldTermStructure> rate_ts(
+      ql::ext::make_shared<ql::FlatForward>(today, p.in.rate, day_counter));
+  const ql::Handle<ql::YieldTermStructure> dividend_ts(
+      ql::ext::make_shared<ql::FlatForward>(today, p.in.dividend_yield, day_counter));
+  const ql::Handle<ql::BlackVolTermStructure> vol_ts(
+      ql::ext::make_shared<ql::BlackConstantVol>(today, ql::NullCalendar(), p.in.vol, day_counter));
+  const auto process =
+      ql::ext::make_shared<ql::BlackScholesMertonProcess>(spot, dividend_ts, rate_ts, vol_ts);
+  const auto payoff = ql::ext::make_shared<ql::PlainVanillaPayoff>(
+      p.in.right == OptionRight::kCall ? ql::Option::Call : ql::Option::Put, p.in.strike);
+  const auto exercise = ql::ext::make_shared<ql::AmericanExercise>(today, today + p.days);
+  ql::VanillaOption option(payoff, exercise);
+  option.setPricingEngine(ql::ext::make_shared<ql::QdFpAmericanEngine>(process, scheme));
+  return option.NPV();
+}
+
+// The accurate scheme is itself off by up to ~4e-5 relative in a few corners (long-dated,
+// low vol against the rates, or spot close to the boundary), measured against QuantLib's
+// high-precision scheme. Where ours and the accurate scheme disagree by more than the
+// tolerance, the high-precision scheme (~70 ms per option, so only there) arbitrates: ours
+// must be within the tolerance of it, or at least closer to it than the accurate scheme is.
+struct Verdict {
+  bool ok;
+  bool escalated;
+  double rel_error;  // ours against the reference that decided
+};
+
+Verdict check_price(const GridPoint& p, double ours, double accurate) {
+  const double rel = std::abs(ours - accurate) / accurate;
+  if (rel <= kRelTolerance) return {true, false, rel};
+  const double precise = quantlib_price(p, ql::QdFpAmericanEngine::highPrecisionScheme());
+  const double ours_rel = std::abs(ours - precise) / precise;
+  const double accurate_rel = std::abs(accurate - precise) / precise;
+  return {ours_rel <= std::max(kRelTolerance, accurate_rel), true, ours_rel};
+}
+
+class AmericanQuantLib : public ::testing::Test {
+ protected:
+  void SetUp() override { ql::Settings::instance().evaluationDate() = ql::Date(15, ql::May, 2024); }
+};
+
+TEST_F(AmericanQuantLib, price_matches_qdfp_accurate_scheme_to_2e6_relative_or_beats_it) {
+  const auto scheme = ql::QdFpAmericanEngine::accurateScheme();
+  int compared = 0;
+  int calls = 0;
+  int negative_rate_calls = 0;
+  int escalated = 0;
+  double worst = 0.0;
+  for (const GridPoint& p : random_grid()) {
+    const double ref = quantlib_price(p, scheme);
+    if (ref < kMinPrice) continue;
+    ++compared;
+    if (p.in.right == OptionRight::kCall) {
+      ++calls;
+      if (p.in.rate < 0.0) ++negative_rate_calls;
+    }
+    const double ours = american_price(p.in);
+    const Verdict v = check_price(p, ours, ref);
+    worst = std::max(worst, v.rel_error);
+    escalated += v.escalated ? 1 : 0;
+    EXPECT_TRUE(v.ok) << (p.in.right == OptionRight::kCall ? "call" : "put") << " S=" << p.in.spot
+                      << " K=" << p.in.strike << " r=" << p.in.rate << " q=" << p.in.dividend_yield
+                      << " vol=" << p.in.vol << " days=" << p.days << " ref=" << ref
+                      << " ours=" << ours << " rel=" << v.rel_error;
+  }
+  EXPECT_GE(compared, kMinCompared);
+  EXPECT_GE(calls, kMinCompared / 3);
+  EXPECT_GE(negative_rate_calls, 10);
+  // The arbiter is the exception, not the rule: >= 99% agree with the accurate scheme.
+  EXPECT_LE(escalated, compared / 100);
+  RecordProperty("worst_relative_error", std::to_string(worst));
+  RecordProperty("compared", compared);
+  RecordProperty("escalated", escalated);
+}
+
+// Early exercise matters most where the premium is large: deep in the money, long dated,
+// high rate (puts) or high yield (calls).
+TEST_F(AmericanQuantLib, large_early_exercise_premia_match) {
+  const auto scheme = ql::QdFpAmericanEngine::accurateScheme();
+  const std::vector<GridPoint> cases = {
+      {{88.0, 100.0, 0.10, 0.0, 0.2, 1095 / 365.0, OptionRight::kPut}, 1095},
+      {{143.9, 137.2, 0.0907, 0.0241, 0.0729, 1013 / 365.0, OptionRight::kPut}, 1013},
+      {{100.0, 100.0, 0.10, 0.0, 0.2, 182 / 365.0, OptionRight::kPut}, 182},
+      {{150.0, 100.0, 0.01, 0.08, 0.15, 730 / 365.0, OptionRight::kCall}, 730},
+      {{100.0, 100.0, 0.05, 0.05, 0.05, 365 / 365.0, OptionRight::kPut}, 365},
+      {{100.0, 100.0, 0.02, 0.0, 1.5, 1095 / 365.0, OptionRight::kPut}, 1095},
+  };
+  for (const GridPoint& p : cases) {
+    const double ref = quantlib_price(p, scheme);
+    EXPECT_GT(ref - black_scholes_price(p.in), 1e-3 * ref);  // a real premium
+    EXPECT_TRUE(check_price(p, american_price(p.in), ref).ok) << p.in.spot << " " << p.in.vol;
+  }
+}
+
+// q < r < 0 for a put (r < q < 0 for a call): two exercise boundaries, outside the grid's
+// ranges. QuantLib 1.29's engine rejects the regime, so there is no reference to compare our
+// tree fallback with; this pins that fact (american_test checks the fallback against an
+// independent tree instead).
+TEST_F(AmericanQuantLib, reference_rejects_double_boundary_regime) {
+  const GridPoint p{{95.0, 100.0, -0.02, -0.06, 0.15, 365 / 365.0, OptionRight::kPut}, 365};
+  EXPECT_THROW(static_cast<void>(quantlib_price(p, ql::QdFpAmericanEngine::accurateScheme())),
+               ql::Error);
+  EXPECT_GT(american_price(p.in), black_scholes_price(p.in));
+}
+
+}  // namespace
+}  // namespace hedged::pricing
