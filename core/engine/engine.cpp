@@ -1,8 +1,11 @@
 #include "core/engine/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <utility>
+
+#include "core/pricing/implied_vol.hpp"
 
 namespace hedged {
 namespace {
@@ -48,6 +51,23 @@ std::string validate(const EngineConfig& config) {
       return "book line refers to an instrument that is not an option";
     }
   }
+  for (const UnderlyingConfig& u : config.underlyings) {
+    std::vector<TimeNs> expiries;
+    for (const InstrumentSpec& spec : config.instruments) {
+      if (spec.kind == InstrumentKind::kOption && spec.underlying == u.spot_instrument) {
+        if (!(spec.strike > 0.0) || !(spec.multiplier > 0.0)) {
+          return "option '" + spec.symbol + "' needs a positive strike and multiplier";
+        }
+        if (std::find(expiries.begin(), expiries.end(), spec.expiry_ns) == expiries.end()) {
+          expiries.push_back(spec.expiry_ns);
+        }
+      }
+    }
+    if (expiries.size() > greeks::kMaxExpiryBuckets) {
+      return "underlying '" + u.name + "' has more than " +
+             std::to_string(greeks::kMaxExpiryBuckets) + " distinct expiries";
+    }
+  }
   if (config.max_working_orders == 0) return "max_working_orders must be positive";
   return {};
 }
@@ -59,16 +79,46 @@ Engine::Engine(EngineConfig config)
       last_quotes_(config_.instruments.size()),
       orders_(config_.max_working_orders),
       next_order_id_(config_.first_order_id) {
+  underlying_of_option_.assign(config_.instruments.size(), kNotAnUnderlying);
   for (std::uint32_t u = 0; u < config_.underlyings.size(); ++u) {
     underlying_of_spot_[config_.underlyings[u].spot_instrument] = u;
     underlyings_[u].hedge_position = config_.underlyings[u].initial_hedge_position;
+    underlyings_[u].line_of_option.assign(config_.instruments.size(), kNotAnUnderlying);
   }
-  for (const BookLine& line : config_.book) {
-    const InstrumentSpec& spec = config_.instruments[line.option];
-    const std::uint32_t u = underlying_of_spot_[spec.underlying];
+  // One kernel line per option: book lines naming the same option are summed.
+  std::vector<std::int64_t> quantity(config_.instruments.size(), 0);
+  for (const BookLine& line : config_.book) quantity[line.option] += line.quantity;
+  for (const InstrumentSpec& spec : config_.instruments) {
+    if (spec.kind != InstrumentKind::kOption) continue;
+    const std::uint32_t u = spec.underlying < underlying_of_spot_.size()
+                                ? underlying_of_spot_[spec.underlying]
+                                : kNotAnUnderlying;
     if (u == kNotAnUnderlying) continue;  // validate() reports this before construction
-    underlyings_[u].book.add(
-        {spec.id, spec.right, spec.strike, spec.expiry_ns, spec.multiplier, line.quantity});
+    UnderlyingState& state = underlyings_[u];
+    underlying_of_option_[spec.id] = u;
+    const bool american = spec.exercise == ExerciseStyle::kAmerican;
+    state.line_of_option[spec.id] = static_cast<std::uint32_t>(state.lines.size());
+    // An American option keeps a zero-quantity European placeholder so its expiry has a bucket.
+    state.lines.push_back({spec.id, spec.right, spec.strike, spec.expiry_ns, spec.multiplier,
+                           american ? 0 : quantity[spec.id]});
+    if (american) {
+      AmericanLine a;
+      a.kernel_line = state.lines.size() - 1;
+      a.option = spec.id;
+      a.right = spec.right;
+      a.strike = spec.strike;
+      a.expiry_ns = spec.expiry_ns;
+      a.units = static_cast<double>(quantity[spec.id]) * spec.multiplier;
+      a.vol = config_.underlyings[u].vol;
+      state.american.push_back(a);
+    }
+  }
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+    UnderlyingState& state = underlyings_[u];
+    const UnderlyingConfig& cfg = config_.underlyings[u];
+    state.kernel = std::make_unique<greeks::BookKernel>(
+        state.lines, greeks::MarketParams{0.0, cfg.rate, cfg.dividend_yield, cfg.vol}, 0);
+    state.line_vols.assign(state.lines.size(), cfg.vol);
   }
 }
 
@@ -93,15 +143,142 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
   ++quotes_;
   last_quotes_[quote.instrument] = quote;
   const std::uint32_t u = underlying_of_spot_[quote.instrument];
-  if (u == kNotAnUnderlying) return;
-
+  if (u == kNotAnUnderlying) {
+    if (last_refresh_ns_ == 0) refresh_pricing(now);  // the first event fixes time to expiry
+    if (underlying_of_option_[quote.instrument] != kNotAnUnderlying) on_option_quote(quote, now);
+    return;
+  }
   UnderlyingState& state = underlyings_[u];
-  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const bool first_spot = !state.has_spot;
   state.spot = quote.bid > 0.0 ? quote.mid() : quote.ask;
   state.has_spot = true;
   state.last_quote_ns = now;
-  state.greeks = state.book.revalue({state.spot, cfg.rate, cfg.dividend_yield, cfg.vol}, now);
+  // The first spot of an underlying values its American options exactly, once; afterwards
+  // that happens only on timer events.
+  if (first_spot || last_refresh_ns_ == 0) {
+    refresh_pricing(now);
+  } else {
+    revalue(u, now);
+  }
   evaluate_hedge(u, now, quote.source_ns, out);
+}
+
+namespace {
+
+void add_position(greeks::PortfolioGreeks& g, double units, double price, double delta,
+                  double gamma, const pricing::Greeks& slow) noexcept {
+  g.value += units * price;
+  g.delta_shares += units * delta;
+  g.gamma_shares += units * gamma;
+  g.vega_per_vol_point += units * slow.vega * 0.01;
+  g.theta_per_day += units * slow.theta / 365.0;
+  g.rho_per_pct += units * slow.rho * 0.01;
+}
+
+void finish_units(greeks::PortfolioGreeks& g, double spot) noexcept {
+  g.delta_notional = g.delta_shares * spot;
+  g.gamma_notional_per_pct = g.gamma_shares * spot * spot * 0.01;
+}
+
+}  // namespace
+
+void Engine::revalue(std::uint32_t u, TimeNs /*now*/) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  if (!state.has_spot) return;
+  state.kernel->revalue(state.spot, state.risk);
+  if (!state.american.empty()) {
+    // American options: the second-order expansion around their last exact valuation; vega,
+    // theta and rho are those of that valuation.
+    for (const AmericanLine& a : state.american) {
+      if (!a.valued || a.expiry_ns <= last_event_ns_) continue;
+      const pricing::SpotGreeks sg = a.expansion.evaluate(state.spot);
+      add_position(state.risk.total, a.units, sg.price, sg.delta, sg.gamma, a.exact);
+      for (std::size_t b = 0; b < state.risk.bucket_count; ++b) {
+        if (state.risk.bucket_expiry_ns[b] == a.expiry_ns) {
+          add_position(state.risk.by_expiry[b], a.units, sg.price, sg.delta, sg.gamma, a.exact);
+          finish_units(state.risk.by_expiry[b], state.spot);
+          break;
+        }
+      }
+    }
+    finish_units(state.risk.total, state.spot);
+  }
+  state.greeks = state.risk.total;
+}
+
+void Engine::on_option_quote(const Quote& quote, TimeNs now) noexcept {
+  const std::uint32_t u = underlying_of_option_[quote.instrument];
+  UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  if (cfg.vol_mode != VolMode::kQuoteIv || !state.has_spot || !(quote.bid > 0.0)) return;
+  const InstrumentSpec& spec = config_.instruments[quote.instrument];
+  if (spec.expiry_ns <= now) return;
+  const double t_years = static_cast<double>(spec.expiry_ns - now) /
+                         static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+  // The European implied vol of the mid; for an American option it is the vol a European
+  // with the same price would have, a close proxy away from deep in the money.
+  const pricing::IvResult iv = pricing::implied_vol(
+      quote.mid(),
+      {state.spot, spec.strike, cfg.rate, cfg.dividend_yield, 0.0, t_years, spec.right});
+  if (iv.error != pricing::IvError::kNone) {
+    ++quote_iv_failures_;
+    return;
+  }
+  const std::uint32_t line = state.line_of_option[quote.instrument];
+  if (line == kNotAnUnderlying || state.line_vols[line] == iv.vol) return;
+  state.line_vols[line] = iv.vol;
+  for (AmericanLine& a : state.american) {
+    if (a.option == quote.instrument) a.vol = iv.vol;
+  }
+  vols_dirty_ = true;  // applied by the next refresh, on a timer event
+}
+
+pricing::BsInputs Engine::american_inputs(std::uint32_t u, const AmericanLine& a,
+                                          TimeNs now) const noexcept {
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const double t_years = a.expiry_ns > now
+                             ? static_cast<double>(a.expiry_ns - now) /
+                                   static_cast<double>(kNanosPerSecond) / kSecondsPerYear
+                             : 0.0;
+  return {underlyings_[u].spot, a.strike, cfg.rate, cfg.dividend_yield, a.vol, t_years, a.right};
+}
+
+void Engine::refresh_pricing(TimeNs now) noexcept {
+  for (UnderlyingState& state : underlyings_) {
+    state.kernel->set_time(now);
+    if (vols_dirty_) state.kernel->set_vols(state.line_vols);
+  }
+  vols_dirty_ = false;
+  last_refresh_ns_ = now;
+  revalue_american(now, /*force_revalue=*/true);
+}
+
+void Engine::revalue_american(TimeNs now, bool force_revalue) noexcept {
+  std::size_t budget = config_.american_revaluations_per_timer;
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+    UnderlyingState& state = underlyings_[u];
+    bool changed = force_revalue;
+    state.american_pending = 0;
+    if (state.has_spot) {
+      for (AmericanLine& a : state.american) {
+        const pricing::BsInputs in = american_inputs(u, a, now);
+        if (a.valued && !a.expansion.needs_revaluation(in.spot, in.vol, in.time_years,
+                                                       config_.american_thresholds)) {
+          continue;
+        }
+        if (budget == 0) {
+          ++state.american_pending;
+          continue;
+        }
+        --budget;
+        a.exact = pricing::american(in);
+        a.expansion = pricing::AmericanExpansion(in, a.exact);
+        a.valued = true;
+        changed = true;
+      }
+    }
+    if (changed) revalue(u, now);
+  }
 }
 
 void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
@@ -273,6 +450,11 @@ void Engine::cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexc
 }
 
 void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
+  if (vols_dirty_ || now - last_refresh_ns_ >= config_.pricing_refresh_ns) {
+    refresh_pricing(now);
+  } else {
+    revalue_american(now, /*force_revalue=*/false);
+  }
   // A child order that has not completed within its timeout is pulled; the next decision
   // re-prices what is left at the then-current touch.
   orders_.for_each_live([&](execution::ChildOrder& o) {
@@ -320,6 +502,14 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.band_delta_shares = config_.underlyings[u].policy.band_delta_shares;
     o.hedge_decisions = s.hedge_decisions;
     o.last_quote_ns = s.last_quote_ns;
+    o.american_pending = s.american_pending;
+    o.bucket_count = 0;
+    for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
+      if (s.risk.bucket_expiry_ns[b] <= last_event_ns_) continue;  // expired
+      o.bucket_expiry_ns[o.bucket_count] = s.risk.bucket_expiry_ns[b];
+      o.buckets[o.bucket_count] = s.risk.by_expiry[b];
+      ++o.bucket_count;
+    }
   }
   out.state = state_;
   out.state_cause = state_cause_;
@@ -334,6 +524,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.exec_reports_ignored = exec_reports_ignored_;
   out.exec_reports_invalid = exec_reports_invalid_;
   out.cancels_sent = cancels_sent_;
+  out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
 }
 

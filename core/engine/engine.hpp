@@ -5,20 +5,31 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/execution/order_store.hpp"
+#include "core/greeks/book_kernel.hpp"
 #include "core/greeks/portfolio.hpp"
 #include "core/hedging/delta_band.hpp"
 #include "core/model/actions.hpp"
 #include "core/model/events.hpp"
 #include "core/model/instrument.hpp"
+#include "core/pricing/american.hpp"
 #include "core/risk/pre_trade.hpp"
 
 namespace hedged {
 
 inline constexpr std::size_t kMaxUnderlyings = 8;
+// Expiry buckets of each underlying published in the snapshot (the nearest ones).
+inline constexpr std::size_t kSnapshotBuckets = 8;
+
+// Where each option's pricing vol comes from.
+enum class VolMode : std::uint8_t {
+  kFlat,     // UnderlyingConfig::vol for every option
+  kQuoteIv,  // the implied vol of the option's own latest mid quote (flat vol until it quotes)
+};
 
 struct UnderlyingConfig {
   std::string name;
@@ -27,6 +38,7 @@ struct UnderlyingConfig {
   double rate = 0.0;                              // continuously compounded, per year
   double dividend_yield = 0.0;                    // continuous, per year
   double vol = 0.2;                               // flat pricing vol, per sqrt(year)
+  VolMode vol_mode = VolMode::kFlat;
   hedging::DeltaBandPolicy policy;
   risk::PreTradeLimits limits;
   TimeNs order_timeout_ns = 5 * kNanosPerSecond;        // cancel a child still working after this
@@ -45,6 +57,13 @@ struct EngineConfig {
   std::vector<BookLine> book;
   std::size_t max_working_orders = 64;
   OrderId first_order_id = 1;
+  // Spot-independent pricing terms (time to expiry, quote-implied vols) are refreshed this often,
+  // on timer events, never on a quote.
+  TimeNs pricing_refresh_ns = kNanosPerSecond;
+  // American options are priced on ticks by a second-order expansion in spot and re-valued
+  // exactly on timer events once a threshold is crossed, at most this many per timer event.
+  pricing::ExpansionThresholds american_thresholds;
+  std::size_t american_revaluations_per_timer = 4;
 };
 
 // Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
@@ -53,6 +72,10 @@ struct EngineConfig {
 struct UnderlyingSnapshot {
   double spot = 0.0;
   greeks::PortfolioGreeks greeks;
+  std::uint32_t bucket_count = 0;  // nearest expiries first, at most kSnapshotBuckets
+  std::array<TimeNs, kSnapshotBuckets> bucket_expiry_ns{};
+  std::array<greeks::PortfolioGreeks, kSnapshotBuckets> buckets{};
+  std::uint32_t american_pending = 0;  // American options waiting for an exact revaluation
   std::int64_t hedge_position = 0;
   std::int64_t working_qty = 0;
   double net_delta_shares = 0.0;  // options + hedge position + working
@@ -76,6 +99,7 @@ struct EngineSnapshot {
   std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
   std::uint64_t exec_reports_invalid = 0;
   std::uint64_t cancels_sent = 0;
+  std::uint64_t quote_iv_failures = 0;  // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
 };
 
@@ -98,8 +122,26 @@ class Engine {
   }
 
  private:
+  struct AmericanLine {
+    std::size_t kernel_line = 0;  // its zero-quantity placeholder in the kernel (for its bucket)
+    InstrumentId option = kNoInstrument;
+    OptionRight right = OptionRight::kPut;
+    double strike = 0.0;
+    TimeNs expiry_ns = 0;
+    double units = 0.0;  // quantity * multiplier, signed
+    double vol = 0.0;
+    pricing::Greeks exact{};  // at the expansion's origin
+    pricing::AmericanExpansion expansion;
+    bool valued = false;
+  };
+
   struct UnderlyingState {
-    greeks::OptionBook book;
+    std::vector<greeks::OptionLine> lines;  // European lines plus American placeholders
+    std::unique_ptr<greeks::BookKernel> kernel;
+    greeks::BookRisk risk;
+    std::vector<double> line_vols;              // pricing vol per kernel line
+    std::vector<std::uint32_t> line_of_option;  // InstrumentId -> kernel line or ~0u
+    std::vector<AmericanLine> american;
     greeks::PortfolioGreeks greeks;
     double spot = 0.0;
     std::int64_t hedge_position = 0;
@@ -107,6 +149,7 @@ class Engine {
     TimeNs last_order_ns = 0;
     TimeNs last_quote_ns = 0;
     std::uint64_t hedge_decisions = 0;
+    std::uint32_t american_pending = 0;
     bool has_spot = false;
   };
 
@@ -119,11 +162,24 @@ class Engine {
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
   void set_state(TradingState to, const char* cause, ActionBuffer& out) noexcept;
   void recompute_working(std::uint32_t u) noexcept;
+  void revalue(std::uint32_t u, TimeNs now) noexcept;
+  void on_option_quote(const Quote& quote, TimeNs now) noexcept;
+  // Timer-event work, off the quote path: refresh_pricing recomputes the kernels'
+  // spot-independent terms (time, vols) and revalue_american re-prices American options whose
+  // expansion has drifted past its thresholds.
+  void refresh_pricing(TimeNs now) noexcept;
+  void revalue_american(TimeNs now, bool force_revalue) noexcept;
+  [[nodiscard]] pricing::BsInputs american_inputs(std::uint32_t u, const AmericanLine& a,
+                                                  TimeNs now) const noexcept;
 
   EngineConfig config_;
   std::vector<UnderlyingState> underlyings_;
-  std::vector<std::uint32_t> underlying_of_spot_;  // InstrumentId -> underlying index or ~0u
-  std::vector<Quote> last_quotes_;                 // InstrumentId -> latest quote
+  std::vector<std::uint32_t> underlying_of_spot_;    // InstrumentId -> underlying index or ~0u
+  std::vector<std::uint32_t> underlying_of_option_;  // InstrumentId -> underlying index or ~0u
+  TimeNs last_refresh_ns_ = 0;
+  bool vols_dirty_ = false;
+  std::uint64_t quote_iv_failures_ = 0;
+  std::vector<Quote> last_quotes_;  // InstrumentId -> latest quote
   execution::OrderStore orders_;
   OrderId next_order_id_;
   TradingState state_ = TradingState::kActive;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/pricing/american.hpp"
 #include "core/pricing/black_scholes.hpp"
 
 namespace hedged::sim {
@@ -55,9 +56,15 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
     if (spec.kind == InstrumentKind::kOption) {
       const double t_years = static_cast<double>(spec.expiry_ns - now) /
                              static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
-      theo = pricing::black_scholes_price({s->spot, spec.strike, s->model.rate,
-                                           s->model.dividend_yield, s->model.option_vol,
-                                           std::max(t_years, 0.0), spec.right});
+      const pricing::BsInputs in{s->spot,
+                                 spec.strike,
+                                 s->model.rate,
+                                 s->model.dividend_yield,
+                                 s->model.option_vol,
+                                 std::max(t_years, 0.0),
+                                 spec.right};
+      theo = spec.exercise == ExerciseStyle::kAmerican ? pricing::american_price(in)
+                                                       : pricing::black_scholes_price(in);
       half_spread = 0.5 * theo * s->model.option_spread_pct * 0.01;
     }
     half_spread = std::max(half_spread, 0.5 * tick);

@@ -251,8 +251,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     const YAML::Node u = underlyings[i];
     const std::string path = "underlyings[" + std::to_string(i) + "]";
     r.allow_keys(u, path,
-                 {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "simulator",
-                  "hedge", "limits"});
+                 {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "vol_mode",
+                  "simulator", "hedge", "limits"});
     if (!u["symbol"]) r.fail(u, path, "missing required key 'symbol'");
     InstrumentSpec spot;
     spot.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
@@ -274,6 +274,9 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     uc.rate = r.number(u, "rate", path, 0.0, -0.2, 1.0);
     uc.dividend_yield = r.number(u, "dividend_yield", path, 0.0, -0.2, 1.0);
     uc.vol = r.number(u, "vol", path, 0.2, 1e-4, 10.0);
+    uc.vol_mode = r.one_of(u, "vol_mode", path, "flat", {"flat", "quote_iv"}) == "quote_iv"
+                      ? VolMode::kQuoteIv
+                      : VolMode::kFlat;
     uc.policy.lot_size = spot.lot_size;
 
     if (const YAML::Node h = u["hedge"]) {
@@ -353,8 +356,9 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     option.right = r.one_of(b, "right", path, "call", {"call", "put"}) == "call"
                        ? OptionRight::kCall
                        : OptionRight::kPut;
-    r.one_of(b, "style", path, "european", {"european"});
-    option.exercise = ExerciseStyle::kEuropean;
+    option.exercise = r.one_of(b, "style", path, "european", {"european", "american"}) == "american"
+                          ? ExerciseStyle::kAmerican
+                          : ExerciseStyle::kEuropean;
     option.strike = r.number(b, "strike", path, 0.0, 1e-8, 1e9);
     option.expiry_ns = parse_expiry(r, b["expiry"], join(path, "expiry"), now);
     if (option.expiry_ns <= now)
@@ -363,6 +367,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     option.tick_size = 0.01;
     option.lot_size = 1;
     option.symbol = option_symbol(underlying, option.expiry_ns, option.right, option.strike);
+    if (option.exercise == ExerciseStyle::kAmerican) option.symbol += "-A";
     const std::int64_t qty = r.integer(b, "quantity", path, 0, -1'000'000'000, 1'000'000'000);
     auto [it, inserted] = option_by_symbol.try_emplace(
         option.symbol, static_cast<InstrumentId>(cfg.engine.instruments.size()));

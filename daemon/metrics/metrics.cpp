@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -37,6 +38,20 @@ void add(MetricFamily& f, double value, std::vector<ClientMetric::Label> labels 
     m.gauge.value = value;
   }
   f.metric.push_back(std::move(m));
+}
+
+// "2026-12-21T20:00Z": minute precision keeps two expiries on one day apart.
+std::string expiry_label(TimeNs expiry_ns) {
+  using namespace std::chrono;
+  const sys_time<nanoseconds> t{nanoseconds(expiry_ns)};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{floor<minutes>(t - day)};
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()));
+  return text;
 }
 
 }  // namespace
@@ -110,6 +125,52 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     }
     out.push_back(std::move(f));
   }
+
+  // Per expiry bucket (the nearest kSnapshotBuckets live expiries of each underlying).
+  struct PerBucket {
+    const char* name;
+    const char* help;
+    double (*value)(const greeks::PortfolioGreeks&);
+  };
+  static const PerBucket kBucketGauges[] = {
+      {"hedged_expiry_delta_shares", "Option delta of one expiry, shares of the underlying.",
+       [](const greeks::PortfolioGreeks& g) { return g.delta_shares; }},
+      {"hedged_expiry_gamma_notional_per_pct",
+       "Change of one expiry's delta notional for a 1% spot move, currency.",
+       [](const greeks::PortfolioGreeks& g) { return g.gamma_notional_per_pct; }},
+      {"hedged_expiry_vega_per_vol_point", "Value change of one expiry for +1 vol point, currency.",
+       [](const greeks::PortfolioGreeks& g) { return g.vega_per_vol_point; }},
+      {"hedged_expiry_theta_per_day", "Value change of one expiry over one calendar day, currency.",
+       [](const greeks::PortfolioGreeks& g) { return g.theta_per_day; }},
+  };
+  for (const PerBucket& g : kBucketGauges) {
+    auto f = family(g.name, g.help, MetricType::Gauge);
+    for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+      const UnderlyingSnapshot& us = e.underlyings[u];
+      for (std::uint32_t b = 0; b < us.bucket_count; ++b) {
+        add(f, g.value(us.buckets[b]),
+            {{"expiry", expiry_label(us.bucket_expiry_ns[b])}, {"underlying", in.underlyings[u]}});
+      }
+    }
+    out.push_back(std::move(f));
+  }
+
+  auto pending = family("hedged_american_revaluations_pending",
+                        "American options priced by their expansion past its thresholds, waiting "
+                        "for an exact revaluation.",
+                        MetricType::Gauge);
+  for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+    add(pending, static_cast<double>(e.underlyings[u].american_pending),
+        {{"underlying", in.underlyings[u]}});
+  }
+  out.push_back(std::move(pending));
+
+  auto iv_failures = family("hedged_quote_iv_failures_total",
+                            "Option quotes whose mid has no implied vol (outside the no-arbitrage "
+                            "bounds); their pricing vol is left unchanged.",
+                            MetricType::Counter);
+  add(iv_failures, static_cast<double>(e.quote_iv_failures));
+  out.push_back(std::move(iv_failures));
 
   auto decisions = family("hedged_hedge_decisions_total", "Hedge orders decided by the engine.",
                           MetricType::Counter);

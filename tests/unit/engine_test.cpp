@@ -737,10 +737,18 @@ TEST_F(EngineTest, snapshot_reports_counts_positions_and_net_delta) {
   EXPECT_EQ(u.working_qty, -(order.qty - 1500));
   EXPECT_EQ(u.hedge_decisions, 1u);
   EXPECT_DOUBLE_EQ(u.band_delta_shares, kBand);
-  const double delta = book_delta(100.10, t);
+  // Time to expiry is refreshed on timer events, not on quotes: until the first refresh the
+  // options are priced at the first quote's time, kT0, at the latest spot.
+  const double delta = book_delta(100.10, kT0);
   EXPECT_NEAR(u.greeks.delta_shares, delta, 1e-9 * std::fabs(delta));
   EXPECT_NEAR(u.net_delta_shares, delta - static_cast<double>(order.qty), 1e-6);
   EXPECT_NEAR(u.greeks.delta_notional, u.greeks.delta_shares * 100.10, 1e-6);
+  // After a timer event past the refresh interval the Greeks use the timer's time.
+  const TimeNs later = kT0 + 2 * kNanosPerSecond;
+  send(TimerEvent{}, later);
+  const double decayed = book_delta(100.10, later);
+  EXPECT_NEAR(snapshot().underlyings[0].greeks.delta_shares, decayed, 1e-9 * std::fabs(decayed));
+  EXPECT_NE(decayed, delta);
 }
 
 TEST(EngineConfigValidation, reports_inconsistent_configs) {
@@ -766,6 +774,133 @@ TEST(EngineConfigValidation, reports_inconsistent_configs) {
   config = make_config();
   config.max_working_orders = 0;
   EXPECT_NE(validate(config), "");
+}
+
+}  // namespace
+}  // namespace hedged
+
+namespace hedged {
+namespace {
+
+// A separate fixture file section: pricing modes of the engine's book.
+class EnginePricingTest : public ::testing::Test {
+ protected:
+  std::vector<Action> send(const Event& event, TimeNs now) {
+    buffer_.clear();
+    engine_->on_event(event, now, buffer_);
+    return {buffer_.begin(), buffer_.end()};
+  }
+  void quote(InstrumentId id, double bid, double ask, TimeNs now) {
+    Quote q;
+    q.instrument = id;
+    q.bid = bid;
+    q.ask = ask;
+    q.bid_size = 1000;
+    q.ask_size = 1000;
+    q.source_ns = now;
+    send(QuoteEvent{q}, now);
+  }
+  EngineSnapshot snapshot() const {
+    EngineSnapshot s;
+    engine_->fill_snapshot(s);
+    return s;
+  }
+
+  std::unique_ptr<Engine> engine_;
+  ActionBuffer buffer_;
+};
+
+TEST_F(EnginePricingTest, quote_iv_mode_prices_each_option_at_its_own_quote_vol) {
+  EngineConfig config = make_config({{OptionRight::kCall, 100.0, 40}});
+  config.underlyings[0].vol_mode = VolMode::kQuoteIv;
+  config.underlyings[0].policy.band_delta_shares = 1e9;  // no hedging in this test
+  engine_ = std::make_unique<Engine>(config);
+  quote(0, 99.99, 100.01, kT0);  // spot 100, first refresh at kT0
+  const double t_years = 30.0 / 365.0;
+  const pricing::BsInputs at_40{100.0, 100.0, kRate, kDividend, 0.40, t_years, OptionRight::kCall};
+  const double premium = pricing::black_scholes_price(at_40);
+  // An option quote whose mid implies 40% vol; applied at the next timer refresh.
+  quote(1, premium - 0.05, premium + 0.05, kT0 + 1);
+  const double flat = snapshot().underlyings[0].greeks.delta_shares;
+  EXPECT_NEAR(flat, book_delta(100.0, kT0, {{OptionRight::kCall, 100.0, 40}}), 1e-9);
+  send(TimerEvent{}, kT0 + 2);
+  const double expected = pricing::black_scholes(at_40).delta * 40 * kMultiplier;
+  EXPECT_NEAR(snapshot().underlyings[0].greeks.delta_shares, expected, 1e-6);
+  EXPECT_EQ(snapshot().quote_iv_failures, 0u);
+  // A mid below intrinsic has no implied vol: counted, and the vol stays.
+  quote(1, 0.01, 0.02, kT0 + 3);
+  send(TimerEvent{}, kT0 + 4);
+  EXPECT_EQ(snapshot().quote_iv_failures, 1u);
+  EXPECT_NEAR(snapshot().underlyings[0].greeks.delta_shares, expected, 1e-6);
+}
+
+TEST_F(EnginePricingTest, flat_mode_ignores_option_quotes) {
+  engine_ = std::make_unique<Engine>(make_config());
+  quote(0, 99.99, 100.01, kT0);
+  quote(1, 9.0, 9.2, kT0 + 1);
+  send(TimerEvent{}, kT0 + 2);
+  EXPECT_NEAR(snapshot().underlyings[0].greeks.delta_shares, book_delta(100.0, kT0), 1e-9);
+}
+
+TEST_F(EnginePricingTest, american_lines_use_the_expansion_between_exact_valuations) {
+  EngineConfig config = make_config({{OptionRight::kPut, 105.0, -50}});
+  config.instruments[1].exercise = ExerciseStyle::kAmerican;
+  config.underlyings[0].policy.band_delta_shares = 1e9;
+  engine_ = std::make_unique<Engine>(config);
+  quote(0, 99.99, 100.01, kT0);  // first refresh values the American put exactly at 100
+  const double t_years = 30.0 / 365.0;
+  const pricing::Greeks at_100 =
+      pricing::american({100.0, 105.0, kRate, kDividend, kVol, t_years, OptionRight::kPut});
+  EngineSnapshot s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, at_100.delta * -50 * kMultiplier, 1e-6);
+  EXPECT_NEAR(s.underlyings[0].greeks.value, at_100.price * -50 * kMultiplier, 1e-6);
+  // The American put is worth more than its European twin.
+  const double european = pricing::black_scholes_price(
+      {100.0, 105.0, kRate, kDividend, kVol, t_years, OptionRight::kPut});
+  EXPECT_GT(at_100.price, european);
+
+  // A 0.5% move: the expansion, close to an exact valuation.
+  quote(0, 100.49, 100.51, kT0 + kNanosPerMilli);
+  const pricing::Greeks at_1005 =
+      pricing::american({100.5, 105.0, kRate, kDividend, kVol, t_years, OptionRight::kPut});
+  s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, at_1005.delta * -50 * kMultiplier,
+              0.01 * std::fabs(at_1005.delta * 50 * kMultiplier));
+  EXPECT_EQ(s.underlyings[0].american_pending, 0u);
+
+  // A 3% move crosses the 1% spot threshold: the next timer event revalues it exactly.
+  quote(0, 102.99, 103.01, kT0 + 2 * kNanosPerMilli);
+  send(TimerEvent{}, kT0 + 3 * kNanosPerMilli);
+  const pricing::Greeks at_103 =
+      pricing::american({103.0, 105.0, kRate, kDividend, kVol, t_years, OptionRight::kPut});
+  EXPECT_NEAR(snapshot().underlyings[0].greeks.delta_shares, at_103.delta * -50 * kMultiplier,
+              1e-6);
+}
+
+TEST_F(EnginePricingTest, expiry_buckets_split_the_book_and_sum_to_the_total) {
+  EngineConfig config =
+      make_config({{OptionRight::kCall, 100.0, 40}, {OptionRight::kPut, 95.0, -30}});
+  config.instruments[2].expiry_ns = kExpiry + 60 * kDay;  // the put in a second expiry
+  engine_ = std::make_unique<Engine>(config);
+  quote(0, 99.99, 100.01, kT0);
+  const UnderlyingSnapshot u = snapshot().underlyings[0];
+  ASSERT_EQ(u.bucket_count, 2u);
+  EXPECT_EQ(u.bucket_expiry_ns[0], kExpiry);
+  EXPECT_EQ(u.bucket_expiry_ns[1], kExpiry + 60 * kDay);
+  const double t1 = 30.0 / 365.0;
+  const double t2 = 90.0 / 365.0;
+  EXPECT_NEAR(
+      u.buckets[0].delta_shares,
+      pricing::black_scholes({100.0, 100.0, kRate, kDividend, kVol, t1, OptionRight::kCall}).delta *
+          4000,
+      1e-8);
+  EXPECT_NEAR(
+      u.buckets[1].delta_shares,
+      pricing::black_scholes({100.0, 95.0, kRate, kDividend, kVol, t2, OptionRight::kPut}).delta *
+          -3000,
+      1e-8);
+  EXPECT_NEAR(u.buckets[0].vega_per_vol_point + u.buckets[1].vega_per_vol_point,
+              u.greeks.vega_per_vol_point, 1e-9);
 }
 
 }  // namespace
