@@ -270,7 +270,7 @@ TEST(Cli, check_config_accepts_the_shipped_default) {
   testing::TempDir dir("hedged-cli");
   Process p({"check-config", "-c", std::string(HEDGED_SOURCE_DIR) + "/config/default.yaml"}, dir);
   ASSERT_EQ(p.wait(10s), 0) << p.err();
-  EXPECT_NE(p.out().find("valid: 1 underlyings, 24 option positions"), std::string::npos)
+  EXPECT_NE(p.out().find("valid: 1 underlyings, 26 option positions"), std::string::npos)
       << p.out();
 }
 

@@ -509,3 +509,56 @@ TEST(ConfigLoader, load_file_on_a_missing_file_names_the_path) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigLoader, vol_mode_defaults_to_flat_and_accepts_quote_iv) {
+  const LoadResult flat = load(kBase);
+  ASSERT_TRUE(flat.config) << flat.error;
+  EXPECT_EQ(flat.config->engine.underlyings[0].vol_mode, hedged::VolMode::kFlat);
+  const LoadResult quoted =
+      load(with("    vol: 0.25\n", "    vol: 0.25\n    vol_mode: quote_iv\n"));
+  ASSERT_TRUE(quoted.config) << quoted.error;
+  EXPECT_EQ(quoted.config->engine.underlyings[0].vol_mode, hedged::VolMode::kQuoteIv);
+  const std::string error =
+      failure(load(with("    vol: 0.25\n", "    vol: 0.25\n    vol_mode: surface_magic\n")));
+  EXPECT_EQ(error,
+            "test.yaml:10:15: key 'underlyings[0].vol_mode': 'surface_magic' is not one of: flat, "
+            "quote_iv");
+}
+
+TEST(ConfigLoader, american_style_makes_a_distinct_american_instrument) {
+  const LoadResult result =
+      load(with("  - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: -10}\n",
+                "  - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: -10}\n"
+                "  - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: 4, style: "
+                "american}\n"));
+  ASSERT_TRUE(result.config) << result.error;
+  const auto& instruments = result.config->engine.instruments;
+  int american = 0;
+  int european = 0;
+  for (const auto& spec : instruments) {
+    if (spec.kind != InstrumentKind::kOption || spec.strike != 100.0) continue;
+    if (spec.exercise == hedged::ExerciseStyle::kAmerican) {
+      ++american;
+      EXPECT_EQ(spec.symbol.substr(spec.symbol.size() - 2), "-A");
+    } else {
+      ++european;
+    }
+  }
+  EXPECT_EQ(american, 1);
+  EXPECT_EQ(european, 1);
+}
+
+TEST(ConfigLoader, shipped_default_holds_american_options) {
+  const LoadResult result = load_file(config_dir() + "/default.yaml", kNow);
+  ASSERT_TRUE(result.config) << result.error;
+  int american = 0;
+  for (const auto& spec : result.config->engine.instruments) {
+    american +=
+        spec.kind == InstrumentKind::kOption && spec.exercise == hedged::ExerciseStyle::kAmerican;
+  }
+  EXPECT_EQ(american, 2);
+}
+
+}  // namespace
