@@ -46,7 +46,9 @@ test-tsan: deps
 	ctest --preset tsan
 
 bench: build
-	./build/release/tests/bench/pricing_bench --benchmark_counters_tabular=true
+	./build/release/tests/bench/pricing_bench
+	./build/release/tests/bench/implied_vol_bench
+	./build/release/tests/bench/american_bench
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
