@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random.hpp"
+
 #include <ql/exercise.hpp>
 #include <ql/instruments/vanillaoption.hpp>
 #include <ql/pricingengines/vanilla/qdfpamericanengine.hpp>
@@ -27,6 +29,8 @@
 namespace hedged::pricing {
 namespace {
 
+using hedged::testing::uniform;
+
 namespace ql = QuantLib;
 
 constexpr std::uint64_t kGridSeed = 0x0a3e'41ca'0ddf'9001ULL;
@@ -35,11 +39,6 @@ constexpr int kMinCompared = 1000;
 constexpr double kMinPrice = 0.01;
 constexpr double kRelTolerance = 2e-6;
 constexpr int kMaxDays = 3 * 365;
-
-double uniform(std::mt19937_64& gen, double lo, double hi) {
-  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
-  return lo + (hi - lo) * unit;
-}
 
 struct GridPoint {
   BsInputs in;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,14 +16,9 @@
 namespace hedged::pricing {
 namespace {
 
-constexpr std::uint64_t kGridSeed = 0xa3e1'c4a7'0b0e'5eedULL;
+using hedged::testing::uniform;
 
-// Maps generator bits to [lo, hi) directly: std::uniform_real_distribution's algorithm is
-// implementation-defined, and the grid should be identical under every standard library.
-double uniform(std::mt19937_64& gen, double lo, double hi) {
-  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
-  return lo + (hi - lo) * unit;
-}
+constexpr std::uint64_t kGridSeed = 0xa3e1'c4a7'0b0e'5eedULL;
 
 BsInputs random_option(std::mt19937_64& gen) {
   BsInputs in{};

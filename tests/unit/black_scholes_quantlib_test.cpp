@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random.hpp"
+
 #include <ql/exercise.hpp>
 #include <ql/instruments/payoffs.hpp>
 #include <ql/instruments/vanillaoption.hpp>
@@ -32,18 +34,13 @@
 namespace hedged::pricing {
 namespace {
 
+using hedged::testing::uniform;
+
 namespace ql = QuantLib;
 
 constexpr std::uint64_t kGridSeed = 0x9a11'7e57'0f5e'ed01ULL;
 constexpr int kGridPoints = 5000;  // each priced as a call and a put: 10,000 options
 constexpr int kMaxDays = 3 * 365;
-
-// Maps generator bits to [lo, hi) directly: std::uniform_real_distribution's algorithm is
-// implementation-defined, and the grid should be identical under every standard library.
-double uniform(std::mt19937_64& gen, double lo, double hi) {
-  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
-  return lo + (hi - lo) * unit;
-}
 
 struct GridPoint {
   BsInputs in;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,16 +16,12 @@
 namespace hedged::pricing {
 namespace {
 
+using hedged::testing::uniform;
+constexpr auto make = hedged::testing::make_inputs;
+
 constexpr std::uint64_t kGridSeed = 0x5eed'b1ac'5c40'1e55ULL;
 constexpr std::size_t kGridSize = 2000;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Maps generator bits to [lo, hi) directly: std::uniform_real_distribution's algorithm is
-// implementation-defined, and the grid should be identical under every standard library.
-double uniform(std::mt19937_64& gen, double lo, double hi) {
-  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
-  return lo + (hi - lo) * unit;
-}
 
 // Calls over the ranges a market maker actually quotes, plus negative rates.
 std::vector<BsInputs> random_calls(std::size_t n, std::uint64_t seed) {
@@ -345,19 +343,6 @@ TEST(Black76, matches_hull_futures_option_example) {
 
 // ---------------------------------------------------------------------------------------
 // Degenerate inputs: expiry and zero vol.
-
-BsInputs make(double spot, double strike, double rate, double q, double vol, double t,
-              OptionRight right) {
-  BsInputs in{};
-  in.spot = spot;
-  in.strike = strike;
-  in.rate = rate;
-  in.dividend_yield = q;
-  in.vol = vol;
-  in.time_years = t;
-  in.right = right;
-  return in;
-}
 
 void expect_all_finite(const Greeks& g) {
   EXPECT_TRUE(std::isfinite(g.price));

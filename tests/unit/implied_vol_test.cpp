@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +20,9 @@
 namespace hedged::pricing {
 namespace {
 
+using hedged::testing::uniform;
+constexpr auto make = hedged::testing::make_inputs;
+
 constexpr std::uint64_t kGridSeed = 0x1f0e'da7a'5eed'0001ULL;
 constexpr std::size_t kGridPoints = 6000;  // each a call and a put: 12,000 options
 constexpr int kMaxDays = 3 * 365;
@@ -27,26 +32,6 @@ constexpr double kRoundTripRel = 1e-12;
 constexpr double kMinVega = 1e-8;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Maps generator bits to [lo, hi) directly: std::uniform_real_distribution's algorithm is
-// implementation-defined, and the grid should be identical under every standard library.
-double uniform(std::mt19937_64& gen, double lo, double hi) {
-  const double unit = static_cast<double>(gen() >> 11) * 0x1.0p-53;
-  return lo + (hi - lo) * unit;
-}
-
-BsInputs make(double spot, double strike, double rate, double q, double vol, double t,
-              OptionRight right) {
-  BsInputs in{};
-  in.spot = spot;
-  in.strike = strike;
-  in.rate = rate;
-  in.dividend_yield = q;
-  in.vol = vol;
-  in.time_years = t;
-  in.right = right;
-  return in;
-}
 
 BsInputs with_right(BsInputs in, OptionRight right) {
   in.right = right;
