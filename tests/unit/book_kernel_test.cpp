@@ -294,7 +294,10 @@ TEST(BookKernel, expiry_buckets_are_sorted_sum_to_the_total_and_match_scalar_per
   PortfolioGreeks sum;
   for (std::size_t b = 0; b < risk.bucket_count; ++b) {
     if (b > 0) {
-      EXPECT_LT(risk.bucket_expiry_ns[b - 1], risk.bucket_expiry_ns[b]);
+      // Buckets are in increasing expiry order (a value check, not a timing one).
+      const TimeNs previous_expiry = risk.bucket_expiry_ns[b - 1];
+      const TimeNs this_expiry = risk.bucket_expiry_ns[b];
+      EXPECT_LT(previous_expiry, this_expiry);
     }
     const PortfolioGreeks& g = risk.by_expiry[b];
     sum.value += g.value;
