@@ -233,6 +233,26 @@ void Engine::on_option_quote(const Quote& quote, TimeNs now) noexcept {
   vols_dirty_ = true;  // applied by the next refresh, on a timer event
 }
 
+void Engine::set_vol_surface(std::uint32_t u, const pricing::VolSurface& surface,
+                             TimeNs now) noexcept {
+  if (u >= underlyings_.size() || config_.underlyings[u].vol_mode != VolMode::kSurface) return;
+  UnderlyingState& state = underlyings_[u];
+  if (!state.has_spot) return;
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  for (std::size_t line = 0; line < state.lines.size(); ++line) {
+    const greeks::OptionLine& o = state.lines[line];
+    if (o.expiry_ns <= now) continue;
+    const double t_years = static_cast<double>(o.expiry_ns - now) /
+                           static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+    const double forward = state.spot * std::exp((cfg.rate - cfg.dividend_yield) * t_years);
+    const double vol = surface.vol(o.strike, t_years, forward);
+    if (!(vol > 0.0) || !std::isfinite(vol)) continue;
+    state.line_vols[line] = vol;
+  }
+  for (AmericanLine& a : state.american) a.vol = state.line_vols[a.kernel_line];
+  vols_dirty_ = true;
+}
+
 pricing::BsInputs Engine::american_inputs(std::uint32_t u, const AmericanLine& a,
                                           TimeNs now) const noexcept {
   const UnderlyingConfig& cfg = config_.underlyings[u];

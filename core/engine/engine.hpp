@@ -17,6 +17,7 @@
 #include "core/model/events.hpp"
 #include "core/model/instrument.hpp"
 #include "core/pricing/american.hpp"
+#include "core/pricing/vol_surface.hpp"
 #include "core/risk/pre_trade.hpp"
 
 namespace hedged {
@@ -29,6 +30,7 @@ inline constexpr std::size_t kSnapshotBuckets = 8;
 enum class VolMode : std::uint8_t {
   kFlat,     // UnderlyingConfig::vol for every option
   kQuoteIv,  // the implied vol of the option's own latest mid quote (flat vol until it quotes)
+  kSurface,  // sticky strike from a fitted volatility surface (flat vol until the first fit)
 };
 
 struct UnderlyingConfig {
@@ -110,6 +112,13 @@ class Engine {
   void on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcept;
 
   void fill_snapshot(EngineSnapshot& out) const noexcept;
+
+  // Takes a freshly fitted surface for `underlying` (kSurface mode only; ignored otherwise):
+  // every option's vol becomes the surface's vol at its strike and expiry (sticky strike,
+  // forward from the current spot). Like quote-implied vols it is applied by the next timer
+  // refresh, never on a quote. The fit itself runs on another thread.
+  void set_vol_surface(std::uint32_t underlying, const pricing::VolSurface& surface,
+                       TimeNs now) noexcept;
 
   [[nodiscard]] const EngineConfig& config() const noexcept { return config_; }
   [[nodiscard]] TradingState state() const noexcept { return state_; }

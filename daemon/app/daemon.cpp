@@ -1,7 +1,9 @@
 #include "daemon/app/daemon.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +18,8 @@
 #include "core/concurrent/conflating_board.hpp"
 #include "core/concurrent/seqlock.hpp"
 #include "core/concurrent/spsc_ring.hpp"
+#include "core/pricing/implied_vol.hpp"
+#include "core/pricing/vol_surface.hpp"
 #include "daemon/metrics/metrics.hpp"
 #include "daemon/runtime/agent.hpp"
 
@@ -88,13 +92,15 @@ class Daemon::Impl final : public fix::InboundSink,
         md_agent_(*this),
         engine_agent_(*this),
         gateway_agent_(*this),
-        control_agent_(*this) {
+        control_agent_(*this),
+        surface_agent_(*this) {
     for (const InstrumentSpec& spec : config_.engine.instruments) {
       symbols_.push_back(spec.symbol);
       id_by_symbol_.emplace(spec.symbol, spec.id);
       venue_quotes_.push_back(std::make_unique<Seqlock<venue::VenueQuote>>());
     }
     for (const UnderlyingConfig& u : config_.engine.underlyings) {
+      surfaces_.push_back(std::make_unique<Seqlock<pricing::VolSurface>>());
       underlying_names_.push_back(u.name);
       hedge_symbols_.push_back(config_.engine.instruments[u.hedge_instrument].symbol);
     }
@@ -130,6 +136,13 @@ class Daemon::Impl final : public fix::InboundSink,
     runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
+    bool any_surface = false;
+    for (const UnderlyingConfig& u : config_.engine.underlyings)
+      any_surface |= u.vol_mode == VolMode::kSurface;
+    if (any_surface) {
+      runners_.push_back(
+          std::make_unique<runtime::AgentRunner>(surface_agent_, runtime::IdleConfig{}));
+    }
     for (auto& runner : runners_) runner->start();
     spdlog::info("FIX session {}->{} connecting to {}:{}", config_.fix.sender_comp_id,
                  config_.fix.target_comp_id, config_.fix.host, config_.fix.port);
@@ -275,6 +288,7 @@ class Daemon::Impl final : public fix::InboundSink,
           [&](std::uint32_t, const Quote& quote) { handle(QuoteEvent{quote}, now); }, kBatch));
       if (now >= next_timer_ns_) {
         next_timer_ns_ = now + d_.config_.timer_interval_ns;
+        take_new_surfaces(now);
         handle(TimerEvent{}, now);
         publish_ = true;
       }
@@ -287,6 +301,19 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
    private:
+    // A surface the surface agent published since the last look goes to the engine; the timer
+    // event that follows applies it.
+    void take_new_surfaces(TimeNs now) {
+      seen_surface_.resize(d_.surfaces_.size(), 0);
+      for (std::uint32_t u = 0; u < d_.surfaces_.size(); ++u) {
+        const std::uint64_t version = d_.surfaces_[u]->version();
+        if (version == seen_surface_[u] || version % 2 != 0) continue;
+        seen_surface_[u] = version;
+        *surface_ = d_.surfaces_[u]->load();
+        d_.engine_.set_vol_surface(u, *surface_, now);
+      }
+    }
+
     void handle(const Event& event, TimeNs now) {
       actions_.clear();
       d_.engine_.on_event(event, now, actions_);
@@ -308,6 +335,8 @@ class Daemon::Impl final : public fix::InboundSink,
     Impl& d_;
     ActionBuffer actions_;
     EngineSnapshot snapshot_;
+    std::vector<std::uint64_t> seen_surface_;
+    std::unique_ptr<pricing::VolSurface> surface_ = std::make_unique<pricing::VolSurface>();
     TimeNs next_timer_ns_ = 0;
     bool publish_ = false;
   };
@@ -341,6 +370,70 @@ class Daemon::Impl final : public fix::InboundSink,
 
    private:
     Impl& d_;
+  };
+
+  // Fits each surface-mode underlying's volatility surface from the latest option quotes, off
+  // the engine thread, and publishes it through a seqlock for the engine agent to pick up.
+  class SurfaceAgent final : public runtime::Agent {
+   public:
+    explicit SurfaceAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "surface"; }
+
+    int do_work(TimeNs now) override {
+      if (now < next_fit_ns_) return 0;
+      next_fit_ns_ = now + d_.config_.surface_refit_interval_ns;
+      int fitted = 0;
+      for (std::uint32_t u = 0; u < d_.surfaces_.size(); ++u) {
+        if (d_.config_.engine.underlyings[u].vol_mode != VolMode::kSurface) continue;
+        if (fit(u, now)) ++fitted;
+      }
+      return fitted;
+    }
+
+   private:
+    bool fit(std::uint32_t u, TimeNs now) {
+      const UnderlyingConfig& cfg = d_.config_.engine.underlyings[u];
+      const venue::VenueQuote spot_quote = d_.venue_quotes_[cfg.spot_instrument]->load();
+      if (spot_quote.seq == 0 || !(spot_quote.bid > 0.0)) return false;
+      const double spot = 0.5 * (spot_quote.bid + spot_quote.ask);
+      // Group the underlying's options by expiry: one smile per expiry.
+      std::vector<TimeNs> expiries;
+      for (const InstrumentSpec& spec : d_.config_.engine.instruments) {
+        if (spec.kind == InstrumentKind::kOption && spec.underlying == cfg.spot_instrument &&
+            spec.expiry_ns > now &&
+            std::find(expiries.begin(), expiries.end(), spec.expiry_ns) == expiries.end()) {
+          expiries.push_back(spec.expiry_ns);
+        }
+      }
+      std::sort(expiries.begin(), expiries.end());
+      std::vector<pricing::SmileSlice> slices;
+      std::vector<pricing::SmilePoint> points;
+      for (TimeNs expiry : expiries) {
+        const double t = static_cast<double>(expiry - now) / 1e9 / kSecondsPerYear;
+        const double forward = spot * std::exp((cfg.rate - cfg.dividend_yield) * t);
+        points.clear();
+        for (const InstrumentSpec& spec : d_.config_.engine.instruments) {
+          if (spec.kind != InstrumentKind::kOption || spec.underlying != cfg.spot_instrument ||
+              spec.expiry_ns != expiry) {
+            continue;
+          }
+          const venue::VenueQuote q = d_.venue_quotes_[spec.id]->load();
+          if (q.seq == 0 || !(q.bid > 0.0) || !(q.ask >= q.bid)) continue;
+          const pricing::IvResult iv = pricing::implied_vol(
+              0.5 * (q.bid + q.ask),
+              {spot, spec.strike, cfg.rate, cfg.dividend_yield, 0.0, t, spec.right});
+          if (iv.error != pricing::IvError::kNone) continue;
+          points.push_back({std::log(spec.strike / forward), iv.vol, 1.0});
+        }
+        if (!points.empty()) slices.push_back(pricing::SmileSlice::from_quotes(points, t, forward));
+      }
+      if (slices.empty()) return false;
+      d_.surfaces_[u]->store(pricing::VolSurface::from_slices(slices, cfg.vol));
+      return true;
+    }
+
+    Impl& d_;
+    TimeNs next_fit_ns_ = 0;
   };
 
   // Turns engine notices into log lines (formatting happens here, not on the engine thread)
@@ -397,6 +490,8 @@ class Daemon::Impl final : public fix::InboundSink,
   std::vector<std::string> hedge_symbols_;
   ConflatingBoard<Quote> quote_board_;
   std::vector<std::unique_ptr<Seqlock<venue::VenueQuote>>> venue_quotes_;
+  // Latest fitted surface per underlying (surface agent writes, engine agent reads).
+  std::vector<std::unique_ptr<Seqlock<pricing::VolSurface>>> surfaces_;
   InboundQueue inbound_;
   SpscRing<Action> orders_;
   SpscRing<Action> notices_;
@@ -412,6 +507,7 @@ class Daemon::Impl final : public fix::InboundSink,
   EngineAgent engine_agent_;
   GatewayAgent gateway_agent_;
   ControlAgent control_agent_;
+  SurfaceAgent surface_agent_;
   std::vector<std::unique_ptr<runtime::AgentRunner>> runners_;
   TimeNs start_time_ns_ = 0;
   bool started_ = false;

@@ -42,6 +42,7 @@ struct DaemonConfig {
   std::string source_path;  // the file it was loaded from
   IdleStrategyName idle_strategy = IdleStrategyName::kBackoff;
   TimeNs timer_interval_ns = 50 * kNanosPerMilli;
+  TimeNs surface_refit_interval_ns = kNanosPerSecond;  // vol_mode: surface
   std::size_t ring_capacity = 65536;
   EngineConfig engine;
   MarketDataConfig market_data;

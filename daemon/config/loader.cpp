@@ -214,13 +214,17 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
   if (const YAML::Node n = root["engine"]) {
     r.allow_keys(n, "engine",
-                 {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity"});
+                 {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity",
+                  "surface_refit_interval"});
     cfg.idle_strategy =
         r.one_of(n, "idle_strategy", "engine", "backoff", {"spin", "backoff"}) == "spin"
             ? IdleStrategyName::kSpin
             : IdleStrategyName::kBackoff;
     cfg.timer_interval_ns = r.duration(n, "timer_interval", "engine", cfg.timer_interval_ns,
                                        kNanosPerMilli, 60 * kNanosPerSecond);
+    cfg.surface_refit_interval_ns =
+        r.duration(n, "surface_refit_interval", "engine", kNanosPerSecond, 10 * kNanosPerMilli,
+                   3600 * kNanosPerSecond);
     cfg.engine.max_working_orders =
         static_cast<std::size_t>(r.integer(n, "max_working_orders", "engine", 64, 1, 4096));
     cfg.ring_capacity =
@@ -274,9 +278,13 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     uc.rate = r.number(u, "rate", path, 0.0, -0.2, 1.0);
     uc.dividend_yield = r.number(u, "dividend_yield", path, 0.0, -0.2, 1.0);
     uc.vol = r.number(u, "vol", path, 0.2, 1e-4, 10.0);
-    uc.vol_mode = r.one_of(u, "vol_mode", path, "flat", {"flat", "quote_iv"}) == "quote_iv"
-                      ? VolMode::kQuoteIv
-                      : VolMode::kFlat;
+    uc.vol_mode = [&] {
+      const std::string mode =
+          r.one_of(u, "vol_mode", path, "flat", {"flat", "quote_iv", "surface"});
+      return mode == "quote_iv"  ? VolMode::kQuoteIv
+             : mode == "surface" ? VolMode::kSurface
+                                 : VolMode::kFlat;
+    }();
     uc.policy.lot_size = spot.lot_size;
 
     if (const YAML::Node h = u["hedge"]) {

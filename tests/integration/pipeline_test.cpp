@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/greeks/portfolio.hpp"
 #include "daemon/app/daemon.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
@@ -44,9 +45,7 @@ class Recorder {
   std::vector<Action> actions_;
 };
 
-config::DaemonConfig load_test_config(const testing::TestPorts& ports,
-                                      const testing::TestMarket& market) {
-  const std::string text = testing::test_config(ports, testing::dictionary_path(), market);
+config::DaemonConfig load_test_config(const std::string& text) {
   auto loaded =
       config::load_text(text, "pipeline-test.yaml", std::string(HEDGED_SOURCE_DIR) + "/config",
                         runtime::wall_clock_ns());
@@ -67,10 +66,14 @@ bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
 class PipelineTest : public ::testing::Test {
  protected:
   virtual testing::TestMarket market() const { return {}; }
+  // A fixture may edit the configuration text before it is loaded.
+  virtual std::string adjust(std::string text) const { return text; }
 
   void SetUp() override {
     ports_ = {testing::free_port(), testing::free_port()};
-    daemon_ = std::make_unique<app::Daemon>(load_test_config(ports_, market()),
+    const std::string text =
+        adjust(testing::test_config(ports_, testing::dictionary_path(), market()));
+    daemon_ = std::make_unique<app::Daemon>(load_test_config(text),
                                             [this](const Action& a) { recorder_.on_notice(a); });
     daemon_->start();
   }
@@ -207,6 +210,53 @@ TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_do
   std::size_t partials = 0;
   for (const FillNotice& f : recorder_.all<FillNotice>()) partials += !f.order_complete;
   EXPECT_GT(partials, 0u);
+}
+
+// Surface mode: the book is priced at vols fitted from the simulator's option quotes (made at
+// 45% vol), not at the configured flat 15%.
+class SurfacePipelineTest : public PipelineTest {
+ protected:
+  testing::TestMarket market() const override { return {0.6, 1e9, 3000, 8000, 3000}; }
+  std::string adjust(std::string text) const override {
+    replace(text, "    vol: 0.30\n", "    vol: 0.15\n    vol_mode: surface\n");
+    replace(text, "spread_bps: 4,", "spread_bps: 4, option_vol: 0.45,");
+    replace(text, "  timer_interval: 20ms\n",
+            "  timer_interval: 20ms\n  surface_refit_interval: 200ms\n");
+    return text;
+  }
+  static void replace(std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  // The book's value at `vol` for every option, at the engine's latest spot and time.
+  double book_value(const EngineSnapshot& s, double vol) const {
+    const EngineConfig& engine = daemon_->config().engine;
+    greeks::OptionBook book;
+    for (const BookLine& line : engine.book) {
+      const InstrumentSpec& o = engine.instruments[line.option];
+      book.add({o.id, o.right, o.strike, o.expiry_ns, o.multiplier, line.quantity});
+    }
+    const UnderlyingConfig& u = engine.underlyings[0];
+    return book.revalue({s.underlyings[0].spot, u.rate, u.dividend_yield, vol}, s.as_of_ns).value;
+  }
+};
+
+TEST_F(SurfacePipelineTest, book_is_priced_at_the_fitted_surface_not_the_flat_vol) {
+  const bool fitted = wait_for(
+      [&] {
+        const EngineSnapshot s = daemon_->status().engine;
+        if (s.underlyings[0].spot <= 0.0) return false;
+        const double at_quotes = book_value(s, 0.45);
+        return std::fabs(s.underlyings[0].greeks.value - at_quotes) < 0.01 * std::fabs(at_quotes);
+      },
+      15s);
+  const EngineSnapshot s = daemon_->status().engine;
+  EXPECT_TRUE(fitted) << "book value " << s.underlyings[0].greeks.value << ", at 45% "
+                      << book_value(s, 0.45) << ", at 15% " << book_value(s, 0.15);
+  // Far from what the flat 15% would give: the vols really came from the quotes.
+  EXPECT_GT(std::fabs(s.underlyings[0].greeks.value - book_value(s, 0.15)),
+            0.1 * std::fabs(book_value(s, 0.15)));
 }
 
 TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {

@@ -524,7 +524,7 @@ TEST(ConfigLoader, vol_mode_defaults_to_flat_and_accepts_quote_iv) {
       failure(load(with("    vol: 0.25\n", "    vol: 0.25\n    vol_mode: surface_magic\n")));
   EXPECT_EQ(error,
             "test.yaml:10:15: key 'underlyings[0].vol_mode': 'surface_magic' is not one of: flat, "
-            "quote_iv");
+            "quote_iv, surface");
 }
 
 TEST(ConfigLoader, american_style_makes_a_distinct_american_instrument) {

@@ -905,3 +905,57 @@ TEST_F(EnginePricingTest, expiry_buckets_split_the_book_and_sum_to_the_total) {
 
 }  // namespace
 }  // namespace hedged
+
+namespace hedged {
+namespace {
+
+TEST(EngineSurface, surface_mode_prices_each_option_at_the_surface_vol_of_its_strike) {
+  EngineConfig config =
+      make_config({{OptionRight::kCall, 100.0, 40}, {OptionRight::kPut, 90.0, -30}});
+  config.underlyings[0].vol_mode = VolMode::kSurface;
+  config.underlyings[0].policy.band_delta_shares = 1e9;
+  Engine engine(config);
+  ActionBuffer out;
+  Quote spot;
+  spot.instrument = 0;
+  spot.bid = 99.99;
+  spot.ask = 100.01;
+  spot.source_ns = kT0;
+  engine.on_event(QuoteEvent{spot}, kT0, out);
+  // A skewed smile: 20% at the money, higher for low strikes.
+  const double t = 30.0 / 365.0;
+  const double forward = 100.0 * std::exp((kRate - kDividend) * t);
+  const pricing::SviParams svi{0.04 * t * 0.8, 0.1 * t * 4, -0.6, 0.0, 0.1};
+  const pricing::SmileSlice slice = pricing::SmileSlice::from_svi(svi, t, forward);
+  const pricing::VolSurface surface = pricing::VolSurface::from_slices(std::span(&slice, 1));
+  engine.set_vol_surface(0, surface, kT0);
+  engine.on_event(TimerEvent{}, kT0 + 1, out);
+
+  const double call_vol = surface.vol(100.0, t, forward);
+  const double put_vol = surface.vol(90.0, t, forward);
+  EXPECT_GT(put_vol, call_vol);  // the skew made it through
+  const double expected =
+      pricing::black_scholes({100.0, 100.0, kRate, kDividend, call_vol, t, OptionRight::kCall})
+              .delta *
+          4000 +
+      pricing::black_scholes({100.0, 90.0, kRate, kDividend, put_vol, t, OptionRight::kPut}).delta *
+          -3000;
+  EngineSnapshot s;
+  engine.fill_snapshot(s);
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, expected, 1e-6);
+
+  // In flat mode the same surface is ignored.
+  config.underlyings[0].vol_mode = VolMode::kFlat;
+  Engine flat(config);
+  flat.on_event(QuoteEvent{spot}, kT0, out);
+  flat.set_vol_surface(0, surface, kT0);
+  flat.on_event(TimerEvent{}, kT0 + 1, out);
+  flat.fill_snapshot(s);
+  EXPECT_NEAR(
+      s.underlyings[0].greeks.delta_shares,
+      book_delta(100.0, kT0, {{OptionRight::kCall, 100.0, 40}, {OptionRight::kPut, 90.0, -30}}),
+      1e-9);
+}
+
+}  // namespace
+}  // namespace hedged
