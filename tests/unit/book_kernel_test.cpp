@@ -18,72 +18,7 @@
 #include "core/greeks/portfolio.hpp"
 #include "core/pricing/black_scholes.hpp"
 
-// Every allocation in this binary goes through these, so a test can prove a call made none.
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n, std::size_t alignment) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const std::size_t size = (std::max<std::size_t>(n, 1) + alignment - 1) / alignment * alignment;
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size)
-                                                   : std::aligned_alloc(alignment, size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n, alignof(std::max_align_t));
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n, alignof(std::max_align_t));
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n, alignof(std::max_align_t));
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return operator new(n, tag);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.hpp"
 
 namespace hedged::greeks {
 namespace {
@@ -441,18 +376,18 @@ TEST(BookKernel, revalue_allocates_nothing) {
   double checksum = 0.0;
   for (const KernelPath path : supported_paths()) {
     ASSERT_TRUE(kernel.force_path(path));
-    const std::uint64_t before = g_allocations.load();
+    const std::uint64_t before = hedged::testing::allocations();
     for (int i = 0; i < 1'000; ++i) {
       kernel.revalue(100.0 + 0.01 * (i % 7), risk);
       checksum += risk.total.delta_shares;
     }
-    EXPECT_EQ(g_allocations.load() - before, 0u) << to_string(path);
+    EXPECT_EQ(hedged::testing::allocations() - before, 0u) << to_string(path);
   }
   EXPECT_TRUE(std::isfinite(checksum));
   // The counter does count: building a kernel allocates.
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = hedged::testing::allocations();
   const BookKernel other(book.lines, {100.0, 0.03, 0.01, 0.2}, kNow);
-  EXPECT_GT(g_allocations.load() - before, 0u);
+  EXPECT_GT(hedged::testing::allocations() - before, 0u);
 }
 
 TEST(BookKernel, small_and_empty_books) {

@@ -17,33 +17,7 @@
 #include <type_traits>
 #include <vector>
 
-// Counts every allocation in the process, so a test can assert a call made none.
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.hpp"
 
 namespace hedged::pricing {
 namespace {
@@ -80,7 +54,7 @@ std::vector<SmilePoint> quotes_from(const SviParams& p, double t, double k_lo, d
 }
 
 std::size_t allocations() {
-  return g_allocations.load(std::memory_order_relaxed);
+  return hedged::testing::allocations();
 }
 
 // ---------------------------------------------------------------------------------------------
