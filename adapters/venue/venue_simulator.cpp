@@ -1,5 +1,7 @@
 #include "adapters/venue/venue_simulator.hpp"
 
+#include "adapters/venue/loopback_bind.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -77,6 +79,11 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
                << "SenderCompID=" << config_.comp_id << "\n"
                << "TargetCompID=" << client << "\n";
     }
+    // QuickFIX 1.15 ignores SocketAcceptHost; keep the listener on the configured address.
+    if (!restrict_listen_address(config_.port, config_.host)) {
+      throw std::runtime_error("venue simulator: host '" + config_.host +
+                               "' is not an IPv4 address");
+    }
     try {
       std::istringstream in(settings.str());
       settings_ = std::make_unique<FIX::SessionSettings>(in);
@@ -101,6 +108,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       acceptor_->stop(true);
       acceptor_.reset();
     }
+    release_listen_address(config_.port);
   }
 
   VenueStats stats() const {

@@ -301,6 +301,13 @@ TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {
   EXPECT_EQ(*testing::metric_value(*frozen, "hedged_trading_state{state=\"halted\"}"), 1.0);
 }
 
+TEST_F(PipelineTest, venue_and_metrics_listen_on_loopback_only) {
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().fix_logged_on; }, 10s));
+  // QuickFIX 1.15 would bind the acceptor to 0.0.0.0; the venue adapter keeps it on 127.0.0.1.
+  EXPECT_EQ(testing::listening_addresses(ports_.fix), std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(testing::listening_addresses(ports_.metrics), std::vector<std::string>{"127.0.0.1"});
+}
+
 TEST_F(PipelineTest, halt_cancels_working_orders_and_stops_new_hedges) {
   ASSERT_TRUE(wait_for([&] { return !recorder_.all<HedgeDecision>().empty(); }, 60s));
   daemon_->command(Command::kHalt, "test: operator halt");

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace hedged::testing {
 
@@ -78,6 +79,29 @@ inline std::optional<double> metric_value(const std::string& exposition,
     if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
   }
   return std::nullopt;
+}
+
+// Local IPv4 addresses (dotted) of the sockets listening on `port`, from /proc/net/tcp.
+inline std::vector<std::string> listening_addresses(int port) {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    const auto colon = local.find(':');
+    if (state != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+    if (std::stoi(local.substr(colon + 1), nullptr, 16) != port) continue;
+    // The address is the kernel's 32-bit value printed in hex, byte-reversed on little endian.
+    const auto raw = static_cast<std::uint32_t>(std::stoul(local.substr(0, colon), nullptr, 16));
+    in_addr addr{};
+    addr.s_addr = raw;
+    char text[INET_ADDRSTRLEN];
+    out.emplace_back(::inet_ntop(AF_INET, &addr, text, sizeof text));
+  }
+  return out;
 }
 
 class TempDir {
