@@ -99,26 +99,11 @@ template <class V>
   return exp_reduced(r) * pow2<V>(kbits);
 }
 
-// e^{-z^2/2}, |z| clamped to 40 (beyond, the density is below 1e-347 and flushes to 0).
-// -z^2/2 is formed as a double-double (z split into 26-bit halves), as exp turns absolute
-// error in its argument into relative error of the result.
+// e^{-z^2/2}, |z| clamped to 40 (beyond, the density is below 1e-347 and flushes to 0); the
+// exponential itself is vector_math's, with -z^2/2 formed exactly.
 template <class V>
 [[gnu::always_inline]] inline V vgauss(V z) noexcept {
-  using I = simd::IntOf<V>;
-  using namespace simd::detail;
-  const V x = simd::min(simd::abs(z), simd::splat<V>(simd::kTailClamp));
-  const V hi = simd::bits_as<V>(simd::bits_as<I>(x) & ~((std::int64_t{1} << 27) - 1));
-  const V lo = x - hi;
-  const V y_hi = -0.5 * (hi * hi);
-  const V y_lo = -(hi * lo + 0.5 * (lo * lo));
-  const V shifted = y_hi * kLog2E + kRoundMagic;
-  const V k = shifted - kRoundMagic;
-  const V r = ((y_hi - k * kLn2Hi) - k * kLn2Lo) + y_lo;
-  const V half_shifted = k * 0.5 + kRoundMagic;
-  const I magic_bits = simd::bits_as<I>(simd::splat<V>(kRoundMagic));
-  const I k_all = simd::bits_as<I>(shifted) - magic_bits;
-  const I k_half = simd::bits_as<I>(half_shifted) - magic_bits;
-  return exp_reduced(r) * pow2<V>(k_half) * pow2<V>(k_all - k_half);
+  return simd::exp_neg_half_square(simd::min(simd::abs(z), simd::splat<V>(simd::kTailClamp)));
 }
 
 // N(z) given g = e^{-z^2/2}.
