@@ -38,12 +38,7 @@ constexpr int kGridOptions = 1400;
 constexpr int kMinCompared = 1000;
 constexpr double kMinPrice = 0.01;
 constexpr double kRelTolerance = 2e-6;
-constexpr int kMaxDays = 3 * 365;
-
-struct GridPoint {
-  BsInputs in;
-  int days;  // to expiry; in.time_years == days / 365.0 exactly, as ACT/365F computes it
-};
+using hedged::testing::GridPoint;
 
 // Rates span -1%..10% and yields 0..8%: negative rates with a non-negative yield are the
 // put's European regime and, for calls, a single boundary. The double-boundary regime needs
@@ -52,14 +47,7 @@ std::vector<GridPoint> random_grid() {
   std::mt19937_64 gen(kGridSeed);
   std::vector<GridPoint> out;
   for (int i = 0; i < kGridOptions; ++i) {
-    GridPoint p{};
-    p.in.spot = uniform(gen, 10.0, 500.0);
-    p.in.strike = p.in.spot / uniform(gen, 0.5, 2.0);
-    p.in.rate = uniform(gen, -0.01, 0.10);
-    p.in.dividend_yield = uniform(gen, 0.0, 0.08);
-    p.in.vol = uniform(gen, 0.05, 1.5);
-    p.days = 1 + static_cast<int>(gen() % kMaxDays);
-    p.in.time_years = p.days / 365.0;
+    GridPoint p = hedged::testing::draw_grid_point(gen, uniform(gen, 10.0, 500.0));
     p.in.right = i % 2 == 0 ? OptionRight::kCall : OptionRight::kPut;
     out.push_back(p);
   }

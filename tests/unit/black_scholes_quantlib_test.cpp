@@ -41,26 +41,15 @@ namespace ql = QuantLib;
 constexpr std::uint64_t kGridSeed = 0x9a11'7e57'0f5e'ed01ULL;
 constexpr int kGridPoints = 5000;  // each priced as a call and a put: 10,000 options
 constexpr int kMaxDays = 3 * 365;
-
-struct GridPoint {
-  BsInputs in;
-  int days;  // to expiry; in.time_years == days / 365.0 exactly, as ACT/365F computes it
-};
+using hedged::testing::GridPoint;
 
 std::vector<GridPoint> random_grid() {
   std::mt19937_64 gen(kGridSeed);
   std::vector<GridPoint> out;
   for (int i = 0; i < kGridPoints; ++i) {
-    GridPoint p{};
     // Prices and Greeks are homogeneous in (S, K), so spot is fixed and only S/K varies; the
     // absolute floors below are then in units of a spot of 100.
-    p.in.spot = 100.0;
-    p.in.strike = p.in.spot / uniform(gen, 0.5, 2.0);
-    p.in.rate = uniform(gen, -0.01, 0.10);
-    p.in.dividend_yield = uniform(gen, 0.0, 0.08);
-    p.in.vol = uniform(gen, 0.05, 1.5);
-    p.days = 1 + static_cast<int>(gen() % kMaxDays);
-    p.in.time_years = p.days / 365.0;
+    GridPoint p = hedged::testing::draw_grid_point(gen, 100.0);
     for (const OptionRight right : {OptionRight::kCall, OptionRight::kPut}) {
       p.in.right = right;
       out.push_back(p);
