@@ -1,10 +1,12 @@
 // hedged: command-line entry point. Parses the command, loads the configuration, and for `run`
 // owns the process's signals: SIGINT/SIGTERM stop hedging, cancel working orders, log out of
-// FIX and exit 0.
+// FIX and exit 0; SIGHUP re-reads the limits file; SIGUSR1 halts (kill switch); SIGUSR2 asks
+// for a manual resume.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,18 +33,22 @@ void print_help(std::FILE* out) {
       "\n"
       "commands:\n"
       "  run [-c FILE]           run the daemon (default FILE: %s)\n"
-      "  check-config [-c FILE]  load and validate FILE, print a summary, exit 0 if valid\n"
+      "  check-config FILE...    validate main configs and limits files (told apart by\n"
+      "                          their keys), print a summary, exit 0 only if all are valid\n"
       "  version                 print the version\n"
       "  help, --help, -h        print this help\n"
       "\n"
       "run stops on SIGINT or SIGTERM: it halts hedging, cancels working orders, logs out\n"
-      "of FIX and exits 0. Exit status 2 means the configuration was rejected; 1 means\n"
-      "the daemon could not start or failed while running.\n",
+      "of FIX and exits 0. SIGHUP re-reads the limits file (it is also re-read when it\n"
+      "changes); SIGUSR1 halts trading (kill switch); SIGUSR2 resumes what has cleared.\n"
+      "Exit status 2 means a configuration was rejected; 1 means the daemon could not\n"
+      "start or failed while running.\n",
       HEDGED_VERSION, kDefaultConfig);
 }
 
 struct Options {
   std::string config_path = kDefaultConfig;
+  std::vector<std::string> files;  // check-config: every file named (-c or positional)
   bool ok = true;
   std::string error;
 };
@@ -53,8 +59,12 @@ Options parse_options(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     if ((a == "-c" || a == "--config") && i + 1 < args.size()) {
       options.config_path = args[++i];
+      options.files.push_back(options.config_path);
     } else if (a.rfind("--config=", 0) == 0) {
       options.config_path = a.substr(9);
+      options.files.push_back(options.config_path);
+    } else if (!a.empty() && a[0] != '-') {
+      options.files.push_back(a);
     } else {
       options.ok = false;
       options.error = "unknown or incomplete option '" + a + "'";
@@ -64,20 +74,58 @@ Options parse_options(const std::vector<std::string>& args) {
   return options;
 }
 
+// Main configs are checked first so that limits files named with one are matched against its
+// underlyings; a limits file alone is checked on its own.
 int check_config(const Options& options) {
-  const auto loaded =
-      hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
-  if (!loaded.config) {
-    std::fprintf(stderr, "%s\n", loaded.error.c_str());
-    return 2;
+  namespace config = hedged::config;
+  std::vector<std::string> files = options.files;
+  if (files.empty()) files.push_back(options.config_path);
+  int status = 0;
+  std::optional<config::DaemonConfig> main_config;
+  std::vector<std::string> limits_files;
+  for (const std::string& path : files) {
+    const config::FileKindResult kind = config::detect_file_kind(path);
+    if (kind.kind == config::FileKind::kUnknown) {
+      std::fprintf(stderr, "%s\n", kind.error.c_str());
+      status = 2;
+      continue;
+    }
+    if (kind.kind == config::FileKind::kLimits) {
+      limits_files.push_back(path);
+      continue;
+    }
+    auto loaded = config::load_file(path, hedged::runtime::wall_clock_ns());
+    if (!loaded.config) {
+      std::fprintf(stderr, "%s\n", loaded.error.c_str());
+      status = 2;
+      continue;
+    }
+    const auto& c = *loaded.config;
+    std::printf(
+        "%s: valid main config: %zu underlyings, %zu option positions, %zu instruments, FIX "
+        "%s->%s at %s:%d%s; limits: %s\n",
+        path.c_str(), c.engine.underlyings.size(), c.engine.book.size(),
+        c.engine.instruments.size(), c.fix.sender_comp_id.c_str(), c.fix.target_comp_id.c_str(),
+        c.fix.host.c_str(), c.fix.port, c.venue.embedded ? " (embedded venue simulator)" : "",
+        c.risk.limits_file.empty() ? "built-in defaults" : c.risk.limits_file.c_str());
+    if (!main_config) main_config = std::move(loaded.config);
   }
-  const auto& c = *loaded.config;
-  std::printf(
-      "%s: valid: %zu underlyings, %zu option positions, %zu instruments, FIX %s->%s at %s:%d%s\n",
-      options.config_path.c_str(), c.engine.underlyings.size(), c.engine.book.size(),
-      c.engine.instruments.size(), c.fix.sender_comp_id.c_str(), c.fix.target_comp_id.c_str(),
-      c.fix.host.c_str(), c.fix.port, c.venue.embedded ? " (embedded venue simulator)" : "");
-  return 0;
+  for (const std::string& path : limits_files) {
+    const config::LimitsLoadResult loaded =
+        config::load_limits_file(path, main_config ? &main_config->engine : nullptr);
+    if (!loaded.limits) {
+      std::fprintf(stderr, "%s\n", loaded.error.c_str());
+      status = 2;
+      continue;
+    }
+    std::string names;
+    for (const std::string& n : loaded.limits->named_underlyings)
+      names += (names.empty() ? "" : ", ") + n;
+    std::printf("%s: valid limits file: underlying sections: %s%s\n", path.c_str(),
+                names.empty() ? "none (defaults only)" : names.c_str(),
+                main_config ? "" : " (not matched against a main config: name one to check that)");
+  }
+  return status;
 }
 
 int run(const Options& options) {
@@ -87,6 +135,8 @@ int run(const Options& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
+  sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const auto loaded =
@@ -116,7 +166,14 @@ int run(const Options& options) {
         break;
       }
       if (sig == SIGHUP) {
-        spdlog::info("SIGHUP received: this version has no reloadable settings; ignored");
+        spdlog::info("SIGHUP received: re-reading the limits file");
+        daemon.request_reload("SIGHUP");
+      } else if (sig == SIGUSR1) {
+        spdlog::warn("SIGUSR1 received: kill switch, halting");
+        daemon.command(hedged::Command::kHalt, "kill switch: SIGUSR1");
+      } else if (sig == SIGUSR2) {
+        spdlog::info("SIGUSR2 received: manual resume");
+        daemon.command(hedged::Command::kResume, "manual resume: SIGUSR2");
       }
       const auto st = daemon.status();
       if (!st.failure.empty()) {

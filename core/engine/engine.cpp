@@ -41,8 +41,12 @@ std::string validate(const EngineConfig& config) {
     }
     if (u.hedge_instrument >= n) return "underlying '" + u.name + "' has no hedge instrument";
     if (!(u.vol > 0.0)) return "underlying '" + u.name + "' needs a positive vol";
+  }
+  for (std::size_t i = 0; i < config.underlyings.size(); ++i) {
+    const UnderlyingConfig& u = config.underlyings[i];
     const std::int64_t lot = config.instruments[u.hedge_instrument].lot_size;
-    if (u.limits.max_order_qty > 0 && u.limits.max_order_qty < lot) {
+    const std::int64_t max_qty = config.limits.pre_trade[i].max_order_qty;
+    if (max_qty > 0 && max_qty < lot) {
       return "underlying '" + u.name + "': max_order_qty is smaller than one lot";
     }
   }
@@ -78,7 +82,8 @@ Engine::Engine(EngineConfig config)
       underlying_of_spot_(config_.instruments.size(), kNotAnUnderlying),
       last_quotes_(config_.instruments.size()),
       orders_(config_.max_working_orders),
-      next_order_id_(config_.first_order_id) {
+      next_order_id_(config_.first_order_id),
+      monitor_(config_.underlyings.size(), config_.limits) {
   underlying_of_option_.assign(config_.instruments.size(), kNotAnUnderlying);
   for (std::uint32_t u = 0; u < config_.underlyings.size(); ++u) {
     underlying_of_spot_[config_.underlyings[u].spot_instrument] = u;
@@ -135,7 +140,16 @@ void Engine::on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcep
     on_command(*command, now, out);
   } else if (const auto* session = std::get_if<SessionEvent>(&event)) {
     session_up_ = session->up;
+    monitor_.on_session(session->up, now, out);
+    act_on_halts(out);
   }
+}
+
+void Engine::apply_limits(const risk::RiskLimits& limits, TimeNs now, ActionBuffer& out) noexcept {
+  last_event_ns_ = std::max(last_event_ns_, now);
+  monitor_.set_limits(limits, now, out);
+  out.push(LimitsApplied{limits.version});
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) update_risk(u, now, out);
 }
 
 void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept {
@@ -143,6 +157,11 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
   ++quotes_;
   last_quotes_[quote.instrument] = quote;
   const std::uint32_t u = underlying_of_spot_[quote.instrument];
+  for (std::uint32_t h = 0; h < config_.underlyings.size(); ++h) {
+    if (config_.underlyings[h].hedge_instrument == quote.instrument) {
+      monitor_.on_hedge_quote(h, quote.bid, quote.ask, now, out);
+    }
+  }
   if (u == kNotAnUnderlying) {
     if (last_refresh_ns_ == 0) refresh_pricing(now);  // the first event fixes time to expiry
     if (underlying_of_option_[quote.instrument] != kNotAnUnderlying) on_option_quote(quote, now);
@@ -153,6 +172,7 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
   state.spot = quote.bid > 0.0 ? quote.mid() : quote.ask;
   state.has_spot = true;
   state.last_quote_ns = now;
+  monitor_.on_spot(u, state.spot, now, out);
   // The first spot of an underlying values its American options exactly, once; afterwards
   // that happens only on timer events.
   if (first_spot || last_refresh_ns_ == 0) {
@@ -160,7 +180,88 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
   } else {
     revalue(u, now);
   }
+  update_risk(u, now, out);
   evaluate_hedge(u, now, quote.source_ns, out);
+}
+
+double Engine::hedge_mark(std::uint32_t u) const noexcept {
+  const Quote& q = last_quotes_[config_.underlyings[u].hedge_instrument];
+  if (!q.valid()) return 0.0;
+  return q.bid > 0.0 ? q.mid() : q.ask;
+}
+
+void Engine::apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const double multiplier = config_.instruments[config_.underlyings[u].hedge_instrument].multiplier;
+  const std::int64_t pos = state.hedge_position;
+  const std::int64_t q = signed_qty(side, qty);
+  if (pos == 0 || (pos > 0) == (q > 0)) {
+    const double held = static_cast<double>(std::llabs(pos));
+    state.hedge_avg_cost = (state.hedge_avg_cost * held + px * static_cast<double>(qty)) /
+                           (held + static_cast<double>(qty));
+  } else {
+    const std::int64_t closed = std::min<std::int64_t>(qty, std::llabs(pos));
+    state.realised += static_cast<double>(closed) * (px - state.hedge_avg_cost) *
+                      (pos > 0 ? 1.0 : -1.0) * multiplier;
+    if (qty > std::llabs(pos)) state.hedge_avg_cost = px;  // flipped: the rest opens at px
+  }
+  state.hedge_cash -= static_cast<double>(q) * px * multiplier;
+  state.hedge_position += q;
+}
+
+void Engine::update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const double multiplier = config_.instruments[cfg.hedge_instrument].multiplier;
+  const double mark = hedge_mark(u);
+  if (state.has_spot && mark > 0.0) {
+    // Mark-to-market value of options plus hedge, against the value at the day's open.
+    if (state.hedge_avg_cost == 0.0 && state.hedge_position != 0) state.hedge_avg_cost = mark;
+    const double value = state.greeks.value + state.hedge_cash +
+                         static_cast<double>(state.hedge_position) * multiplier * mark;
+    const std::int64_t day = now / (86400 * kNanosPerSecond);
+    if (day != state.day) {
+      state.day = day;
+      state.day_open_value = value;
+      state.day_open_realised = state.realised;
+    }
+    state.pnl_day = value - state.day_open_value;
+  }
+  risk::Exposure e{};
+  const double delta =
+      state.greeks.delta_shares + static_cast<double>(state.hedge_position) * multiplier;
+  e[static_cast<std::size_t>(risk::Measure::kDeltaShares)] = delta;
+  e[static_cast<std::size_t>(risk::Measure::kDeltaNotional)] = delta * state.spot;
+  e[static_cast<std::size_t>(risk::Measure::kGammaNotionalPerPct)] =
+      state.greeks.gamma_notional_per_pct;
+  e[static_cast<std::size_t>(risk::Measure::kVegaPerVolPoint)] = state.greeks.vega_per_vol_point;
+  e[static_cast<std::size_t>(risk::Measure::kThetaPerDay)] = state.greeks.theta_per_day;
+  e[static_cast<std::size_t>(risk::Measure::kHedgePosition)] =
+      static_cast<double>(state.hedge_position);
+  e[static_cast<std::size_t>(risk::Measure::kDailyLoss)] = std::max(0.0, -state.pnl_day);
+  if (state.has_spot) monitor_.on_exposure(u, e, now, out);
+  // The book: sums over underlyings (delta in shares adds up only for one stock's lines).
+  risk::Exposure book{};
+  double pnl = 0.0;
+  bool any = false;
+  for (std::uint32_t k = 0; k < underlyings_.size(); ++k) {
+    if (!underlyings_[k].has_spot) continue;
+    any = true;
+    const risk::Exposure& x = monitor_.exposure(k);
+    for (std::size_t m = 0; m + 1 < risk::kMeasureCount; ++m) book[m] += x[m];
+    pnl += underlyings_[k].pnl_day;
+  }
+  book[static_cast<std::size_t>(risk::Measure::kDailyLoss)] = std::max(0.0, -pnl);
+  if (any) monitor_.on_exposure(kBookScope, book, now, out);
+  act_on_halts(out);
+}
+
+void Engine::act_on_halts(ActionBuffer& out) noexcept {
+  const std::uint32_t halted = monitor_.take_newly_halted();
+  if (halted == 0) return;
+  orders_.for_each_live([&](execution::ChildOrder& o) {
+    if ((halted >> o.underlying) & 1u) cancel_order(o, out);
+  });
 }
 
 namespace {
@@ -305,7 +406,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                             ActionBuffer& out) noexcept {
   UnderlyingState& state = underlyings_[u];
   const UnderlyingConfig& cfg = config_.underlyings[u];
-  if (state_ != TradingState::kActive || !session_up_ || !state.has_spot) return;
+  if (monitor_.state(u) == TradingState::kHalted || !session_up_ || !state.has_spot) return;
   if (state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns) return;
 
   const hedging::HedgeInputs inputs{state.greeks.delta_shares, state.hedge_position,
@@ -322,20 +423,29 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   std::int64_t abs_qty = std::llabs(qty);
   // A hedge larger than one order may be is sent in pieces, one per decision; the rest of the
   // delta stays outside the band and the next decision sends the next piece.
-  if (cfg.limits.max_order_qty > 0 && abs_qty > cfg.limits.max_order_qty) {
-    abs_qty = cfg.limits.max_order_qty / hedge.lot_size * hedge.lot_size;
+  const risk::PreTradeLimits& limits = monitor_.limits().pre_trade[u];
+  if (limits.max_order_qty > 0 && abs_qty > limits.max_order_qty) {
+    abs_qty = limits.max_order_qty / hedge.lot_size * hedge.lot_size;
   }
   state.last_order_ns = now;
 
   const double net = hedging::net_delta_shares(inputs);
-  risk::OrderCheck check{
-      side,
-      abs_qty,
-      price,
-      hedge.multiplier,
-      touch.mid(),
-      std::fabs(net + static_cast<double>(signed_qty(side, abs_qty))) < std::fabs(net)};
-  const risk::CheckResult verdict = risk::check_order(cfg.limits, check);
+  risk::OrderCheck check;
+  check.side = side;
+  check.qty = abs_qty;
+  check.price = price;
+  check.multiplier = hedge.multiplier;
+  check.tick_size = hedge.tick_size;
+  check.reference_price = touch.mid();
+  check.position = state.hedge_position + state.working_qty;
+  std::uint32_t working_orders = 0;
+  orders_.for_each_live([&](const execution::ChildOrder& o) {
+    if (o.underlying == u) ++working_orders;
+  });
+  check.working_orders = working_orders;
+  check.reduces_risk = std::fabs(net + static_cast<double>(signed_qty(side, abs_qty)) *
+                                           hedge.multiplier) < std::fabs(net);
+  const risk::CheckResult verdict = monitor_.check_order(u, check, now);
   const char* blocked_reason = nullptr;
   execution::ChildOrder* order = nullptr;
   if (verdict != risk::CheckResult::kAccepted) {
@@ -394,8 +504,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   state.working_qty += signed_qty(side, abs_qty);
 }
 
-void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/,
-                            ActionBuffer& out) noexcept {
+void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept {
   const execution::ApplyOutcome result = orders_.apply(report);
   if (result.result == execution::ApplyResult::kUnknownOrder ||
       result.result == execution::ApplyResult::kStale) {
@@ -414,7 +523,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/,
   const std::size_t side = side_index(order->side);
 
   if (result.fill_qty > 0) {
-    state.hedge_position += signed_qty(order->side, result.fill_qty);
+    apply_fill(u, order->side, result.fill_qty, result.fill_px);
     ++fills_;
     filled_qty_[side] += static_cast<std::uint64_t>(result.fill_qty);
   }
@@ -438,6 +547,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/,
     if (order->status == OrdStatus::kFilled) outcome = OrderOutcome::kFilled;
     if (order->status == OrdStatus::kRejected) outcome = OrderOutcome::kRejected;
     ++orders_by_outcome_[side][outcome_index(outcome)];
+    if (outcome == OrderOutcome::kRejected && !report.internal) monitor_.on_reject(now, out);
     if (outcome != OrderOutcome::kFilled) {
       OrderNotice notice;
       notice.underlying = u;
@@ -447,6 +557,8 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs /*now*/,
       out.push(notice);
     }
   }
+  if (result.fill_qty > 0) update_risk(u, now, out);
+  act_on_halts(out);
 }
 
 void Engine::recompute_working(std::uint32_t u) noexcept {
@@ -475,36 +587,58 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
   } else {
     revalue_american(now, /*force_revalue=*/false);
   }
-  // A child order that has not completed within its timeout is pulled; the next decision
-  // re-prices what is left at the then-current touch.
+  monitor_.on_timer(now, out);
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) update_risk(u, now, out);
+  // A child order that has not completed within its timeout is pulled (as the cancel rate limit
+  // allows; the rest wait for the next timer); the next decision re-prices what is left.
   orders_.for_each_live([&](execution::ChildOrder& o) {
     const TimeNs timeout = config_.underlyings[o.underlying].order_timeout_ns;
-    if (!o.cancel_requested && timeout > 0 && now - o.sent_ns >= timeout) cancel_order(o, out);
+    if (!o.cancel_requested && timeout > 0 && now - o.sent_ns >= timeout &&
+        monitor_.try_cancel(o.underlying, now)) {
+      cancel_order(o, out);
+    }
   });
 }
 
-void Engine::on_command(const CommandEvent& command, TimeNs /*now*/, ActionBuffer& out) noexcept {
+void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept {
+  const char* reason = command.reason.c_str();
   switch (command.command) {
     case Command::kHalt:
-      set_state(TradingState::kHalted,
-                command.reason.empty() ? "halt command" : command.reason.c_str(), out);
+      monitor_.kill(command.reason.empty() ? "halt command" : reason, now, out);
+      // Every working order goes, even one whose cancel is already pending elsewhere.
       orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
       break;
     case Command::kResume:
-      set_state(TradingState::kActive,
-                command.reason.empty() ? "resume command" : command.reason.c_str(), out);
+      monitor_.resume(command.reason.empty() ? "resume command" : reason, now, out);
       break;
+    case Command::kKillSwitchEngaged:
+      monitor_.set_kill_flag(true, command.reason.empty() ? "kill-switch file" : reason, now, out);
+      orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
+      break;
+    case Command::kKillSwitchReleased: monitor_.set_kill_flag(false, reason, now, out); break;
   }
+  act_on_halts(out);
 }
 
-void Engine::set_state(TradingState to, const char* cause, ActionBuffer& out) noexcept {
-  StateNotice notice;
-  notice.from = state_;
-  notice.to = to;
-  notice.cause.assign(cause);
-  state_ = to;
-  state_cause_ = notice.cause;
-  out.push(notice);
+void Engine::fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept {
+  out.state = monitor_.scope_state(scope);
+  if (scope != kBookScope && monitor_.state(scope) != out.state) {
+    out.cause.assign(monitor_.scope_cause(kBookScope));  // the book's state is the stronger
+  } else {
+    out.cause.assign(monitor_.scope_cause(scope));
+  }
+  out.breakers_tripped = 0;
+  for (std::size_t b = 0; b < risk::kBreakerCount; ++b) {
+    if (monitor_.breaker_tripped(scope, static_cast<risk::Breaker>(b)))
+      out.breakers_tripped |= 1u << b;
+  }
+  out.exposure = monitor_.exposure(scope);
+  const risk::ExposureLimits& limits =
+      scope == kBookScope ? monitor_.limits().book : monitor_.limits().underlying[scope];
+  for (std::size_t m = 0; m < risk::kMeasureCount; ++m) {
+    out.utilization[m] = monitor_.utilization(scope, static_cast<risk::Measure>(m));
+    out.limits[m] = limits.by_measure[m];
+  }
 }
 
 void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
@@ -523,6 +657,11 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.hedge_decisions = s.hedge_decisions;
     o.last_quote_ns = s.last_quote_ns;
     o.american_pending = s.american_pending;
+    fill_risk(static_cast<std::uint32_t>(u), o.risk);
+    o.risk.state = monitor_.state(static_cast<std::uint32_t>(u));
+    o.pnl_day = s.pnl_day;
+    o.pnl_realised_day = s.realised - s.day_open_realised;
+    o.hedge_cash = s.hedge_cash;
     o.bucket_count = 0;
     for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
       if (s.risk.bucket_expiry_ns[b] <= last_event_ns_) continue;  // expired
@@ -531,8 +670,15 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
       ++o.bucket_count;
     }
   }
-  out.state = state_;
-  out.state_cause = state_cause_;
+  out.state = monitor_.scope_state(kBookScope);
+  out.state_cause.assign(monitor_.scope_cause(kBookScope));
+  fill_risk(kBookScope, out.book_risk);
+  out.limits_version = monitor_.limits().version;
+  for (std::size_t b = 0; b < risk::kBreakerCount; ++b)
+    out.breaker_trips[b] = monitor_.trips(static_cast<risk::Breaker>(b));
+  for (std::size_t c = 0; c < risk::kCheckResultCount; ++c)
+    out.pretrade_rejects[c] = monitor_.pretrade_rejects(static_cast<risk::CheckResult>(c));
+  out.soft_breaches = monitor_.soft_breaches();
   out.session_up = session_up_;
   out.quotes = quotes_;
   for (std::size_t side = 0; side < 2; ++side) {

@@ -18,11 +18,12 @@
 #include "core/model/instrument.hpp"
 #include "core/pricing/american.hpp"
 #include "core/pricing/vol_surface.hpp"
+#include "core/risk/limits.hpp"
+#include "core/risk/monitor.hpp"
 #include "core/risk/pre_trade.hpp"
 
 namespace hedged {
 
-inline constexpr std::size_t kMaxUnderlyings = 8;
 // Expiry buckets of each underlying published in the snapshot (the nearest ones).
 inline constexpr std::size_t kSnapshotBuckets = 8;
 
@@ -42,7 +43,6 @@ struct UnderlyingConfig {
   double vol = 0.2;                               // flat pricing vol, per sqrt(year)
   VolMode vol_mode = VolMode::kFlat;
   hedging::DeltaBandPolicy policy;
-  risk::PreTradeLimits limits;
   TimeNs order_timeout_ns = 5 * kNanosPerSecond;        // cancel a child still working after this
   TimeNs min_order_interval_ns = 100 * kNanosPerMilli;  // pacing between new child orders
   std::int64_t initial_hedge_position = 0;              // units of the hedge instrument
@@ -57,7 +57,8 @@ struct EngineConfig {
   std::vector<InstrumentSpec> instruments;  // indexed by InstrumentId
   std::vector<UnderlyingConfig> underlyings;
   std::vector<BookLine> book;
-  std::size_t max_working_orders = 64;
+  risk::RiskLimits limits;              // initial limits; Engine::apply_limits replaces them
+  std::size_t max_working_orders = 64;  // capacity of the order store (risk limits may be lower)
   OrderId first_order_id = 1;
   // Spot-independent pricing terms (time to expiry, quote-implied vols) are refreshed this often,
   // on timer events, never on a quote.
@@ -70,6 +71,16 @@ struct EngineConfig {
 
 // Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
 [[nodiscard]] std::string validate(const EngineConfig& config);
+
+// Risk view of one scope (an underlying or the whole book).
+struct RiskScopeSnapshot {
+  TradingState state = TradingState::kActive;
+  FixedText<96> cause;
+  std::uint32_t breakers_tripped = 0;                     // bit b: risk::Breaker b is tripped
+  risk::Exposure exposure{};                              // signed values by risk::Measure
+  std::array<double, risk::kMeasureCount> utilization{};  // |exposure| / limit
+  std::array<risk::Limit, risk::kMeasureCount> limits{};
+};
 
 struct UnderlyingSnapshot {
   double spot = 0.0;
@@ -84,6 +95,10 @@ struct UnderlyingSnapshot {
   double band_delta_shares = 0.0;
   std::uint64_t hedge_decisions = 0;
   TimeNs last_quote_ns = 0;
+  RiskScopeSnapshot risk;         // state here is the underlying's effective state
+  double pnl_day = 0.0;           // since the start of the UTC day, currency
+  double pnl_realised_day = 0.0;  // of which realised on hedge trades
+  double hedge_cash = 0.0;        // cash flow of hedge trades since start, currency
 };
 
 // Everything readers (metrics, admin, tests) may see; published by the engine's owner thread.
@@ -91,8 +106,13 @@ struct EngineSnapshot {
   TimeNs as_of_ns = 0;
   std::uint32_t underlying_count = 0;
   std::array<UnderlyingSnapshot, kMaxUnderlyings> underlyings{};
-  TradingState state = TradingState::kActive;
+  TradingState state = TradingState::kActive;  // the book's own state
   FixedText<96> state_cause;
+  RiskScopeSnapshot book_risk;
+  std::uint64_t limits_version = 0;
+  std::uint64_t breaker_trips[risk::kBreakerCount] = {};
+  std::uint64_t pretrade_rejects[risk::kCheckResultCount] = {};  // [CheckResult]; [0] accepted
+  std::uint64_t soft_breaches = 0;
   bool session_up = false;
   std::uint64_t quotes = 0;
   std::uint64_t orders[2][kOrderOutcomeCount] = {};  // [side][outcome]
@@ -120,8 +140,14 @@ class Engine {
   void set_vol_surface(std::uint32_t underlying, const pricing::VolSurface& surface,
                        TimeNs now) noexcept;
 
+  // Puts a new limit set in force between two events (the daemon validates it off this thread).
+  void apply_limits(const risk::RiskLimits& limits, TimeNs now, ActionBuffer& out) noexcept;
+
   [[nodiscard]] const EngineConfig& config() const noexcept { return config_; }
-  [[nodiscard]] TradingState state() const noexcept { return state_; }
+  // The book's trading state; state(u) is underlying u's effective state.
+  [[nodiscard]] TradingState state() const noexcept { return monitor_.scope_state(kBookScope); }
+  [[nodiscard]] TradingState state(std::uint32_t u) const noexcept { return monitor_.state(u); }
+  [[nodiscard]] const risk::RiskMonitor& risk() const noexcept { return monitor_; }
   [[nodiscard]] std::size_t live_orders() const noexcept { return orders_.live_count(); }
   [[nodiscard]] std::int64_t hedge_position(std::size_t underlying) const noexcept {
     return underlyings_[underlying].hedge_position;
@@ -160,6 +186,14 @@ class Engine {
     std::uint64_t hedge_decisions = 0;
     std::uint32_t american_pending = 0;
     bool has_spot = false;
+    // P&L: hedge cash flows, average-cost realised P&L, and the day's opening value.
+    double hedge_cash = 0.0;
+    double hedge_avg_cost = 0.0;
+    double realised = 0.0;
+    std::int64_t day = -1;  // UTC day of the baseline; -1 before the first valuation
+    double day_open_value = 0.0;
+    double day_open_realised = 0.0;
+    double pnl_day = 0.0;
   };
 
   void on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept;
@@ -169,7 +203,12 @@ class Engine {
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
-  void set_state(TradingState to, const char* cause, ActionBuffer& out) noexcept;
+  // Feeds the monitor the exposures of underlying u and of the book, then acts on any halt.
+  void update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
+  void act_on_halts(ActionBuffer& out) noexcept;
+  void fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept;
+  void apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept;
+  [[nodiscard]] double hedge_mark(std::uint32_t u) const noexcept;
   void recompute_working(std::uint32_t u) noexcept;
   void revalue(std::uint32_t u, TimeNs now) noexcept;
   void on_option_quote(const Quote& quote, TimeNs now) noexcept;
@@ -191,8 +230,7 @@ class Engine {
   std::vector<Quote> last_quotes_;  // InstrumentId -> latest quote
   execution::OrderStore orders_;
   OrderId next_order_id_;
-  TradingState state_ = TradingState::kActive;
-  FixedText<96> state_cause_;
+  risk::RiskMonitor monitor_;
   bool session_up_ = false;
   std::uint64_t quotes_ = 0;
   std::uint64_t orders_by_outcome_[2][kOrderOutcomeCount] = {};

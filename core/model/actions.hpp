@@ -93,14 +93,42 @@ enum class TradingState : std::uint8_t { kActive, kReducing, kHalted };
   return "unknown";
 }
 
+// The scope of a trading state, breaker or limit: an underlying's index, or the whole book.
+inline constexpr std::uint32_t kBookScope = 0xFFFF'FFFFu;
+
+// A trading-state change of one underlying or of the whole book (underlying == kBookScope).
 struct StateNotice {
+  std::uint32_t underlying = kBookScope;
   TradingState from = TradingState::kActive;
   TradingState to = TradingState::kActive;
   FixedText<96> cause;
 };
 
-using Action =
-    std::variant<NewChildOrder, CancelOrder, HedgeDecision, FillNotice, OrderNotice, StateNotice>;
+// A circuit breaker tripped or reset (or a manual resume left it tripped).
+struct BreakerNotice {
+  enum class Kind : std::uint8_t { kTripped, kReset, kStillPresent };
+  std::uint32_t underlying = kBookScope;
+  std::uint8_t breaker = 0;  // risk::Breaker
+  Kind kind = Kind::kTripped;
+  FixedText<96> cause;
+};
+
+// An exposure crossed a soft limit (or came back inside it). Hard breaches trip a breaker.
+struct LimitNotice {
+  std::uint32_t underlying = kBookScope;
+  std::uint8_t measure = 0;  // risk::Measure
+  bool breached = true;      // false: back inside the limit (by the hysteresis margin)
+  double value = 0.0;
+  double limit = 0.0;
+};
+
+// A new limit set is in force from this event on.
+struct LimitsApplied {
+  std::uint64_t version = 0;
+};
+
+using Action = std::variant<NewChildOrder, CancelOrder, HedgeDecision, FillNotice, OrderNotice,
+                            StateNotice, BreakerNotice, LimitNotice, LimitsApplied>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

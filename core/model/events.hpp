@@ -74,6 +74,7 @@ struct ExecReportEvent {
   std::int64_t cum_qty = 0;
   std::int64_t leaves_qty = 0;
   TimeNs received_ns = 0;
+  bool internal = false;  // made by the daemon for an order that never reached the venue
   FixedText<40> exec_id;
   FixedText<96> text;
 };
@@ -81,8 +82,10 @@ struct ExecReportEvent {
 struct TimerEvent {};
 
 enum class Command : std::uint8_t {
-  kHalt,    // stop sending, cancel every working order
-  kResume,  // back to Active
+  kHalt,                // kill switch (signal, admin): halt the book, cancel every working order
+  kResume,              // manual reset of every breaker whose condition has cleared
+  kKillSwitchEngaged,   // the kill-switch file flag appeared: halt until it is removed
+  kKillSwitchReleased,  // the kill-switch file flag was removed (resume is still manual)
 };
 
 struct CommandEvent {

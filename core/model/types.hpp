@@ -2,6 +2,7 @@
 // Plain values; safe to copy between threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace hedged {
@@ -16,6 +17,9 @@ inline constexpr double kSecondsPerYear = 365.0 * 86400.0;  // ACT/365 calendar 
 // Dense index into the engine's instrument table (0 .. instrument_count-1).
 using InstrumentId = std::uint32_t;
 inline constexpr InstrumentId kNoInstrument = 0xFFFF'FFFFu;
+
+// Most underlyings one engine hedges; fixed so snapshots and limit sets are flat PODs.
+inline constexpr std::size_t kMaxUnderlyings = 8;
 
 // Client order id. The engine issues them in increasing order; never reused within a run.
 using OrderId = std::uint64_t;

@@ -1,5 +1,6 @@
 #include "daemon/app/daemon.hpp"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,8 @@
 #include "core/concurrent/spsc_ring.hpp"
 #include "core/pricing/implied_vol.hpp"
 #include "core/pricing/vol_surface.hpp"
+#include "core/risk/limits.hpp"
+#include "daemon/config/limits.hpp"
 #include "daemon/metrics/metrics.hpp"
 #include "daemon/runtime/agent.hpp"
 
@@ -69,7 +72,24 @@ ExecReportEvent not_sent(const Action& action, const char* why, TimeNs now) {
     report.kind = ExecKind::kCancelReject;
   }
   report.text.assign(why);
+  report.internal = true;
   return report;
+}
+
+// What identifies one version of a file on disk; {} when it does not exist.
+struct FileStamp {
+  bool exists = false;
+  std::int64_t mtime_ns = 0;
+  std::int64_t size = 0;
+  std::uint64_t inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
+  return {true, static_cast<std::int64_t>(st.st_mtim.tv_sec) * kNanosPerSecond + st.st_mtim.tv_nsec,
+          static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
 }
 
 }  // namespace
@@ -117,6 +137,8 @@ class Daemon::Impl final : public fix::InboundSink,
     EngineSnapshot initial;
     engine_.fill_snapshot(initial);
     snapshot_.store(initial);
+    current_limits_ = config_.limits;
+    current_limits_.limits.version = 1;
   }
 
   ~Impl() override { stop("daemon destroyed", 0); }
@@ -183,6 +205,14 @@ class Daemon::Impl final : public fix::InboundSink,
     spdlog::info("stopped; hedge positions: {}", positions_text(last));
   }
 
+  void request_reload(const std::string& reason) {
+    {
+      std::lock_guard lock(reload_mutex_);
+      reload_reason_ = reason;
+    }
+    reload_requested_.store(true, std::memory_order_release);
+  }
+
   void command(Command command, const std::string& reason) {
     CommandEvent event;
     event.command = command;
@@ -242,6 +272,9 @@ class Daemon::Impl final : public fix::InboundSink,
     out.quotes_conflated = quote_board_.conflated();
     out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);
     out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
+    out.reloads_applied = reloads_applied_.load(std::memory_order_relaxed);
+    out.reloads_rejected = reloads_rejected_.load(std::memory_order_relaxed);
+    out.reloads_unchanged = reloads_unchanged_.load(std::memory_order_relaxed);
   }
 
  private:
@@ -249,7 +282,42 @@ class Daemon::Impl final : public fix::InboundSink,
     EngineConfig engine = config_.engine;
     // Order ids must not repeat across restarts of a venue session: start from the clock.
     engine.first_order_id = static_cast<OrderId>(runtime::wall_clock_ns() / 1000);
+    engine.limits.version = 1;
     return engine;
+  }
+
+  // Parses and validates the limits file on the calling (control) thread; a valid file with
+  // changes goes to the engine agent through the mailbox, anything else leaves the running
+  // limits in force.
+  void reload_limits(const std::string& reason) {
+    const std::string& path = config_.risk.limits_file;
+    if (path.empty()) {
+      spdlog::warn("limits reload ({}): the config names no limits file (risk.limits_file)",
+                   reason);
+      reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    config::LimitsLoadResult loaded = config::load_limits_file(path, &config_.engine);
+    if (!loaded.limits) {
+      reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("limits reload rejected ({}): {}; limits v{} stay in force", reason,
+                    loaded.error, current_limits_.limits.version);
+      return;
+    }
+    const std::vector<std::string> changes =
+        config::diff(current_limits_, *loaded.limits, underlying_names_);
+    if (changes.empty()) {
+      reloads_unchanged_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("limits reload ({}): {} is valid and unchanged", reason, path);
+      return;
+    }
+    loaded.limits->limits.version = current_limits_.limits.version + 1;
+    current_limits_ = std::move(*loaded.limits);
+    spdlog::info("limits reload ({}): applying v{} from {}, {} change(s):", reason,
+                 current_limits_.limits.version, path, changes.size());
+    for (const std::string& change : changes) spdlog::info("  {}", change);
+    limits_mailbox_.store(current_limits_.limits);
+    reloads_applied_.fetch_add(1, std::memory_order_relaxed);
   }
 
   std::string positions_text(const EngineSnapshot& s) const {
@@ -286,6 +354,16 @@ class Daemon::Impl final : public fix::InboundSink,
       }
       work += static_cast<int>(d_.quote_board_.drain(
           [&](std::uint32_t, const Quote& quote) { handle(QuoteEvent{quote}, now); }, kBatch));
+      if (const std::uint64_t version = d_.limits_mailbox_.version();
+          version != seen_limits_ && version % 2 == 0) {
+        // A validated limit set from the control agent: in force from the next event on.
+        seen_limits_ = version;
+        *limits_ = d_.limits_mailbox_.load();
+        actions_.clear();
+        d_.engine_.apply_limits(*limits_, now, actions_);
+        for (const Action& action : actions_) route(action, now);
+        publish_ = true;
+      }
       if (now >= next_timer_ns_) {
         next_timer_ns_ = now + d_.config_.timer_interval_ns;
         take_new_surfaces(now);
@@ -337,6 +415,8 @@ class Daemon::Impl final : public fix::InboundSink,
     EngineSnapshot snapshot_;
     std::vector<std::uint64_t> seen_surface_;
     std::unique_ptr<pricing::VolSurface> surface_ = std::make_unique<pricing::VolSurface>();
+    std::unique_ptr<risk::RiskLimits> limits_ = std::make_unique<risk::RiskLimits>();
+    std::uint64_t seen_limits_ = 0;
     TimeNs next_timer_ns_ = 0;
     bool publish_ = false;
   };
@@ -443,7 +523,7 @@ class Daemon::Impl final : public fix::InboundSink,
     explicit ControlAgent(Impl& d) : d_(d) {}
     const char* name() const noexcept override { return "control"; }
 
-    int do_work(TimeNs) override {
+    int do_work(TimeNs now) override {
       int work = 0;
       Action action;
       while (work < static_cast<int>(kBatch) && d_.notices_.try_pop(action)) {
@@ -451,10 +531,49 @@ class Daemon::Impl final : public fix::InboundSink,
         log(action);
         if (d_.observer_) d_.observer_(action);
       }
+      if (d_.reload_requested_.exchange(false, std::memory_order_acq_rel)) {
+        std::string reason;
+        {
+          std::lock_guard lock(d_.reload_mutex_);
+          reason = d_.reload_reason_;
+        }
+        d_.reload_limits(reason);
+        limits_stamp_ = stamp_of(d_.config_.risk.limits_file);
+        ++work;
+      }
+      if (now >= next_watch_ns_) {
+        next_watch_ns_ = now + d_.config_.risk.watch_interval_ns;
+        work += watch_files();
+      }
       return work;
     }
 
    private:
+    // The limits file (reloaded when it changes) and the kill-switch flag file.
+    int watch_files() {
+      int work = 0;
+      const std::string& path = d_.config_.risk.limits_file;
+      if (!path.empty()) {
+        const FileStamp stamp = stamp_of(path);
+        if (!first_watch_ && !(stamp == limits_stamp_)) {
+          d_.reload_limits("file changed");
+          ++work;
+        }
+        limits_stamp_ = stamp;
+      }
+      first_watch_ = false;
+      const std::string& flag = d_.current_limits_.kill_switch_file;
+      const bool present = !flag.empty() && stamp_of(flag).exists;
+      if (present != kill_flag_) {
+        kill_flag_ = present;
+        d_.command(present ? Command::kKillSwitchEngaged : Command::kKillSwitchReleased,
+                   present ? "kill-switch file " + flag + " present"
+                           : "kill-switch file " + flag + " removed");
+        ++work;
+      }
+      return work;
+    }
+
     void log(const Action& action) const {
       const auto& names = d_.underlying_names_;
       if (const auto* h = std::get_if<HedgeDecision>(&action)) {
@@ -474,12 +593,48 @@ class Daemon::Impl final : public fix::InboundSink,
         spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
                      names[o->underlying], o->text.c_str());
       } else if (const auto* s = std::get_if<StateNotice>(&action)) {
-        spdlog::warn("trading state {} -> {}: {}", to_string(s->from), to_string(s->to),
-                     s->cause.c_str());
+        spdlog::warn("trading state of {}: {} -> {}: {}", scope_name(s->underlying),
+                     to_string(s->from), to_string(s->to), s->cause.c_str());
+      } else if (const auto* b = std::get_if<BreakerNotice>(&action)) {
+        const char* breaker = risk::key(static_cast<risk::Breaker>(b->breaker));
+        switch (b->kind) {
+          case BreakerNotice::Kind::kTripped:
+            spdlog::error("breaker {} tripped ({}): {}", breaker, scope_name(b->underlying),
+                          b->cause.c_str());
+            break;
+          case BreakerNotice::Kind::kReset:
+            spdlog::info("breaker {} reset ({}): {}", breaker, scope_name(b->underlying),
+                         b->cause.c_str());
+            break;
+          case BreakerNotice::Kind::kStillPresent:
+            spdlog::warn("breaker {} stays tripped ({}): its condition is still present: {}",
+                         breaker, scope_name(b->underlying), b->cause.c_str());
+            break;
+        }
+      } else if (const auto* l = std::get_if<LimitNotice>(&action)) {
+        const char* measure = risk::key(static_cast<risk::Measure>(l->measure));
+        if (l->breached) {
+          spdlog::warn("soft limit breached ({}): {} {:.6g} beyond {:.6g}",
+                       scope_name(l->underlying), measure, l->value, l->limit);
+        } else {
+          spdlog::info("soft limit clear ({}): {} {:.6g} back within {:.6g}",
+                       scope_name(l->underlying), measure, l->value, l->limit);
+        }
+      } else if (const auto* a = std::get_if<LimitsApplied>(&action)) {
+        spdlog::info("limits v{} in force", a->version);
       }
     }
 
+    std::string scope_name(std::uint32_t scope) const {
+      return scope == kBookScope ? std::string("book")
+                                 : "underlying " + d_.underlying_names_[scope];
+    }
+
     Impl& d_;
+    TimeNs next_watch_ns_ = 0;
+    FileStamp limits_stamp_;
+    bool first_watch_ = true;
+    bool kill_flag_ = false;
   };
 
   config::DaemonConfig config_;
@@ -496,6 +651,15 @@ class Daemon::Impl final : public fix::InboundSink,
   SpscRing<Action> orders_;
   SpscRing<Action> notices_;
   Seqlock<EngineSnapshot> snapshot_;
+  // Limits: the control agent validates, the engine agent applies (version change = new set).
+  Seqlock<risk::RiskLimits> limits_mailbox_;
+  config::LimitsConfig current_limits_;  // control agent only (after construction)
+  std::mutex reload_mutex_;
+  std::string reload_reason_;
+  std::atomic<bool> reload_requested_{false};
+  std::atomic<std::uint64_t> reloads_applied_{0};
+  std::atomic<std::uint64_t> reloads_rejected_{0};
+  std::atomic<std::uint64_t> reloads_unchanged_{0};
   // Bumped by the engine thread (relaxed: a counter read at scrape time, orders nothing).
   std::atomic<std::uint64_t> notices_dropped_{0};
   Engine engine_;
@@ -525,6 +689,9 @@ void Daemon::stop(const std::string& reason, int cancel_timeout_ms) {
 }
 void Daemon::command(Command command, const std::string& reason) {
   impl_->command(command, reason);
+}
+void Daemon::request_reload(const std::string& reason) {
+  impl_->request_reload(reason);
 }
 DaemonStatus Daemon::status() const {
   return impl_->status();

@@ -42,6 +42,10 @@ class Daemon {
   // Sends an operator command to the engine (halt / resume).
   void command(Command command, const std::string& reason);
 
+  // Asks the control agent to re-read the limits file now (SIGHUP); it also re-reads it by
+  // itself when the file changes. Returns at once; the outcome is logged and counted.
+  void request_reload(const std::string& reason);
+
   [[nodiscard]] DaemonStatus status() const;
   [[nodiscard]] int metrics_port() const;  // 0 when metrics are disabled
   [[nodiscard]] const config::DaemonConfig& config() const noexcept;

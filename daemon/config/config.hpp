@@ -11,6 +11,7 @@
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
 #include "core/sim/market_simulator.hpp"
+#include "daemon/config/limits.hpp"
 
 namespace hedged::config {
 
@@ -38,6 +39,11 @@ struct LoggingConfig {
   std::string file;  // empty: standard error
 };
 
+struct RiskConfig {
+  std::string limits_file;  // absolute path after loading; empty: built-in limits
+  TimeNs watch_interval_ns = 500 * kNanosPerMilli;  // how often the limits file is checked
+};
+
 struct DaemonConfig {
   std::string source_path;  // the file it was loaded from
   IdleStrategyName idle_strategy = IdleStrategyName::kBackoff;
@@ -50,6 +56,8 @@ struct DaemonConfig {
   VenueSection venue;
   MetricsConfig metrics;
   LoggingConfig logging;
+  RiskConfig risk;
+  LimitsConfig limits;  // loaded from risk.limits_file (also in engine.limits)
 };
 
 struct LoadResult {
@@ -64,5 +72,13 @@ struct LoadResult {
 
 // "250ms", "5s", "1m", "2h", "100us", "3d" -> nanoseconds; nullopt when malformed.
 [[nodiscard]] std::optional<TimeNs> parse_duration(const std::string& text);
+
+// What a YAML file of this project is, told from its top-level keys.
+enum class FileKind : std::uint8_t { kMainConfig, kLimits, kUnknown };
+struct FileKindResult {
+  FileKind kind = FileKind::kUnknown;
+  std::string error;  // why it is unknown (unreadable, not YAML, no telling keys)
+};
+[[nodiscard]] FileKindResult detect_file_kind(const std::string& path);
 
 }  // namespace hedged::config

@@ -18,143 +18,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/config/config.hpp"
+#include "daemon/config/yaml_reader.hpp"
 
 namespace hedged::config {
 namespace {
-
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string format_number(double value) {
-  std::ostringstream s;
-  s << value;
-  return s.str();
-}
-
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
-                         const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
-    std::ostringstream s;
-    // A node without a position (the empty document) reports 1:1 rather than 0:0.
-    s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1)
-      << ": ";
-    if (!path.empty()) s << "key '" << path << "': ";
-    s << message;
-    throw ConfigError(s.str());
-  }
-
-  void expect_map(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsMap()) fail(node, path, "expected a mapping of keys to values");
-  }
-
-  void allow_keys(const YAML::Node& map, const std::string& path,
-                  std::initializer_list<std::string_view> keys) const {
-    expect_map(map, path);
-    std::vector<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.Scalar();
-      // yaml-cpp keeps duplicate keys and lookups see only the first: reject them instead.
-      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-        fail(it->first, join(path, key), "duplicate key");
-      }
-      seen.push_back(key);
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        std::string allowed;
-        for (std::string_view k : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-        fail(it->first, join(path, key), "unknown key (allowed here: " + allowed + ")");
-      }
-    }
-  }
-
-  template <typename T>
-  T scalar(const YAML::Node& node, const std::string& path, const char* what) const {
-    if (!node.IsScalar()) fail(node, path, std::string("expected ") + what);
-    try {
-      return node.as<T>();
-    } catch (const YAML::Exception&) {
-      fail(node, path, std::string("expected ") + what + ", got '" + node.Scalar() + "'");
-    }
-  }
-
-  double number(const YAML::Node& map, const char* key, const std::string& path, double fallback,
-                double min, double max) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    const std::string p = join(path, key);
-    const auto value = scalar<double>(node, p, "a number");
-    if (!std::isfinite(value) || value < min || value > max) {
-      fail(node, p, "must be between " + format_number(min) + " and " + format_number(max));
-    }
-    return value;
-  }
-
-  std::int64_t integer(const YAML::Node& map, const char* key, const std::string& path,
-                       std::int64_t fallback, std::int64_t min, std::int64_t max) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    const std::string p = join(path, key);
-    const auto value = scalar<std::int64_t>(node, p, "a whole number");
-    if (value < min || value > max) {
-      fail(node, p, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return value;
-  }
-
-  bool boolean(const YAML::Node& map, const char* key, const std::string& path,
-               bool fallback) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    return scalar<bool>(node, join(path, key), "true or false");
-  }
-
-  std::string string(const YAML::Node& map, const char* key, const std::string& path,
-                     const std::string& fallback) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    return scalar<std::string>(node, join(path, key), "a string");
-  }
-
-  std::string one_of(const YAML::Node& map, const char* key, const std::string& path,
-                     const std::string& fallback,
-                     std::initializer_list<std::string_view> choices) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    const std::string value = scalar<std::string>(node, join(path, key), "a string");
-    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-      std::string allowed;
-      for (std::string_view c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string(c);
-      fail(node, join(path, key), "'" + value + "' is not one of: " + allowed);
-    }
-    return value;
-  }
-
-  TimeNs duration(const YAML::Node& map, const char* key, const std::string& path, TimeNs fallback,
-                  TimeNs min, TimeNs max) const {
-    const YAML::Node node = map[key];
-    if (!node) return fallback;
-    const std::string p = join(path, key);
-    const auto text = scalar<std::string>(node, p, "a duration such as 250ms or 5s");
-    const std::optional<TimeNs> value = parse_duration(text);
-    if (!value)
-      fail(node, p,
-           "'" + text +
-               "' is not a duration: use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
-    if (*value < min || *value > max) fail(node, p, "'" + text + "' is out of range");
-    return *value;
-  }
-
- private:
-  std::string file_;
-};
 
 constexpr TimeNs kMaxDuration = 365LL * 86400 * kNanosPerSecond;
 
@@ -208,9 +75,9 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   DaemonConfig cfg;
   cfg.source_path = source;
   if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
-  r.allow_keys(
-      root, "",
-      {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics", "logging"});
+  r.allow_keys(root, "",
+               {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics",
+                "logging", "risk"});
 
   if (const YAML::Node n = root["engine"]) {
     r.allow_keys(n, "engine",
@@ -254,9 +121,14 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   for (std::size_t i = 0; i < underlyings.size(); ++i) {
     const YAML::Node u = underlyings[i];
     const std::string path = "underlyings[" + std::to_string(i) + "]";
+    if (u.IsMap() && u["limits"]) {
+      r.fail(u["limits"], join(path, "limits"),
+             "pre-trade limits live in the limits file now (risk.limits_file, see "
+             "config/limits.yaml: underlyings.<symbol>.pre_trade)");
+    }
     r.allow_keys(u, path,
                  {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "vol_mode",
-                  "simulator", "hedge", "limits"});
+                  "simulator", "hedge"});
     if (!u["symbol"]) r.fail(u, path, "missing required key 'symbol'");
     InstrumentSpec spot;
     spot.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
@@ -304,20 +176,6 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       uc.policy.band_delta_shares = 100.0;
       uc.policy.min_trade_qty = spot.lot_size;
     }
-    if (const YAML::Node l = u["limits"]) {
-      const std::string lp = join(path, "limits");
-      r.allow_keys(l, lp, {"max_order_qty", "max_order_notional", "price_band_pct"});
-      uc.limits.max_order_qty = r.integer(l, "max_order_qty", lp, 0, 0, INT64_MAX);
-      uc.limits.max_order_notional = r.number(l, "max_order_notional", lp, 0.0, 0.0, 1e15);
-      uc.limits.price_band_pct = r.number(l, "price_band_pct", lp, 5.0, 0.0, 100.0);
-      if (uc.limits.max_order_qty > 0 && uc.limits.max_order_qty < spot.lot_size) {
-        r.fail(l["max_order_qty"], join(lp, "max_order_qty"),
-               "must be at least one lot (" + std::to_string(spot.lot_size) + ")");
-      }
-    } else {
-      uc.limits.price_band_pct = 5.0;
-    }
-
     sim::UnderlyingModel model;
     model.spot_instrument = spot.id;
     model.rate = uc.rate;
@@ -462,8 +320,33 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
   }
 
+  if (const YAML::Node n = root["risk"]) {
+    r.allow_keys(n, "risk", {"limits_file", "watch_interval"});
+    cfg.risk.limits_file = r.string(n, "limits_file", "risk", "");
+    cfg.risk.watch_interval_ns = r.duration(n, "watch_interval", "risk", cfg.risk.watch_interval_ns,
+                                            10 * kNanosPerMilli, 3600 * kNanosPerSecond);
+    if (!cfg.risk.limits_file.empty() &&
+        !std::filesystem::path(cfg.risk.limits_file).is_absolute()) {
+      cfg.risk.limits_file =
+          (std::filesystem::path(base_dir) / cfg.risk.limits_file).lexically_normal().string();
+    }
+  }
+
   if (const std::string problem = validate(cfg.engine); !problem.empty()) {
     r.fail(root, "", problem);
+  }
+  // The limits file is part of the configuration: an error in it fails the load, and names the
+  // limits file's own line and column.
+  if (cfg.risk.limits_file.empty()) {
+    cfg.limits = default_limits(cfg.engine);
+  } else {
+    LimitsLoadResult limits = load_limits_file(cfg.risk.limits_file, &cfg.engine);
+    if (!limits.limits) throw ConfigError(limits.error);
+    cfg.limits = std::move(*limits.limits);
+  }
+  cfg.engine.limits = cfg.limits.limits;
+  if (const std::string problem = validate(cfg.engine); !problem.empty()) {
+    r.fail(root["risk"] ? root["risk"] : root, "risk.limits_file", problem);
   }
   return cfg;
 }
@@ -490,6 +373,49 @@ LoadResult load(const std::function<YAML::Node()>& read, const std::string& name
 }
 
 }  // namespace
+
+std::string format_duration(TimeNs ns) {
+  struct Unit {
+    TimeNs scale;
+    const char* name;
+  };
+  constexpr Unit kUnits[] = {{86400 * kNanosPerSecond, "d"}, {3600 * kNanosPerSecond, "h"},
+                             {60 * kNanosPerSecond, "m"},    {kNanosPerSecond, "s"},
+                             {kNanosPerMilli, "ms"},         {1000, "us"}};
+  if (ns == 0) return "0s";
+  for (const Unit& unit : kUnits) {
+    if (ns % unit.scale == 0) return std::to_string(ns / unit.scale) + unit.name;
+  }
+  return std::to_string(ns) + "ns";
+}
+
+std::string closest_key(std::string_view word, const std::vector<std::string_view>& candidates) {
+  // Levenshtein distance, one row at a time; keys are short.
+  const auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (std::string_view candidate : candidates) {
+    const std::size_t d = distance(word, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(candidate);
+    }
+  }
+  return best;
+}
 
 std::optional<TimeNs> parse_duration(const std::string& text) {
   double value = 0.0;
@@ -518,6 +444,48 @@ std::optional<TimeNs> parse_duration(const std::string& text) {
   const double ns = value * scale;
   if (ns > 9.2e18 || ns < -9.2e18) return std::nullopt;
   return static_cast<TimeNs>(std::llround(ns));
+}
+
+FileKindResult detect_file_kind(const std::string& path) {
+  FileKindResult result;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    result.error = path + ": cannot open the file";
+    return result;
+  } catch (const YAML::Exception& e) {
+    result.error = path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                   std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
+    return result;
+  }
+  if (!root.IsMap()) {
+    result.error = path + ":1:1: expected a mapping of keys at the top level";
+    return result;
+  }
+  // `underlyings` is a list in a main config and a mapping in a limits file; `breakers` exists
+  // only in limits files; `fix`, `market_data` and friends only in main configs.
+  bool main_keys = false;
+  bool limits_keys = false;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (key == "underlyings") {
+      (it->second.IsSequence() ? main_keys : limits_keys) = true;
+    } else if (key == "breakers") {
+      limits_keys = true;
+    } else if (key == "engine" || key == "market_data" || key == "fix" || key == "venue" ||
+               key == "metrics" || key == "logging" || key == "risk") {
+      main_keys = true;
+    }
+  }
+  if (main_keys == limits_keys) {
+    result.error = path +
+                   ":1:1: cannot tell whether this is a main config (with an 'underlyings' "
+                   "list) or a limits file (with 'breakers' or an 'underlyings' mapping)";
+    return result;
+  }
+  result.kind = main_keys ? FileKind::kMainConfig : FileKind::kLimits;
+  return result;
 }
 
 LoadResult load_file(const std::string& path, TimeNs now) {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -52,6 +53,123 @@ std::string expiry_label(TimeNs expiry_ns) {
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()));
   return text;
+}
+
+constexpr const char* kBookLabel = "book";
+
+// Trading state, breakers, limits and their utilisation, pre-trade rejects, reloads, P&L.
+void collect_risk(const ScrapeInputs& in, std::vector<MetricFamily>& out) {
+  const EngineSnapshot& e = in.engine;
+  const std::uint32_t n = std::min<std::uint32_t>(
+      e.underlying_count, static_cast<std::uint32_t>(in.underlyings.size()));
+  // Scopes: every underlying, then the book.
+  const auto for_scopes = [&](auto&& fn) {
+    for (std::uint32_t u = 0; u < n; ++u) fn(in.underlyings[u], e.underlyings[u].risk);
+    fn(std::string(kBookLabel), e.book_risk);
+  };
+
+  auto state = family("hedged_trading_state",
+                      "Trading state: 0 active, 1 reducing (only risk-reducing orders), 2 halted. "
+                      "An underlying's value is its effective state (its own or the book's, "
+                      "whichever is stronger); underlying=\"book\" is the book's own.",
+                      MetricType::Gauge);
+  for_scopes([&](const std::string& name, const RiskScopeSnapshot& r) {
+    add(state, static_cast<double>(static_cast<std::uint8_t>(r.state)), {{"underlying", name}});
+  });
+  out.push_back(std::move(state));
+
+  auto trips = family("hedged_breaker_trips_total", "Circuit-breaker trips, by breaker.",
+                      MetricType::Counter);
+  auto tripped =
+      family("hedged_breaker_tripped",
+             "1 while a circuit breaker is tripped, by breaker and scope.", MetricType::Gauge);
+  for (std::size_t b = 0; b < risk::kBreakerCount; ++b) {
+    const auto breaker = static_cast<risk::Breaker>(b);
+    add(trips, static_cast<double>(e.breaker_trips[b]), {{"breaker", risk::key(breaker)}});
+    for_scopes([&](const std::string& name, const RiskScopeSnapshot& r) {
+      const bool book_scope = name == kBookLabel;
+      if (breaker != risk::Breaker::kHardLimit && risk::is_book_level(breaker) != book_scope)
+        return;
+      add(tripped, (r.breakers_tripped >> b) & 1u ? 1.0 : 0.0,
+          {{"breaker", risk::key(breaker)}, {"underlying", name}});
+    });
+  }
+  out.push_back(std::move(trips));
+  out.push_back(std::move(tripped));
+
+  auto exposure = family("hedged_risk_exposure",
+                         "Exposure measured against the limits, in the unit its greek label names "
+                         "(shares, currency, units).",
+                         MetricType::Gauge);
+  auto utilization = family("hedged_limit_utilization_ratio",
+                            "|exposure| / hard limit (or / soft limit when only that is set); "
+                            "1 is at the limit. Only limited exposures are reported.",
+                            MetricType::Gauge);
+  auto limit = family("hedged_limit",
+                      "Configured exposure limit by level (soft, hard), in the greek label's unit.",
+                      MetricType::Gauge);
+  for_scopes([&](const std::string& name, const RiskScopeSnapshot& r) {
+    for (std::size_t m = 0; m < risk::kMeasureCount; ++m) {
+      const char* greek = risk::key(static_cast<risk::Measure>(m));
+      add(exposure, r.exposure[m], {{"greek", greek}, {"underlying", name}});
+      if (r.limits[m].soft > 0.0 || r.limits[m].hard > 0.0) {
+        add(utilization, r.utilization[m], {{"greek", greek}, {"underlying", name}});
+      }
+      if (r.limits[m].soft > 0.0) {
+        add(limit, r.limits[m].soft, {{"greek", greek}, {"level", "soft"}, {"underlying", name}});
+      }
+      if (r.limits[m].hard > 0.0) {
+        add(limit, r.limits[m].hard, {{"greek", greek}, {"level", "hard"}, {"underlying", name}});
+      }
+    }
+  });
+  out.push_back(std::move(exposure));
+  out.push_back(std::move(utilization));
+  out.push_back(std::move(limit));
+
+  auto soft =
+      family("hedged_limit_soft_breaches_total",
+             "Exposures crossing a soft limit (each crossing counts once).", MetricType::Counter);
+  add(soft, static_cast<double>(e.soft_breaches));
+  out.push_back(std::move(soft));
+
+  auto rejects =
+      family("hedged_pretrade_rejects_total",
+             "Child orders stopped by a pre-trade check, by check.", MetricType::Counter);
+  for (std::size_t c = 1; c < risk::kCheckResultCount; ++c) {
+    add(rejects, static_cast<double>(e.pretrade_rejects[c]),
+        {{"check", risk::check_label(static_cast<risk::CheckResult>(c))}});
+  }
+  out.push_back(std::move(rejects));
+
+  auto reloads = family("hedged_config_reloads_total",
+                        "Limits-file reloads by result: applied, rejected (the file had an error; "
+                        "the running limits stayed), unchanged.",
+                        MetricType::Counter);
+  add(reloads, static_cast<double>(in.reloads_applied), {{"result", "applied"}});
+  add(reloads, static_cast<double>(in.reloads_rejected), {{"result", "rejected"}});
+  add(reloads, static_cast<double>(in.reloads_unchanged), {{"result", "unchanged"}});
+  out.push_back(std::move(reloads));
+
+  auto version = family("hedged_limits_version",
+                        "Version of the limit set in force (1 at start, +1 per applied reload).",
+                        MetricType::Gauge);
+  add(version, static_cast<double>(e.limits_version));
+  out.push_back(std::move(version));
+
+  auto pnl = family("hedged_pnl_day",
+                    "P&L since 00:00 UTC (options marked to model plus hedge "
+                    "marked to mid), currency.",
+                    MetricType::Gauge);
+  auto realised = family("hedged_pnl_realised_day",
+                         "Realised P&L of hedge trades since 00:00 UTC (average cost), currency.",
+                         MetricType::Gauge);
+  for (std::uint32_t u = 0; u < n; ++u) {
+    add(pnl, e.underlyings[u].pnl_day, {{"underlying", in.underlyings[u]}});
+    add(realised, e.underlyings[u].pnl_realised_day, {{"underlying", in.underlyings[u]}});
+  }
+  out.push_back(std::move(pnl));
+  out.push_back(std::move(realised));
 }
 
 }  // namespace
@@ -233,13 +351,7 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   add(invalid, static_cast<double>(e.exec_reports_invalid));
   out.push_back(std::move(invalid));
 
-  auto state =
-      family("hedged_trading_state", "Trading state: 1 for the current state, 0 for the others.",
-             MetricType::Gauge);
-  for (TradingState s : {TradingState::kActive, TradingState::kReducing, TradingState::kHalted}) {
-    add(state, e.state == s ? 1.0 : 0.0, {{"state", to_string(s)}});
-  }
-  out.push_back(std::move(state));
+  collect_risk(in, out);
 
   auto session = family("hedged_fix_session_up", "1 when the FIX order session is logged on.",
                         MetricType::Gauge);

@@ -28,6 +28,9 @@ struct ScrapeInputs {
   std::uint64_t quotes_conflated = 0;
   std::uint64_t notices_dropped = 0;
   double start_time_seconds = 0.0;
+  std::uint64_t reloads_applied = 0;    // limit sets handed to the engine
+  std::uint64_t reloads_rejected = 0;   // files with an error: the running limits stayed
+  std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
 };
 
 class ScrapeSource {

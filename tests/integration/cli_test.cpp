@@ -167,7 +167,7 @@ void run_until_hedged_then_signal(int sig, const char* name) {
   EXPECT_EQ(*status, 0) << p.err();
   const std::string log = p.err();
   EXPECT_NE(log.find(std::string("stopping: ") + name), std::string::npos);
-  EXPECT_NE(log.find("trading state active -> halted"), std::string::npos);
+  EXPECT_NE(log.find("trading state of book: active -> halted"), std::string::npos) << log;
   EXPECT_NE(log.find("FIX logout"), std::string::npos);
   EXPECT_NE(log.find("exit 0"), std::string::npos);
   EXPECT_EQ(log.find("orders still working at shutdown"), std::string::npos) << log;
@@ -270,7 +270,8 @@ TEST(Cli, check_config_accepts_the_shipped_default) {
   testing::TempDir dir("hedged-cli");
   Process p({"check-config", "-c", std::string(HEDGED_SOURCE_DIR) + "/config/default.yaml"}, dir);
   ASSERT_EQ(p.wait(10s), 0) << p.err();
-  EXPECT_NE(p.out().find("valid: 1 underlyings, 26 option positions"), std::string::npos)
+  EXPECT_NE(p.out().find("valid main config: 1 underlyings, 26 option positions"),
+            std::string::npos)
       << p.out();
 }
 

@@ -71,8 +71,9 @@ class PipelineTest : public ::testing::Test {
 
   void SetUp() override {
     ports_ = {testing::free_port(), testing::free_port()};
-    const std::string text =
-        adjust(testing::test_config(ports_, testing::dictionary_path(), market()));
+    testing::TestMarket m = market();
+    m.limits_file = dir_.write("limits.yaml", testing::test_limits(m)).string();
+    const std::string text = adjust(testing::test_config(ports_, testing::dictionary_path(), m));
     daemon_ = std::make_unique<app::Daemon>(load_test_config(text),
                                             [this](const Action& a) { recorder_.on_notice(a); });
     daemon_->start();
@@ -111,6 +112,7 @@ class PipelineTest : public ::testing::Test {
     return out;
   }
 
+  testing::TempDir dir_{"hedged-pipeline"};
   testing::TestPorts ports_;
   Recorder recorder_;
   std::unique_ptr<app::Daemon> daemon_;
@@ -165,7 +167,7 @@ TEST_F(PipelineTest, hedges_over_fix_and_returns_inside_band_after_each_fill) {
 // Thin market: displayed size is smaller than the hedge, so orders fill in pieces and rest.
 class ThinMarketPipelineTest : public PipelineTest {
  protected:
-  testing::TestMarket market() const override { return {0.6, 150, 50, 400, 3000}; }
+  testing::TestMarket market() const override { return {0.6, 150, 50, 400, 3000, {}}; }
 };
 
 TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_double_hedge) {
@@ -216,7 +218,7 @@ TEST_F(ThinMarketPipelineTest, partial_fills_add_up_to_the_position_and_never_do
 // 45% vol), not at the configured flat 15%.
 class SurfacePipelineTest : public PipelineTest {
  protected:
-  testing::TestMarket market() const override { return {0.6, 1e9, 3000, 8000, 3000}; }
+  testing::TestMarket market() const override { return {0.6, 1e9, 3000, 8000, 3000, {}}; }
   std::string adjust(std::string text) const override {
     replace(text, "    vol: 0.30\n", "    vol: 0.15\n    vol_mode: surface\n");
     replace(text, "spread_bps: 4,", "spread_bps: 4, option_vol: 0.45,");
@@ -298,7 +300,11 @@ TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {
   ASSERT_TRUE(frozen.has_value());
   EXPECT_EQ(*testing::metric_value(*frozen, "hedged_hedge_position{instrument=\"TST\"}"),
             static_cast<double>(daemon_->status().engine.underlyings[0].hedge_position));
-  EXPECT_EQ(*testing::metric_value(*frozen, "hedged_trading_state{state=\"halted\"}"), 1.0);
+  // 2 = halted: the book by the operator's kill switch, and TST through the book.
+  EXPECT_EQ(testing::metric_value(*frozen, "hedged_trading_state{underlying=\"book\"}"), 2.0);
+  EXPECT_EQ(testing::metric_value(*frozen, "hedged_trading_state{underlying=\"TST\"}"), 2.0);
+  EXPECT_EQ(testing::metric_value(*frozen, "hedged_breaker_trips_total{breaker=\"kill_switch\"}"),
+            1.0);
 }
 
 TEST_F(PipelineTest, venue_and_metrics_listen_on_loopback_only) {

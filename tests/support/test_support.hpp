@@ -143,7 +143,20 @@ struct TestMarket {
   std::int64_t min_size = 3000;  // displayed size at the touch
   std::int64_t max_size = 8000;
   std::int64_t max_order_qty = 3000;
+  std::string limits_file;  // absolute path of a limits file (see test_limits); empty: none
 };
+
+// A limits file for the test market: the pre-trade limits the pipeline tests rely on, no
+// exposure limits unless `extra` adds them (appended under `underlyings.TST`).
+inline std::string test_limits(const TestMarket& market = {}, const std::string& extra = "") {
+  std::ostringstream s;
+  s << "underlyings:\n"
+       "  TST:\n"
+       "    pre_trade: {max_order_qty_units: "
+    << market.max_order_qty << ", max_order_notional: 500000, price_band_pct: 5}\n"
+    << extra;
+  return s.str();
+}
 
 // The embedded simulator tuned for tests: fast ticks and a volatile path so hedges happen
 // within seconds. The default market is deep (every hedge fills at once); a thin one
@@ -171,9 +184,6 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
        "    hedge: {band_delta_shares: "
     << market.band_delta_shares
     << ", order_timeout: 500ms, min_order_interval: 40ms}\n"
-       "    limits: {max_order_qty: "
-    << market.max_order_qty
-    << ", max_order_notional: 500000, price_band_pct: 5}\n"
        "book:\n"
        "  - {underlying: TST, right: call, strike: 45, expiry: 20d, quantity: -30, multiplier: "
        "100}\n"
@@ -201,6 +211,9 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
     << "\n"
        "logging:\n"
        "  level: info\n";
+  if (!market.limits_file.empty()) {
+    s << "risk:\n  limits_file: " << market.limits_file << "\n  watch_interval: 50ms\n";
+  }
   return s.str();
 }
 

@@ -216,15 +216,15 @@ TEST(ConfigLoader, unknown_key_names_its_position_path_and_the_allowed_keys) {
   const std::string error = failure(load(with("band_delta_shares: 250", "band_delta_share: 250")));
   EXPECT_EQ(
       error,
-      "test.yaml:11:7: key 'underlyings[0].hedge.band_delta_share': unknown key (allowed here: "
+      "test.yaml:11:7: key 'underlyings[0].hedge.band_delta_share': unknown key; did you mean "
+      "'band_delta_shares'? (allowed here: "
       "band_delta_shares, min_trade_qty, order_timeout, min_order_interval, initial_position)");
 }
 
 TEST(ConfigLoader, unknown_top_level_key_is_an_error) {
   const std::string error = failure(load(kBase + "metric:\n  enabled: false\n"));
-  EXPECT_THAT(
-      error,
-      StartsWith("test.yaml:23:1: key 'metric': unknown key (allowed here: engine, market_data,"));
+  EXPECT_THAT(error, StartsWith("test.yaml:23:1: key 'metric': unknown key; did you mean "
+                                "'metrics'? (allowed here: engine, market_data,"));
 }
 
 TEST(ConfigLoader, duplicate_key_is_an_error_rather_than_a_silent_first_wins) {

@@ -88,12 +88,14 @@ EngineConfig make_config(const std::vector<OptionSpec>& book = default_book()) {
   u.policy.band_delta_shares = kBand;
   u.policy.lot_size = 1;
   u.policy.min_trade_qty = 1;
-  u.limits.max_order_qty = 0;
-  u.limits.max_order_notional = 0.0;
-  u.limits.price_band_pct = 5.0;
   u.order_timeout_ns = kTimeout;
   u.min_order_interval_ns = kInterval;
   config.underlyings.push_back(u);
+  config.limits.pre_trade[0].price_band_pct = 5.0;
+  // Breakers watch the clock and the feed; these tests drive both sparsely, so only the kill
+  // switch is on here (risk_monitor_test and the risk tests below cover the others).
+  for (risk::BreakerPolicy& p : config.limits.breakers.policy) p.enabled = false;
+  config.limits.breakers[risk::Breaker::kKillSwitch].enabled = true;
   config.max_working_orders = 16;
   config.first_order_id = kFirstId;
   return config;
@@ -392,7 +394,7 @@ TEST_F(EngineTest, duplicate_fill_report_does_not_double_position) {
 
 TEST_F(EngineTest, max_order_qty_clips_child_size_and_sends_the_rest_in_pieces) {
   EngineConfig config = make_config();
-  config.underlyings[0].limits.max_order_qty = 1000;
+  config.limits.pre_trade[0].max_order_qty = 1000;
   start(config);
 
   std::vector<NewChildOrder> orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
@@ -544,7 +546,7 @@ TEST_F(EngineTest, late_fill_for_canceled_order_counts_after_next_order_was_sent
 
 TEST_F(EngineTest, halt_cancels_every_live_order_and_stops_trading_until_resume) {
   EngineConfig config = make_config();
-  config.underlyings[0].limits.max_order_qty = 1000;
+  config.limits.pre_trade[0].max_order_qty = 1000;
   start(config);
   ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0)).size(), 1u);
   ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0 + kInterval)).size(), 1u);
@@ -552,9 +554,13 @@ TEST_F(EngineTest, halt_cancels_every_live_order_and_stops_trading_until_resume)
 
   const TimeNs t_halt = kT0 + kInterval + kNanosPerMilli;
   std::vector<Action> actions = command(Command::kHalt, t_halt, "operator");
-  ASSERT_EQ(actions.size(), 3u);
-  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
-  const auto& state = std::get<StateNotice>(actions[0]);
+  ASSERT_EQ(actions.size(), 4u);
+  ASSERT_TRUE(std::holds_alternative<BreakerNotice>(actions[0]));
+  EXPECT_EQ(std::get<BreakerNotice>(actions[0]).breaker,
+            static_cast<std::uint8_t>(risk::Breaker::kKillSwitch));
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[1]));
+  const auto& state = std::get<StateNotice>(actions[1]);
+  EXPECT_EQ(state.underlying, kBookScope);
   EXPECT_EQ(state.from, TradingState::kActive);
   EXPECT_EQ(state.to, TradingState::kHalted);
   EXPECT_STREQ(state.cause.c_str(), "operator");
@@ -587,11 +593,13 @@ TEST_F(EngineTest, halt_cancels_every_live_order_and_stops_trading_until_resume)
   EXPECT_EQ(snapshot().underlyings[0].hedge_decisions, 2u);
 
   actions = command(Command::kResume, t_halt + 4 * kNanosPerSecond);
-  ASSERT_EQ(actions.size(), 1u);
-  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
-  EXPECT_EQ(std::get<StateNotice>(actions[0]).from, TradingState::kHalted);
-  EXPECT_EQ(std::get<StateNotice>(actions[0]).to, TradingState::kActive);
-  EXPECT_STREQ(std::get<StateNotice>(actions[0]).cause.c_str(), "resume command");
+  ASSERT_EQ(actions.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<BreakerNotice>(actions[0]));
+  EXPECT_EQ(std::get<BreakerNotice>(actions[0]).kind, BreakerNotice::Kind::kReset);
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[1]));
+  EXPECT_EQ(std::get<StateNotice>(actions[1]).from, TradingState::kHalted);
+  EXPECT_EQ(std::get<StateNotice>(actions[1]).to, TradingState::kActive);
+  EXPECT_STREQ(std::get<StateNotice>(actions[1]).cause.c_str(), "every breaker has reset");
   EXPECT_EQ(engine_->state(), TradingState::kActive);
 
   const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t_halt + 5 * kNanosPerSecond));
@@ -604,9 +612,9 @@ TEST_F(EngineTest, halt_cancels_every_live_order_and_stops_trading_until_resume)
 TEST_F(EngineTest, halt_without_live_orders_only_changes_state) {
   start(make_config());
   const std::vector<Action> actions = command(Command::kHalt, kT0);
-  ASSERT_EQ(actions.size(), 1u);
-  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[0]));
-  EXPECT_STREQ(std::get<StateNotice>(actions[0]).cause.c_str(), "halt command");
+  ASSERT_EQ(actions.size(), 2u);  // the kill switch trips, the book halts: no cancels
+  ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[1]));
+  EXPECT_STREQ(std::get<StateNotice>(actions[1]).cause.c_str(), "halt command");
   EXPECT_TRUE(quote(99.99, 100.01, kT0 + kNanosPerSecond).empty());
   EXPECT_EQ(snapshot().cancels_sent, 0u);
 }
@@ -661,7 +669,7 @@ TEST_F(EngineTest, unknown_and_invalid_reports_are_counted_and_ignored) {
 
 TEST_F(EngineTest, pre_trade_block_emits_notice_without_order) {
   EngineConfig config = make_config();
-  config.underlyings[0].limits.price_band_pct = 0.5;
+  config.limits.pre_trade[0].price_band_pct = 0.5;
   start(config);
   // Sell at the bid 99.00 is 1% below the mid 100.00.
   const std::vector<Action> actions = quote(99.00, 101.00, kT0);
@@ -685,7 +693,7 @@ TEST_F(EngineTest, pre_trade_block_emits_notice_without_order) {
 
 TEST_F(EngineTest, full_order_store_blocks_new_orders) {
   EngineConfig config = make_config();
-  config.underlyings[0].limits.max_order_qty = 500;
+  config.limits.pre_trade[0].max_order_qty = 500;
   config.max_working_orders = 2;
   start(config);
   ASSERT_EQ(only<NewChildOrder>(quote(99.99, 100.01, kT0)).size(), 1u);

@@ -1,0 +1,175 @@
+// Internal to daemon/config: a YAML reader whose every error names file:line:column and the
+// key path, used by the main-config and the limits-file loaders alike.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/model/types.hpp"
+
+namespace hedged::config {
+
+// "250ms", "5s", "1m", "2h", "100us", "3d" -> nanoseconds; nullopt when malformed.
+[[nodiscard]] std::optional<TimeNs> parse_duration(const std::string& text);
+
+// The closest of `candidates` to `word` when it is close enough to be a typo, else empty.
+[[nodiscard]] std::string closest_key(std::string_view word,
+                                      const std::vector<std::string_view>& candidates);
+
+// 5000000000 -> "5s", 250000000 -> "250ms": the shortest exact form with a unit.
+[[nodiscard]] std::string format_duration(TimeNs ns);
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+inline std::string format_number(double value) {
+  std::ostringstream s;
+  s << value;
+  return s.str();
+}
+
+// "unknown key; did you mean 'x'? (allowed here: a, b, c)".
+inline std::string unknown_key_message(std::string_view key,
+                                       const std::vector<std::string_view>& allowed) {
+  const std::string suggestion = closest_key(key, allowed);
+  std::string list;
+  for (std::string_view k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+  return std::string("unknown key") +
+         (suggestion.empty() ? std::string() : "; did you mean '" + suggestion + "'?") +
+         " (allowed here: " + list + ")";
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
+    const YAML::Mark mark = node.Mark();
+    std::ostringstream s;
+    // A node without a position (the empty document) reports 1:1 rather than 0:0.
+    s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1)
+      << ": ";
+    if (!path.empty()) s << "key '" << path << "': ";
+    s << message;
+    throw ConfigError(s.str());
+  }
+
+  void expect_map(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsMap()) fail(node, path, "expected a mapping of keys to values");
+  }
+
+  void allow_keys(const YAML::Node& map, const std::string& path,
+                  std::initializer_list<std::string_view> keys) const {
+    expect_map(map, path);
+    std::vector<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      // yaml-cpp keeps duplicate keys and lookups see only the first: reject them instead.
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        fail(it->first, join(path, key), "duplicate key");
+      }
+      seen.push_back(key);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        fail(it->first, join(path, key), unknown_key_message(key, keys));
+      }
+    }
+  }
+
+  template <typename T>
+  T scalar(const YAML::Node& node, const std::string& path, const char* what) const {
+    if (!node.IsScalar()) fail(node, path, std::string("expected ") + what);
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(node, path, std::string("expected ") + what + ", got '" + node.Scalar() + "'");
+    }
+  }
+
+  double number(const YAML::Node& map, const char* key, const std::string& path, double fallback,
+                double min, double max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto value = scalar<double>(node, p, "a number");
+    if (!std::isfinite(value) || value < min || value > max) {
+      fail(node, p, "must be between " + format_number(min) + " and " + format_number(max));
+    }
+    return value;
+  }
+
+  std::int64_t integer(const YAML::Node& map, const char* key, const std::string& path,
+                       std::int64_t fallback, std::int64_t min, std::int64_t max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto value = scalar<std::int64_t>(node, p, "a whole number");
+    if (value < min || value > max) {
+      fail(node, p, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return value;
+  }
+
+  bool boolean(const YAML::Node& map, const char* key, const std::string& path,
+               bool fallback) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    return scalar<bool>(node, join(path, key), "true or false");
+  }
+
+  std::string string(const YAML::Node& map, const char* key, const std::string& path,
+                     const std::string& fallback) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    return scalar<std::string>(node, join(path, key), "a string");
+  }
+
+  std::string one_of(const YAML::Node& map, const char* key, const std::string& path,
+                     const std::string& fallback,
+                     std::initializer_list<std::string_view> choices) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string value = scalar<std::string>(node, join(path, key), "a string");
+    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string allowed;
+      for (std::string_view c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string(c);
+      fail(node, join(path, key), "'" + value + "' is not one of: " + allowed);
+    }
+    return value;
+  }
+
+  TimeNs duration(const YAML::Node& map, const char* key, const std::string& path, TimeNs fallback,
+                  TimeNs min, TimeNs max) const {
+    const YAML::Node node = map[key];
+    if (!node) return fallback;
+    const std::string p = join(path, key);
+    const auto text = scalar<std::string>(node, p, "a duration such as 250ms or 5s");
+    const std::optional<TimeNs> value = parse_duration(text);
+    if (!value)
+      fail(node, p,
+           "'" + text +
+               "' is not a duration: use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
+    if (*value < min || *value > max) fail(node, p, "'" + text + "' is out of range");
+    return *value;
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace hedged::config
