@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CONFIG ?= config/default.yaml
 JOBS ?= 2
 
-.PHONY: help deps build hedged run test test-asan test-tsan bench format format-check layering-check tidy check-config clean
+.PHONY: help deps build hedged run test test-asan test-tsan bench fuzz format format-check layering-check tidy check-config clean
 
 help:
 	@echo "make run          install what is missing, build Release, run on $(CONFIG)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-asan    the suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-tsan    the suite under ThreadSanitizer"
 	@echo "make bench        build Release and run the benchmarks"
+	@echo "make fuzz         100,000 mutated YAML inputs through both loaders under ASan+UBSan"
 	@echo "make format-check / format / layering-check / tidy / check-config / clean"
 
 deps:
@@ -30,7 +31,7 @@ run: hedged
 	./build/release/daemon/hedged run -c $(CONFIG)
 
 check-config: hedged
-	./build/release/daemon/hedged check-config -c $(CONFIG)
+	./build/release/daemon/hedged check-config $(CONFIG) config/limits.yaml
 
 test: build
 	ctest --preset release
@@ -44,6 +45,12 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
+
+# The long fuzz run of the YAML loaders (100,000 mutated inputs) under ASan+UBSan.
+fuzz: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS) --target config_fuzz_test
+	HEDGED_FUZZ_INPUTS=100000 ./build/asan/tests/config_fuzz_test
 
 bench: build
 	./build/release/tests/bench/pricing_bench

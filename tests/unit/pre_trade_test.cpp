@@ -107,11 +107,93 @@ TEST(PreTrade, missing_reference_price_is_rejected) {
   EXPECT_EQ(check_order(l, order(10, 100.0, 0.0, true)), CheckResult::kRejectedNoReference);
 }
 
-TEST(PreTrade, every_result_has_a_description) {
-  for (const CheckResult r :
-       {CheckResult::kAccepted, CheckResult::kRejectedQuantity, CheckResult::kRejectedNotional,
-        CheckResult::kRejectedPriceBand, CheckResult::kRejectedNoReference}) {
+TEST(PreTrade, price_band_in_ticks_applies_with_the_percent_band) {
+  PreTradeLimits l = limits(0, 0.0, 5.0);
+  l.price_band_ticks = 10;
+  OrderCheck o = order(10, 100.10, 100.0, false);
+  o.tick_size = 0.01;
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);  // exactly 10 ticks away
+  o.price = 100.11;
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedPriceBand);  // 11 ticks, 0.11%: ticks bind
+  o.reduces_risk = true;
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedPriceBand);  // reducing orders too
+  o.tick_size = 0.0;  // no tick size known: only the percent band applies
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);
+}
+
+TEST(PreTrade, position_cap_blocks_orders_that_grow_the_position_past_it) {
+  PreTradeLimits l = limits(0, 0.0, 0.0);
+  l.max_position = 1000;
+  OrderCheck o = order(300, 100.0, 100.0, false);
+  o.position = 700;
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);  // to exactly 1000
+  o.qty = 301;
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedPosition);
+  o.reduces_risk = true;  // a cap on what is held applies to reducing orders as well
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedPosition);
+  // An order that brings a position beyond the cap closer to zero is allowed.
+  o.position = 1500;
+  o.side = Side::kSell;
+  o.qty = 200;
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);
+  // Selling through zero to beyond the cap on the other side is not.
+  o.position = 100;
+  o.qty = 1200;
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedPosition);
+}
+
+TEST(PreTrade, working_order_cap_applies_to_risk_adding_orders_only) {
+  PreTradeLimits l = limits(0, 0.0, 0.0);
+  l.max_working_orders = 3;
+  OrderCheck o = order(10, 100.0, 100.0, false);
+  o.working_orders = 2;
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);
+  o.working_orders = 3;
+  EXPECT_EQ(check_order(l, o), CheckResult::kRejectedWorkingOrders);
+  o.reduces_risk = true;
+  EXPECT_EQ(check_order(l, o), CheckResult::kAccepted);
+}
+
+TEST(TokenBucket, allows_the_burst_then_the_rate) {
+  TokenBucket bucket;
+  bucket.configure(10.0, 3.0, 0);  // 10 per second, 3 deep, starts full
+  EXPECT_TRUE(bucket.try_take(0));
+  EXPECT_TRUE(bucket.try_take(0));
+  EXPECT_TRUE(bucket.try_take(0));
+  EXPECT_FALSE(bucket.try_take(0));
+  EXPECT_FALSE(bucket.try_take(99 * kNanosPerMilli));  // 0.99 token earned
+  EXPECT_TRUE(bucket.try_take(100 * kNanosPerMilli));  // one token per 100 ms
+  EXPECT_FALSE(bucket.try_take(100 * kNanosPerMilli));
+  // A long pause refills only up to the depth.
+  EXPECT_NEAR(bucket.tokens(100 * kNanosPerSecond), 3.0, 1e-12);
+}
+
+TEST(TokenBucket, zero_rate_disables_it_and_default_depth_is_one_second) {
+  TokenBucket off;
+  off.configure(0.0, 0.0, 0);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(off.try_take(0));
+  TokenBucket on;
+  on.configure(5.0, 0.0, 0);  // depth defaults to one second's worth
+  int taken = 0;
+  while (on.try_take(0)) ++taken;
+  EXPECT_EQ(taken, 5);
+}
+
+TEST(TokenBucket, reconfiguring_keeps_earned_tokens_within_the_new_depth) {
+  TokenBucket bucket;
+  bucket.configure(10.0, 10.0, 0);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(bucket.try_take(0));  // 2 left
+  bucket.configure(100.0, 5.0, 0);
+  EXPECT_NEAR(bucket.tokens(0), 2.0, 1e-12);
+  bucket.configure(100.0, 1.0, 0);
+  EXPECT_NEAR(bucket.tokens(0), 1.0, 1e-12);
+}
+
+TEST(PreTrade, every_result_has_a_description_and_a_label) {
+  for (std::size_t k = 0; k < kCheckResultCount; ++k) {
+    const auto r = static_cast<CheckResult>(k);
     EXPECT_STRNE(to_string(r), "unknown");
+    EXPECT_STRNE(check_label(r), "unknown");
   }
 }
 
