@@ -16,30 +16,6 @@
 namespace hedged::pricing {
 namespace {
 
-// --- Discretisation ---------------------------------------------------------------------------
-// Boundary: Chebyshev-Lobatto nodes z_i = cos(i pi / n), i = 0..n, in z = 2 sqrt(tau / T) - 1.
-// Node n is tau = 0, where the boundary is known (B = X), so n nodes are unknown.
-inline constexpr int kChebOrder = 12;
-inline constexpr int kNodes = kChebOrder + 1;
-// Fixed-point sweeps: FP-B contracts the error ~4x per sweep, six reach ~3e-7 relative price
-// accuracy; FP-A, used where FP-B is unstable (perpetual gap below kFpAGap), needs more. A
-// fixed count (not a tolerance test) keeps the price a smooth function of the inputs, which
-// the finite-difference Greeks rely on.
-inline constexpr int kSweeps = 6;
-inline constexpr int kSweepsA = 20;
-inline constexpr double kFpAGap = 0.05;
-// Tanh-sinh rules on [0, 1]: points t = k h, |k| <= half (h = step). Sizes were chosen
-// against a high-precision reference: quadrature error stays far below the sweep error.
-inline constexpr int kBoundaryHalf = 6;
-inline constexpr double kBoundaryStep = 0.45;
-inline constexpr int kBoundaryPoints = 2 * kBoundaryHalf + 1;
-inline constexpr int kPriceHalf = 16;
-inline constexpr double kPriceStep = 0.2;
-inline constexpr int kPricePoints = 2 * kPriceHalf + 1;
-// Abscissa counts rounded up to a multiple of the widest (four-lane) integrand kernel.
-inline constexpr std::size_t kBoundaryPad = 16;
-inline constexpr std::size_t kPricePad = 36;
-
 inline constexpr double kInvSqrt2 = 0.7071067811865476;
 inline constexpr double kInvSqrt2Pi = 0.3989422804014327;
 
@@ -112,8 +88,22 @@ template <class V>
   return simd::norm_cdf_from_gauss(z, g);
 }
 
+// sqrt of every lane (lanes are >= 0 here). Lane by lane: a vector sqrt builtin would need the
+// AVX target on every template between here and the dispatching build.
+template <class V>
+[[gnu::always_inline]] inline V vmax(V a, V b) noexcept {
+  return a > b ? a : b;
+}
+
+template <class V>
+[[gnu::always_inline]] inline V vsqrt(V x) noexcept {
+  V r;
+  for (int k = 0; k < simd::kWidthOf<V>; ++k) r[k] = std::sqrt(x[k]);
+  return r;
+}
+
 // A quadrature rule for integrals over [0, 1]: abscissa a, its complement 1 - a (formed
-// without cancellation, since the rule clusters points at both ends), and weight.
+// without cancellation, since the rules cluster points at both ends), and weight.
 template <int N>
 struct Rule {
   std::array<double, N> a{};
@@ -138,67 +128,190 @@ Rule<2 * Half + 1> tanh_sinh(double step) noexcept {
   return rule;
 }
 
+// Gauss-Legendre in theta over [0, pi/2] with a = cos^2(theta), 1 - a = sin^2(theta). Every
+// integrand here is smooth in sqrt(a) (the boundary is interpolated in sqrt(tau)) and carries
+// at worst a 1/sqrt(1 - a) factor (the density over the elapsed time s = tau (1 - a)); with
+// da = -sin(2 theta) d theta both become smooth functions of theta, on which Gauss-Legendre
+// converges geometrically with no endpoint clustering needed.
+template <int N>
+Rule<N> gauss_legendre_theta() noexcept {
+  Rule<N> rule;
+  for (int i = 0; i < N; ++i) {
+    // Root i of P_N by Newton's method from Tricomi's estimate; converges in a few steps.
+    double x = std::cos(std::numbers::pi * (i + 0.75) / (N + 0.5));
+    double dp = 1.0;
+    for (int it = 0; it < 100; ++it) {
+      double p0 = 1.0;
+      double p1 = x;
+      for (int k = 2; k <= N; ++k) {
+        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      dp = N * (x * p1 - p0) / (x * x - 1.0);
+      const double dx = p1 / dp;
+      x -= dx;
+      if (std::abs(dx) < 1e-16) break;
+    }
+    const double weight = 2.0 / ((1.0 - x * x) * dp * dp);
+    const double theta = 0.25 * std::numbers::pi * (1.0 + x);
+    const auto j = static_cast<std::size_t>(i);
+    const double c = std::cos(theta);
+    const double s = std::sin(theta);
+    rule.a[j] = c * c;
+    rule.b[j] = s * s;
+    rule.sqrt_b[j] = s;
+    rule.w[j] = 0.25 * std::numbers::pi * weight * 2.0 * s * c;
+  }
+  return rule;
+}
+
+[[nodiscard]] constexpr std::size_t pad4(int n) noexcept {
+  return static_cast<std::size_t>((n + 3) / 4 * 4);
+}
+
+// --- Discretisations --------------------------------------------------------------------------
+// Boundary: Chebyshev-Lobatto nodes z_i = cos(i pi / n), i = 0..n, in z = 2 sqrt(tau / T) - 1.
+// Node n is tau = 0, where the boundary is known (B = X), so n nodes are unknown.
+// Fixed-point sweeps: a fixed count (not a tolerance test) keeps the price a smooth function
+// of the inputs, which the finite-difference Greeks rely on. FP-B is used unless the
+// perpetual gap ln(X / B_inf) is below kFpAGap, where FP-A takes over (see solve_boundary).
+inline constexpr double kFpAGap = 0.05;
+
+// kAccurate: degree 12, tanh-sinh rules (13 points per boundary integral, 33 for the price),
+// 6 FP-B / 20 FP-A sweeps. ~3e-7 relative typically; sized against QuantLib's high-precision
+// scheme so that quadrature error stays far below the sweep error.
+struct AccurateScheme {
+  static constexpr int kChebOrder = 12;
+  static constexpr int kSweeps = 6;
+  static constexpr int kSweepsA = 20;
+  static constexpr int kBoundaryPoints = 13;
+  static constexpr int kPricePoints = 33;
+  static Rule<kBoundaryPoints> boundary_rule() noexcept { return tanh_sinh<6>(0.45); }
+  static Rule<kPricePoints> price_rule() noexcept { return tanh_sinh<16>(0.2); }
+};
+
+// kFast: degree 6, 4 FP-B / 10 FP-A sweeps, Gauss-Legendre in theta with 4 points per
+// boundary integral (one four-lane vector per node) and 16 for the price. Sized against
+// QuantLib's high-precision scheme: at converged sweeps 6 nodes leave ~1.6e-5 worst-case
+// error and 4 boundary points add little to it; the 4th sweep takes the worst case from
+// ~6e-5 to ~3e-5 (see AmericanAccuracy for the measured figures).
+struct FastScheme {
+  static constexpr int kChebOrder = 6;
+  static constexpr int kSweeps = 4;
+  static constexpr int kSweepsA = 10;
+  static constexpr int kBoundaryPoints = 4;
+  static constexpr int kPricePoints = 16;
+  static Rule<kBoundaryPoints> boundary_rule() noexcept {
+    return gauss_legendre_theta<kBoundaryPoints>();
+  }
+  static Rule<kPricePoints> price_rule() noexcept { return gauss_legendre_theta<kPricePoints>(); }
+};
+
 // Everything that depends only on the discretisation, not on the option: node positions
 // tau_i / T, the quadrature rules, and the linear maps from node values of H to H at every
 // quadrature abscissa (the Chebyshev interpolant, folded into one matrix per integral).
 // Because abscissae scale with tau_i, the interpolation points z are option-independent.
+template <class S>
 struct Tables {
+  static constexpr int kOrder = S::kChebOrder;
+  static constexpr int kNodes = kOrder + 1;
+  static constexpr int kBoundaryPoints = S::kBoundaryPoints;
+  static constexpr int kPricePoints = S::kPricePoints;
+  // Abscissa counts rounded up to a multiple of the widest (four-lane) integrand kernel.
+  static constexpr std::size_t kBoundaryPad = pad4(kBoundaryPoints);
+  static constexpr std::size_t kPricePad = pad4(kPricePoints);
   std::array<double, kNodes> tau_frac{};   // tau_i / T
   std::array<double, kNodes> sqrt_frac{};  // sqrt(tau_i / T)
+  // The same for the unknown nodes only, padded to a multiple of four with tau = T (finite
+  // values for the vector kernels' unused lanes).
+  static constexpr std::size_t kOrderPad = pad4(kOrder);
+  std::array<double, kOrderPad> node_tau_frac{};
+  std::array<double, kOrderPad> node_sqrt_frac{};
   Rule<kBoundaryPoints> boundary_rule;
   Rule<kPricePoints> price_rule;
   // boundary_interp[i][l][j]: weight of H_l in H(tau_i * a_j), for unknown nodes i < n;
   // abscissa-minor (and zero in the padding) so the sweeps interpolate several at once.
-  std::array<std::array<std::array<double, kBoundaryPad>, kNodes>, kChebOrder> boundary_interp{};
-  // price_interp[j][l]: weight of H_l in H(T * a_j).
-  std::array<std::array<double, kNodes>, kPricePoints> price_interp{};
+  std::array<std::array<std::array<double, kBoundaryPad>, kNodes>, kOrder> boundary_interp{};
+  // price_interp[l][j]: weight of H_l in H(T * a_j), abscissa-minor likewise.
+  std::array<std::array<double, kPricePad>, kNodes> price_interp{};
+  // The rules' 1 - a, sqrt(1 - a) and weight, padded: zero weight, and 1 - a = 0 (boundary)
+  // or 1 (price) with sqrt(1 - a) = 1, so that every padded lane stays finite.
+  std::array<double, kBoundaryPad> boundary_b{};
+  std::array<double, kBoundaryPad> boundary_sqrt_b{};
+  std::array<double, kBoundaryPad> boundary_w{};
+  std::array<double, kPricePad> price_b{};
+  std::array<double, kPricePad> price_sqrt_b{};
+  std::array<double, kPricePad> price_w{};
 };
 
 // Weights w_l with f(z) = sum_l w_l f(z_l) for the degree-n Chebyshev interpolant through the
 // Lobatto nodes: coefficients by the discrete cosine transform, evaluated at z.
-std::array<double, kNodes> interpolation_weights(double z) noexcept {
+template <int N>
+std::array<double, N + 1> interpolation_weights(double z) noexcept {
   const double theta = std::acos(std::clamp(z, -1.0, 1.0));
-  std::array<double, kNodes> w{};
-  for (int l = 0; l < kNodes; ++l) {
-    const double end_l = (l == 0 || l == kChebOrder) ? 0.5 : 1.0;
+  std::array<double, N + 1> w{};
+  for (int l = 0; l <= N; ++l) {
+    const double end_l = (l == 0 || l == N) ? 0.5 : 1.0;
     double sum = 0.0;
-    for (int k = 0; k <= kChebOrder; ++k) {
-      const double end_k = (k == 0 || k == kChebOrder) ? 0.5 : 1.0;
-      sum += end_k * std::cos(k * l * std::numbers::pi / kChebOrder) * std::cos(k * theta);
+    for (int k = 0; k <= N; ++k) {
+      const double end_k = (k == 0 || k == N) ? 0.5 : 1.0;
+      sum += end_k * std::cos(k * l * std::numbers::pi / N) * std::cos(k * theta);
     }
-    w[static_cast<std::size_t>(l)] = 2.0 / kChebOrder * end_l * sum;
+    w[static_cast<std::size_t>(l)] = 2.0 / N * end_l * sum;
   }
   return w;
 }
 
-Tables make_tables() noexcept {
-  Tables t;
-  for (int i = 0; i < kNodes; ++i) {
-    const double z = std::cos(i * std::numbers::pi / kChebOrder);
+template <class S>
+Tables<S> make_tables() noexcept {
+  using T = Tables<S>;
+  constexpr int kOrder = T::kOrder;
+  T t;
+  for (int i = 0; i <= kOrder; ++i) {
+    const double z = std::cos(i * std::numbers::pi / kOrder);
     const auto si = static_cast<std::size_t>(i);
     t.sqrt_frac[si] = 0.5 * (1.0 + z);
     t.tau_frac[si] = t.sqrt_frac[si] * t.sqrt_frac[si];
   }
-  t.tau_frac[kChebOrder] = 0.0;
-  t.sqrt_frac[kChebOrder] = 0.0;
-  t.boundary_rule = tanh_sinh<kBoundaryHalf>(kBoundaryStep);
-  t.price_rule = tanh_sinh<kPriceHalf>(kPriceStep);
-  for (std::size_t i = 0; i < kChebOrder; ++i) {
-    for (std::size_t j = 0; j < kBoundaryPoints; ++j) {
+  t.tau_frac[kOrder] = 0.0;
+  t.sqrt_frac[kOrder] = 0.0;
+  for (std::size_t i = 0; i < T::kOrderPad; ++i) {
+    t.node_tau_frac[i] = i < kOrder ? t.tau_frac[i] : 1.0;
+    t.node_sqrt_frac[i] = i < kOrder ? t.sqrt_frac[i] : 1.0;
+  }
+  t.boundary_rule = S::boundary_rule();
+  t.price_rule = S::price_rule();
+  for (std::size_t i = 0; i < kOrder; ++i) {
+    for (std::size_t j = 0; j < T::kBoundaryPoints; ++j) {
       // sqrt(tau_i a_j / T) = sqrt_frac_i sqrt(a_j); z = 2 sqrt(u / T) - 1.
       const double z = 2.0 * t.sqrt_frac[i] * std::sqrt(t.boundary_rule.a[j]) - 1.0;
-      const std::array<double, kNodes> w = interpolation_weights(z);
-      for (std::size_t l = 0; l < kNodes; ++l) t.boundary_interp[i][l][j] = w[l];
+      const auto w = interpolation_weights<kOrder>(z);
+      for (std::size_t l = 0; l <= kOrder; ++l) t.boundary_interp[i][l][j] = w[l];
     }
   }
-  for (std::size_t j = 0; j < kPricePoints; ++j) {
-    t.price_interp[j] = interpolation_weights(2.0 * std::sqrt(t.price_rule.a[j]) - 1.0);
+  for (std::size_t j = 0; j < T::kPricePoints; ++j) {
+    const auto w = interpolation_weights<kOrder>(2.0 * std::sqrt(t.price_rule.a[j]) - 1.0);
+    for (std::size_t l = 0; l <= kOrder; ++l) t.price_interp[l][j] = w[l];
+  }
+  for (std::size_t j = 0; j < T::kBoundaryPad; ++j) {
+    const bool used = j < T::kBoundaryPoints;
+    t.boundary_b[j] = used ? t.boundary_rule.b[j] : 0.0;
+    t.boundary_sqrt_b[j] = used ? t.boundary_rule.sqrt_b[j] : 1.0;
+    t.boundary_w[j] = used ? t.boundary_rule.w[j] : 0.0;
+  }
+  for (std::size_t j = 0; j < T::kPricePad; ++j) {
+    const bool used = j < T::kPricePoints;
+    t.price_b[j] = used ? t.price_rule.b[j] : 1.0;
+    t.price_sqrt_b[j] = used ? t.price_rule.sqrt_b[j] : 1.0;
+    t.price_w[j] = used ? t.price_rule.w[j] : 0.0;
   }
   return t;
 }
 
-const Tables& tables() noexcept {
-  static const Tables t = make_tables();
+template <class S>
+const Tables<S>& tables() noexcept {
+  static const Tables<S> t = make_tables<S>();
   return t;
 }
 
@@ -233,34 +346,72 @@ PutValue european_put(const Put& p) noexcept {
   return v;
 }
 
-// Exercise boundary of a put with r > 0, as the node values of H = ln(B / X)^2.
-struct Boundary {
-  double log_x;  // ln X
-  std::array<double, kNodes> h{};
-};
-
-[[nodiscard]] inline double interp(const std::array<double, kNodes>& w,
-                                   const std::array<double, kNodes>& h) noexcept {
-  double sum = 0.0;
-  for (std::size_t l = 0; l < kNodes; ++l) sum += w[l] * h[l];
-  return sum;
-}
-
 // sqrt(H) = ln(X / B) >= 0; the interpolant may dip below zero between nodes close to
 // tau = 0, where H itself is tiny.
 [[nodiscard]] inline double root_h(double h) noexcept {
   return std::sqrt(std::max(h, 0.0));
 }
 
-// Inlined into american_put_single's two builds; W lanes in the sweeps' integrand kernel.
-template <int W>
-[[gnu::always_inline]] inline Boundary solve_boundary(const Put& p) noexcept {
-  const Tables& tab = tables();
+// Exercise boundary of a put with r > 0, as the node values of H = ln(B / X)^2.
+template <int Nodes>
+struct Boundary {
+  double log_x;  // ln X
+  std::array<double, Nodes> h{};
+};
+
+// ln x for positive normal x: x = 2^e m with m in [sqrt(1/2), sqrt(2)), and
+// ln m = 2 atanh(z), z = (m - 1) / (m + 1), |z| <= 0.172, as its odd series to z^21
+// (truncation below 2e-18); ~2 ulp.
+template <class V>
+[[gnu::always_inline]] inline V vlog(V x) noexcept {
+  using I = simd::IntOf<V>;
+  using namespace simd::detail;
+  constexpr std::int64_t kMantissa = (std::int64_t{1} << 52) - 1;
+  constexpr std::int64_t kOneBits = std::int64_t{1023} << 52;
+  const I bits = simd::bits_as<I>(x);
+  V m = simd::bits_as<V>((bits & kMantissa) | kOneBits);
+  I e = ((bits >> 52) & 0x7ff) - 1023;
+  const I big = m > std::numbers::sqrt2;  // all ones where true
+  m = big ? m * 0.5 : m;
+  e -= big;
+  const I magic_bits = simd::bits_as<I>(simd::splat<V>(kRoundMagic));
+  const V ef = simd::bits_as<V>(e + magic_bits) - kRoundMagic;
+  const V z = (m - 1.0) / (m + 1.0);
+  const V z2 = z * z;
+  V s = simd::splat<V>(1.0 / 21.0);
+  s = s * z2 + 1.0 / 19.0;
+  s = s * z2 + 1.0 / 17.0;
+  s = s * z2 + 1.0 / 15.0;
+  s = s * z2 + 1.0 / 13.0;
+  s = s * z2 + 1.0 / 11.0;
+  s = s * z2 + 1.0 / 9.0;
+  s = s * z2 + 1.0 / 7.0;
+  s = s * z2 + 1.0 / 5.0;
+  s = s * z2 + 1.0 / 3.0;
+  const V two_z = z + z;
+  return ef * kLn2Hi + (two_z + (two_z * z2 * s + ef * kLn2Lo));
+}
+
+// Inlined into american_put_single's two builds; W lanes in the vector kernels, which run
+// across the nodes (roots, the terms at tau_i, the update) and across the abscissae of each
+// node's integrals.
+template <class S, int W>
+[[gnu::always_inline]] inline Boundary<S::kChebOrder + 1> solve_boundary(const Put& p) noexcept {
+  using Tab = Tables<S>;
+  using V = typename simd::Vec<W>::D;
+  constexpr std::size_t kOrder = Tab::kOrder;
+  constexpr std::size_t kOrderPad = pad4(Tab::kOrder);
+  constexpr std::size_t kNodes = Tab::kNodes;
+  constexpr std::size_t kPad = Tab::kBoundaryPad;
+  const Tab& tab = tables<S>();
   const double x = (p.q > p.r) ? p.k * p.r / p.q : p.k;
-  Boundary bnd{};
+  Boundary<kNodes> bnd{};
   bnd.log_x = std::log(x);
   const double log_k = std::log(p.k);
   const double var = p.vol * p.vol;
+  const double sqrt_t = std::sqrt(p.t);
+  const double vol_sqrt_t = p.vol * sqrt_t;
+  const double drift = p.r - p.q + 0.5 * var;
 
   // Initial guess: decay from X towards the perpetual boundary B_inf = K beta / (beta - 1),
   // beta the negative root of vol^2/2 b(b-1) + (r-q) b - r = 0, on the sqrt(tau) scale the
@@ -269,53 +420,48 @@ template <int W>
   const double beta = -m - std::sqrt(m * m + 2.0 * p.r / var);
   const double b_inf = std::min(p.k * beta / (beta - 1.0), x);
   const double gap = std::log(x / b_inf);
-  for (std::size_t i = 0; i < kChebOrder; ++i) {
-    const double tau = tab.tau_frac[i] * p.t;
-    const double decay = std::exp(-2.0 * p.vol * std::sqrt(tau) / std::max(gap, 1e-12));
-    const double lb = gap * (1.0 - decay);
-    bnd.h[i] = lb * lb;
-  }
-  bnd.h[kChebOrder] = 0.0;
 
-  // Per-(node, abscissa) quantities that do not change across sweeps, padded to kBoundaryPad
+  // Per-node quantities, padded to kOrderPad nodes (the padding stays finite and unused).
+  alignas(32) std::array<double, kOrderPad> h{};       // H_i, updated by every sweep
+  alignas(32) std::array<double, kOrderPad> n_disc_r;  // e^{-r tau_i}
+  alignas(32) std::array<double, kOrderPad> n_disc_q;  // e^{-q tau_i}
+  alignas(32) std::array<double, kOrderPad> n_sd;      // vol sqrt(tau_i)
+  alignas(32) std::array<double, kOrderPad> n_inv_sd;
+  alignas(32) std::array<double, kOrderPad> n_shift;  // ln(X / K) + drift tau_i
+  const double decay_rate = -2.0 * vol_sqrt_t / std::max(gap, 1e-12);
+  for (std::size_t i = 0; i < kOrderPad; i += W) {
+    const V frac = simd::load<V>(&tab.node_tau_frac[i]);
+    const V sqrt_frac = simd::load<V>(&tab.node_sqrt_frac[i]);
+    const V lb = gap * (1.0 - vexp(decay_rate * sqrt_frac));
+    simd::store(&h[i], lb * lb);
+    const V tau = p.t * frac;
+    simd::store(&n_disc_r[i], vexp(-p.r * tau));
+    simd::store(&n_disc_q[i], vexp(-p.q * tau));
+    const V sd = vol_sqrt_t * sqrt_frac;
+    simd::store(&n_sd[i], sd);
+    simd::store(&n_inv_sd[i], 1.0 / sd);
+    simd::store(&n_shift[i], (bnd.log_x - log_k) + drift * tau);
+  }
+
+  // Per-(node, abscissa) quantities that do not change across sweeps, padded to kPad
   // abscissae (the padding has zero weight) for the vector kernels.
   struct Row {
-    std::array<double, kBoundaryPad> disc_r;   // e^{-r s} * w_j * tau_i, s = tau_i - u
-    std::array<double, kBoundaryPad> disc_q;   // e^{-q s} * w_j * tau_i
-    std::array<double, kBoundaryPad> inv_sd;   // 1 / (vol sqrt(s))
-    std::array<double, kBoundaryPad> sd;       // vol sqrt(s)
-    std::array<double, kBoundaryPad> drift_p;  // (r - q + vol^2/2) s
+    std::array<double, kPad> disc_r;   // e^{-r s} * w_j * tau_i, s = tau_i - u
+    std::array<double, kPad> disc_q;   // e^{-q s} * w_j * tau_i
+    std::array<double, kPad> inv_sd;   // 1 / (vol sqrt(s))
+    std::array<double, kPad> sd;       // vol sqrt(s)
+    std::array<double, kPad> drift_p;  // (r - q + vol^2/2) s
   };
-  std::array<Row, kChebOrder> rows;
-  struct Node {
-    double disc_r;
-    double disc_q;
-    double inv_sd;
-    double sd;
-    double drift_p;
-  };
-  std::array<Node, kChebOrder> nodes{};
-  const double drift = p.r - p.q + 0.5 * var;
-  const double vol_sqrt_t = p.vol * std::sqrt(p.t);
-  for (std::size_t i = 0; i < kChebOrder; ++i) {
+  std::array<Row, kOrder> rows;
+  for (std::size_t i = 0; i < kOrder; ++i) {
     const double tau = tab.tau_frac[i] * p.t;
-    const double sd_i = vol_sqrt_t * tab.sqrt_frac[i];
-    const V2 e_i = vexp(v2(-p.r * tau, -p.q * tau));
-    nodes[i] = {e_i[0], e_i[1], 1.0 / sd_i, sd_i, drift * tau};
+    const double sd_i = n_sd[i];
     Row& row = rows[i];
-    using V = typename simd::Vec<W>::D;
-    for (std::size_t j = 0; j < kBoundaryPad; j += W) {
-      // s = tau - u; the padding gets s = 0, zero weight and a unit sd.
-      V s = simd::splat<V>(0.0);
-      V meas = simd::splat<V>(0.0);
-      V sd = simd::splat<V>(1.0);
-      for (std::size_t k = 0; k < W; ++k) {
-        const std::size_t jk = j + k;
-        if (jk >= kBoundaryPoints) break;
-        s[k] = tau * tab.boundary_rule.b[jk];
-        meas[k] = tab.boundary_rule.w[jk] * tau;
-        sd[k] = sd_i * tab.boundary_rule.sqrt_b[jk];
-      }
+    for (std::size_t j = 0; j < kPad; j += W) {
+      // s = tau - u; the padding gets s = 0, zero weight and sd = sd_i.
+      const V s = tau * simd::load<V>(&tab.boundary_b[j]);
+      const V meas = tau * simd::load<V>(&tab.boundary_w[j]);
+      const V sd = sd_i * simd::load<V>(&tab.boundary_sqrt_b[j]);
       simd::store(&row.disc_r[j], vexp(-p.r * s) * meas);
       simd::store(&row.disc_q[j], vexp(-p.q * s) * meas);
       simd::store(&row.sd[j], sd);
@@ -336,43 +482,48 @@ template <int W>
   // when the boundary hugs X, i.e. when the perpetual gap ln(X / B_inf) is small (low vol
   // against the rates); FP-A stays stable there at the price of more sweeps.
   const bool use_fp_a = gap < kFpAGap;
-  const int sweeps = use_fp_a ? kSweepsA : kSweeps;
-  std::array<double, kNodes> next = bnd.h;
-  std::array<double, kBoundaryPad> log_z{};
+  const int sweeps = use_fp_a ? S::kSweepsA : S::kSweeps;
+  // Abscissae past kBoundaryPoints are padding with zero weight.
+  constexpr std::size_t kUsed = (Tab::kBoundaryPoints + W - 1) / W * W;
+  alignas(32) std::array<double, kOrderPad> root{};
+  alignas(32) std::array<double, kOrderPad> num{};
+  alignas(32) std::array<double, kOrderPad> den{};
   for (int sweep = 0; sweep < sweeps; ++sweep) {
-    for (std::size_t i = 0; i < kChebOrder; ++i) {
-      const double root_i = root_h(bnd.h[i]);
-      const double log_b = bnd.log_x - root_i;
-      const Node& nd = nodes[i];
-      const Row& row = rows[i];
-      const double dp0 = (log_b - log_k + nd.drift_p) * nd.inv_sd;
-      const V2 d0 = v2(dp0, dp0 - nd.sd);
-      const V2 g0 = vgauss(d0);
-      const V2 c0 = vcdf(d0, g0);
-      double num = 0.0;
-      double den = 0.0;
+    // The terms at tau_i, for all nodes at once: d+-(tau_i, B_i / K).
+    for (std::size_t i = 0; i < kOrderPad; i += W) {
+      const V r_i = vsqrt(vmax(simd::load<V>(&h[i]), simd::splat<V>(0.0)));
+      simd::store(&root[i], r_i);
+      const V inv_sd = simd::load<V>(&n_inv_sd[i]);
+      const V dp = (simd::load<V>(&n_shift[i]) - r_i) * inv_sd;
+      const V dm = dp - simd::load<V>(&n_sd[i]);
+      const V gp = vgauss(dp);
+      const V gm = vgauss(dm);
+      const V disc_r = simd::load<V>(&n_disc_r[i]);
+      const V disc_q = simd::load<V>(&n_disc_q[i]);
       if (use_fp_a) {
-        num = nd.disc_r * c0[1];
-        den = nd.disc_q * c0[0];
+        simd::store(&num[i], disc_r * vcdf(dm, gm));
+        simd::store(&den[i], disc_q * vcdf(dp, gp));
       } else {
-        num = nd.disc_r * kInvSqrt2Pi * g0[1] * nd.inv_sd;
-        den = nd.disc_q * (kInvSqrt2Pi * g0[0] * nd.inv_sd + c0[0]);
+        simd::store(&num[i], disc_r * (kInvSqrt2Pi * gm) * inv_sd);
+        simd::store(&den[i], disc_q * ((kInvSqrt2Pi * gp) * inv_sd + vcdf(dp, gp)));
       }
-      using V = typename simd::Vec<W>::D;
-      // Abscissae past kBoundaryPoints are padding with zero weight.
-      constexpr std::size_t kUsed = (kBoundaryPoints + W - 1) / W * W;
-      for (std::size_t j = 0; j < kUsed; j += W) {
-        V h_at = simd::splat<V>(0.0);
-        for (std::size_t l = 0; l < kNodes; ++l) {
-          h_at += simd::load<V>(&tab.boundary_interp[i][l][j]) * bnd.h[l];
-        }
-        for (std::size_t k = 0; k < W; ++k) log_z[j + k] = root_h(h_at[k]) - root_i;
-      }
+    }
+    // The integrals over u in (0, tau_i), node by node, W abscissae at a time.
+    for (std::size_t i = 0; i < kOrder; ++i) {
+      const double root_i = root[i];
+      const Row& row = rows[i];
       V num_acc = simd::splat<V>(0.0);
       V den_acc = simd::splat<V>(0.0);
       for (std::size_t j = 0; j < kUsed; j += W) {
+        V h_at = simd::splat<V>(0.0);
+        for (std::size_t l = 0; l < kNodes; ++l) {
+          const double h_l = l < kOrder ? h[l] : 0.0;
+          h_at += simd::load<V>(&tab.boundary_interp[i][l][j]) * h_l;
+        }
+        // sqrt(H) = ln(X / B(u)) >= 0; the interpolant may dip below zero between nodes.
+        const V log_z = vsqrt(vmax(h_at, simd::splat<V>(0.0))) - root_i;
         const V inv_sd = simd::load<V>(&row.inv_sd[j]);
-        const V dp = (simd::load<V>(&log_z[j]) + simd::load<V>(&row.drift_p[j])) * inv_sd;
+        const V dp = (log_z + simd::load<V>(&row.drift_p[j])) * inv_sd;
         const V dm = dp - simd::load<V>(&row.sd[j]);
         const V gp = vgauss(dp);
         const V gm = vgauss(dm);
@@ -386,24 +537,31 @@ template <int W>
           den_acc += disc_q * ((kInvSqrt2Pi * gp) * inv_sd + vcdf(dp, gp));
         }
       }
-      num += p.r * simd::lane_sum(num_acc);
-      den += p.q * simd::lane_sum(den_acc);
-      // ln(X / B_new) with B_new = K num / den; B <= X always holds for the true boundary.
-      const double l_new = bnd.log_x - log_k - std::log(num / den);
-      const double l_clamped = std::max(l_new, 0.0);
-      next[i] = l_clamped * l_clamped;
+      num[i] += p.r * simd::lane_sum(num_acc);
+      den[i] += p.q * simd::lane_sum(den_acc);
     }
-    bnd.h = next;
+    // Jacobi update of all nodes: ln(X / B_new) with B_new = K num / den, clamped at 0
+    // (B <= X holds for the true boundary).
+    for (std::size_t i = 0; i < kOrderPad; i += W) {
+      const V l_new = (bnd.log_x - log_k) - vlog(simd::load<V>(&num[i]) / simd::load<V>(&den[i]));
+      const V l_clamped = vmax(l_new, simd::splat<V>(0.0));
+      simd::store(&h[i], l_clamped * l_clamped);
+    }
   }
+  for (std::size_t i = 0; i < kOrder; ++i) bnd.h[i] = h[i];
+  bnd.h[kOrder] = 0.0;
   return bnd;
 }
 
 // Early-exercise premium and its first two spot derivatives:
 //   P = p_E + int_0^T [r K e^{-r s} N(-d-(s, S/B(u))) - q S e^{-q s} N(-d+(s, S/B(u)))] du.
-template <int W>
+template <class S, int W>
 [[gnu::always_inline]] inline PutValue american_put_single_body(const Put& p) noexcept {
-  const Tables& tab = tables();
-  const Boundary bnd = solve_boundary<W>(p);
+  using Tab = Tables<S>;
+  using V = typename simd::Vec<W>::D;
+  constexpr std::size_t kNodes = Tab::kNodes;
+  const Tab& tab = tables<S>();
+  const Boundary<kNodes> bnd = solve_boundary<S, W>(p);
   const double log_b_expiry = bnd.log_x - root_h(bnd.h[0]);
   const double log_s = std::log(p.s);
   if (log_s <= log_b_expiry) {
@@ -413,31 +571,20 @@ template <int W>
   PutValue v = european_put(p);
   const double var = p.vol * p.vol;
   const double drift = p.r - p.q + 0.5 * var;
-  const double sqrt_t = std::sqrt(p.t);
-  using V = typename simd::Vec<W>::D;
+  const double vol_sqrt_t = p.vol * std::sqrt(p.t);
   V price_acc = simd::splat<V>(0.0);
   V delta_acc = simd::splat<V>(0.0);
   V gamma_acc = simd::splat<V>(0.0);
-  for (std::size_t j = 0; j < kPricePad; j += W) {
+  for (std::size_t j = 0; j < Tab::kPricePad; j += W) {
     // W abscissae per step; the padding (j >= kPricePoints) has zero weight.
-    V s{};
-    V meas{};
-    V sd{};
-    V log_bu{};
-    for (std::size_t l = 0; l < W; ++l) {
-      const std::size_t jl = j + l;
-      if (jl < kPricePoints) {
-        s[l] = p.t * tab.price_rule.b[jl];
-        meas[l] = p.t * tab.price_rule.w[jl];
-        sd[l] = p.vol * sqrt_t * tab.price_rule.sqrt_b[jl];
-        log_bu[l] = bnd.log_x - root_h(interp(tab.price_interp[jl], bnd.h));
-      } else {
-        s[l] = p.t;
-        meas[l] = 0.0;
-        sd[l] = p.vol * sqrt_t;
-        log_bu[l] = bnd.log_x;
-      }
+    const V s = p.t * simd::load<V>(&tab.price_b[j]);
+    const V meas = p.t * simd::load<V>(&tab.price_w[j]);
+    const V sd = vol_sqrt_t * simd::load<V>(&tab.price_sqrt_b[j]);
+    V h_at = simd::splat<V>(0.0);
+    for (std::size_t l = 0; l < kNodes; ++l) {
+      h_at += simd::load<V>(&tab.price_interp[l][j]) * bnd.h[l];
     }
+    const V log_bu = bnd.log_x - vsqrt(h_at > 0.0 ? h_at : simd::splat<V>(0.0));
     const V dp = (log_s - log_bu + drift * s) / sd;
     const V dm = dp - sd;
     const V er = vexp(-p.r * s);
@@ -452,12 +599,14 @@ template <int W>
     delta_acc += meas * eq * (-p.q * cdf_mdp + n_dp * c / sd);
     gamma_acc += meas * eq * n_dp / (p.s * sd) * (p.q - c * dp / sd);
   }
-  const double price_int = simd::lane_sum(price_acc);
-  const double delta_int = simd::lane_sum(delta_acc);
-  const double gamma_int = simd::lane_sum(gamma_acc);
-  v.price += price_int;
-  v.delta += delta_int;
-  v.gamma += gamma_int;
+  v.price += simd::lane_sum(price_acc);
+  v.delta += simd::lane_sum(delta_acc);
+  v.gamma += simd::lane_sum(gamma_acc);
+  // Just above the boundary the premium integral, taken over a boundary that is itself only
+  // approximate, can come out a little below the intrinsic value it should meet there. The
+  // value is never below intrinsic: clamping keeps the price continuous (and monotonic in
+  // spot and vol) across the computed boundary.
+  if (v.price <= p.k - p.s) return {p.k - p.s, -1.0, 0.0, 0.0};
   // Continuation region: theta from the BSM PDE, dP/dt = r P - (r - q) S delta - vol^2 S^2 gamma
   // / 2.
   v.theta = p.r * v.price - (p.r - p.q) * p.s * v.delta - 0.5 * var * p.s * p.s * v.gamma;
@@ -467,17 +616,25 @@ template <int W>
 // The boundary sweeps dominate the cost of a valuation. Built for AVX2 with FMA as well
 // (chosen at run time), the valuation runs ~30% faster: VEX encoding and fused multiply-adds
 // in the polynomial kernels. The two builds agree to rounding (a fused step skips one).
+template <class S>
 __attribute__((target("avx2,fma"))) PutValue american_put_single_avx2(const Put& p) noexcept {
-  return american_put_single_body<4>(p);
+  return american_put_single_body<S, 4>(p);
 }
 
+template <class S>
 PutValue american_put_single_generic(const Put& p) noexcept {
-  return american_put_single_body<2>(p);
+  return american_put_single_body<S, 2>(p);
 }
 
+template <class S>
 PutValue american_put_single(const Put& p) noexcept {
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2 ? american_put_single_avx2(p) : american_put_single_generic(p);
+  return avx2 ? american_put_single_avx2<S>(p) : american_put_single_generic<S>(p);
+}
+
+PutValue american_put_single(const Put& p, AmericanAccuracy accuracy) noexcept {
+  return accuracy == AmericanAccuracy::kAccurate ? american_put_single<AccurateScheme>(p)
+                                                 : american_put_single<FastScheme>(p);
 }
 
 // Double-boundary regime (q < r < 0): Cox-Ross-Rubinstein tree, averaged over n and n + 1
@@ -583,11 +740,11 @@ struct Core {
   PutValue put;
 };
 
-Core value_core(const BsInputs& in) noexcept {
+Core value_core(const BsInputs& in, AmericanAccuracy accuracy) noexcept {
   const Put p = to_put(in);
   const Regime regime = regime_of(p);
   switch (regime) {
-    case Regime::kSingleBoundary: return {regime, american_put_single(p)};
+    case Regime::kSingleBoundary: return {regime, american_put_single(p, accuracy)};
     case Regime::kDoubleBoundary: return {regime, {tree_put_price(p), 0.0, 0.0, 0.0}};
     case Regime::kDeterministic: return {regime, {deterministic_put(p).price, 0.0, 0.0, 0.0}};
     case Regime::kExpired:
@@ -598,17 +755,17 @@ Core value_core(const BsInputs& in) noexcept {
 
 }  // namespace
 
-double american_price(const BsInputs& in) noexcept {
-  return value_core(in).put.price;
+double american_price(const BsInputs& in, AmericanAccuracy accuracy) noexcept {
+  return value_core(in, accuracy).put.price;
 }
 
-Greeks american(const BsInputs& in) noexcept {
+Greeks american(const BsInputs& in, AmericanAccuracy accuracy) noexcept {
   const Put p = to_put(in);
   const Regime regime = regime_of(p);
   if (regime == Regime::kExpired || regime == Regime::kEuropean) return black_scholes(in);
   if (regime == Regime::kDeterministic) return deterministic_greeks(in, p);
 
-  const Core base = value_core(in);
+  const Core base = value_core(in, accuracy);
   Greeks g{};
   g.price = base.put.price;
   if (regime == Regime::kSingleBoundary) {
@@ -629,14 +786,14 @@ Greeks american(const BsInputs& in) noexcept {
     BsInputs dn = in;
     up.spot += hs;
     dn.spot -= hs;
-    const double pu = american_price(up);
-    const double pd = american_price(dn);
+    const double pu = american_price(up, accuracy);
+    const double pd = american_price(dn, accuracy);
     g.delta = (pu - pd) / (2.0 * hs);
     g.gamma = (pu - 2.0 * g.price + pd) / (hs * hs);
     const double ht = std::min(1.0 / 365.0, 0.5 * in.time_years);
     BsInputs older = in;
     older.time_years -= ht;
-    g.theta = (american_price(older) - g.price) / ht;
+    g.theta = (american_price(older, accuracy) - g.price) / ht;
   }
 
   // Vega, vanna, volga: central differences in vol, relative bump.
@@ -645,8 +802,8 @@ Greeks american(const BsInputs& in) noexcept {
   BsInputs vol_dn = in;
   vol_up.vol += hv;
   vol_dn.vol -= hv;
-  const Core cu = value_core(vol_up);
-  const Core cd = value_core(vol_dn);
+  const Core cu = value_core(vol_up, accuracy);
+  const Core cd = value_core(vol_dn, accuracy);
   g.vega = (cu.put.price - cd.put.price) / (2.0 * hv);
   g.volga = (cu.put.price - 2.0 * g.price + cd.put.price) / (hv * hv);
   if (regime == Regime::kSingleBoundary) {
@@ -661,18 +818,18 @@ Greeks american(const BsInputs& in) noexcept {
   BsInputs rate_dn = in;
   rate_up.rate += hr;
   rate_dn.rate -= hr;
-  g.rho = (american_price(rate_up) - american_price(rate_dn)) / (2.0 * hr);
+  g.rho = (american_price(rate_up, accuracy) - american_price(rate_dn, accuracy)) / (2.0 * hr);
   return g;
 }
 
-AmericanExpansion::AmericanExpansion(const BsInputs& in) noexcept
+AmericanExpansion::AmericanExpansion(const BsInputs& in, AmericanAccuracy accuracy) noexcept
     : AmericanExpansion(in, [&] {
         const Put p = to_put(in);
         const Regime regime = regime_of(p);
         if (regime == Regime::kSingleBoundary) {
           // Spot Greeks come with the price; skip the vol and rate bumps.
           Greeks g{};
-          const PutValue v = american_put_single(p);
+          const PutValue v = american_put_single(p, accuracy);
           g.price = v.price;
           if (in.right == OptionRight::kPut) {
             g.delta = v.delta;
@@ -683,7 +840,7 @@ AmericanExpansion::AmericanExpansion(const BsInputs& in) noexcept
           }
           return g;
         }
-        return american(in);
+        return american(in, accuracy);
       }()) {}
 
 AmericanExpansion::AmericanExpansion(const BsInputs& in, const Greeks& at_spot) noexcept

@@ -5,26 +5,52 @@
 
 #include "core/pricing/black_scholes.hpp"
 
+#include <cstdint>
+
 namespace hedged::pricing {
+
+// Discretisation of the boundary solve; both use the method described at american().
+// Relative price errors against QuantLib's QdFpAmericanEngine high-precision scheme on the
+// seeded reference grids of american_quantlib_test (S/K 0.5-2, vol 5-150%, r -1%-10%,
+// q 0-8%, 1 day-3 years, prices >= 0.01), and cost per price on this project's 2-core
+// benchmark host (american_bench; QdFp fast scheme ~17-19 us there, accurate ~180 us):
+enum class AmericanAccuracy : std::uint8_t {
+  // The default, for the engine and the tick path: 6 Chebyshev nodes, 4 FP-B sweeps (10
+  // FP-A), Gauss-Legendre rules of 4 (boundary) and 16 (price) points in a variable that
+  // makes every integrand smooth. Max ~4e-5, RMS ~4e-6 relative (QdFp's fast scheme: ~1.2e-4
+  // and ~1.6e-5 on the same grid, asserted in american_quantlib_test); ~1.6 us per price.
+  kFast,
+  // Reference grade: 12 nodes, 6 FP-B sweeps (20 FP-A), tanh-sinh rules of 13 and 33 points.
+  // Max ~7e-7, RMS ~1e-7 relative; agrees with QdFp's accurate scheme to 2e-6 wherever that
+  // scheme is itself that accurate. ~12-14 us per price.
+  kAccurate,
+};
 
 // Price and Greeks of an American option under BSM with rate r and dividend/borrow yield q;
 // same inputs, units and preconditions as black_scholes().
 //
 // Method (puts; calls go through put-call symmetry C(S, K, r, q) = P(K, S, q, r)):
 //  * The exercise boundary B(tau) solves the early-exercise integral equation, iterated as a
-//    fixed point: 6 sweeps of the smooth-pasting form "FP-B"; where that form is unstable
-//    (boundary close to X: ln(X / B_inf) < 0.05, low vol against the rates) 20 sweeps of the
-//    value-matching form "FP-A". It is held as a degree-12 Chebyshev interpolant of
-//    H = ln(B / X)^2 in sqrt(tau), X = K min(1, r / q) being the boundary at expiry.
-//    Price accuracy ~3e-7 relative typically, ~1.5e-5 in the worst corners seen (long-dated,
-//    low vol, spot near the boundary).
-//  * Price = European price + early-exercise premium integral over the boundary.
-//    Integrals use tanh-sinh quadrature, whose endpoint clustering absorbs the sqrt-type
-//    singularities at both ends of every integral here.
+//    fixed point from a guess decaying from X towards the perpetual boundary: a fixed number
+//    of Jacobi sweeps of the smooth-pasting form "FP-B" (contracting the error ~4x each);
+//    where that form is unstable (boundary close to X: ln(X / B_inf) < 0.05, low vol against
+//    the rates) more sweeps of the value-matching form "FP-A". The boundary is held as a
+//    Chebyshev interpolant of H = ln(B / X)^2 in sqrt(tau), X = K min(1, r / q) being the
+//    boundary at expiry. Sweep and node counts are per AmericanAccuracy; a fixed count (not a
+//    tolerance) keeps the price a smooth function of the inputs.
+//  * Price = European price + early-exercise premium integral over the boundary, floored at
+//    the intrinsic value (which an approximate boundary can otherwise undercut by its own
+//    error just above the boundary). kFast integrates in theta with u = tau cos^2(theta),
+//    which turns the 1/sqrt(tau - u) density and the sqrt(u) shape of the boundary into
+//    smooth functions for Gauss-Legendre; kAccurate uses tanh-sinh, whose endpoint
+//    clustering absorbs the same singularities.
+//  * Integrands are evaluated four abscissae (or nodes) at a time with vector exp, normal
+//    density and rational Mills-ratio kernels (vector_math.hpp), in an AVX2+FMA build chosen
+//    at run time.
 //  * Delta and gamma differentiate the premium integral analytically (same boundary); theta
 //    follows from the BSM PDE, which the price satisfies in the continuation region; vega,
 //    rho, vanna and volga are central finite differences of full valuations (relative vol
-//    bump 1e-3, rate bump 1e-5), accurate to ~1e-5 relative; price + Greeks costs about
+//    bump 1e-3, rate bump 1e-5) at the same accuracy setting; price + Greeks costs about
 //    five valuations. Rho has kinks at r = q (X's kink) and, for puts, r = 0.
 //
 // Regimes (in put terms; for a call swap r and q):
@@ -32,15 +58,18 @@ namespace hedged::pricing {
 //  * r <= 0 and q >= r: early exercise is never optimal; the result is black_scholes().
 //  * q < r < 0: two exercise boundaries. The single-boundary method does not apply; the
 //    result comes from a 1000-step binomial tree (averaged over two adjacent step counts)
-//    with finite-difference Greeks: accurate to ~1e-4 relative and ~100x slower. This
-//    regime needs negative rates and a negative yield (call: r < q < 0) at once.
+//    with finite-difference Greeks, whatever the accuracy setting: accurate to ~1e-4
+//    relative and ~100x slower than kAccurate. This regime needs negative rates and a
+//    negative yield (call: r < q < 0) at once.
 //  * T == 0: intrinsic value, Greeks as black_scholes() at expiry.
 //  * vol == 0: the forward is deterministic, so the value is the best discounted intrinsic
 //    value over exercise dates in [0, T]; gamma, vega, vanna, volga are 0.
-[[nodiscard]] Greeks american(const BsInputs& in) noexcept;
+[[nodiscard]] Greeks american(const BsInputs& in,
+                              AmericanAccuracy accuracy = AmericanAccuracy::kFast) noexcept;
 
-// Price only: american(in).price without the Greeks' extra valuations.
-[[nodiscard]] double american_price(const BsInputs& in) noexcept;
+// Price only: american(in, accuracy).price without the Greeks' extra valuations.
+[[nodiscard]] double american_price(const BsInputs& in,
+                                    AmericanAccuracy accuracy = AmericanAccuracy::kFast) noexcept;
 
 // When an AmericanExpansion is stale and must be rebuilt from a full valuation.
 struct ExpansionThresholds {
@@ -66,8 +95,9 @@ struct SpotGreeks {
 class AmericanExpansion {
  public:
   AmericanExpansion() = default;
-  // One full valuation at in.spot.
-  explicit AmericanExpansion(const BsInputs& in) noexcept;
+  // One full valuation (price, delta, gamma) at in.spot.
+  explicit AmericanExpansion(const BsInputs& in,
+                             AmericanAccuracy accuracy = AmericanAccuracy::kFast) noexcept;
   // From a valuation already made at in.spot (e.g. by american(in)).
   AmericanExpansion(const BsInputs& in, const Greeks& at_spot) noexcept;
 

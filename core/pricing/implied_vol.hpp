@@ -28,9 +28,17 @@ struct IvResult {
 //
 // A price exactly at the discounted intrinsic value max(phi (S e^{-qT} - K e^{-rT}), 0) is
 // reported as kBelowIntrinsic: only vol = 0 reproduces it, and a zero vol is no use to a hedger.
+// Method: Householder's third-order step on ln b(x, s) = ln(normalised price) in the total
+// standard deviation s, from a closed-form guess (expansion about the inflection point,
+// lower-tail asymptotics or Corrado-Miller), with the Mills-ratio and Taylor-series forms of
+// b that keep full relative accuracy in the tails (details in implied_vol.cpp). It stops once
+// a step is below 1e-4 of s, past which the quartic convergence leaves rounding only: 1-2
+// evaluations of b on typical quotes, ~3 at most on the quoting range.
 // Accuracy: the returned vol is the root of the exact pricing equation to within a few ulps of
 // the price's own rounding; black_scholes_price(in with that vol) reproduces `price` to ~1e-13
 // relative (the pricer's own rounding) wherever vega is not negligible.
+// Cost: ~180 ns per solve on the mixed grid of implied_vol_bench (this project's 2-core
+// benchmark host, AVX2+FMA build chosen at run time).
 [[nodiscard]] IvResult implied_vol(double price, const BsInputs& in) noexcept;
 
 // Same for options on futures (Black-76; in.spot is the futures price, dividend_yield ignored).

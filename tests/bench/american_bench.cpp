@@ -1,6 +1,7 @@
-// American pricing benchmarks: our exact valuation (price only, price with Greeks), the spot
-// expansion the tick path evaluates, and QuantLib's QdFpAmericanEngine (fast and accurate
-// schemes) on the same options. Run in Release:
+// American pricing benchmarks: our exact valuation (price only, price with Greeks) at the
+// default kFast and at the kAccurate discretisation, the spot expansion the tick path
+// evaluates, and QuantLib's QdFpAmericanEngine (fast and accurate schemes) on the same options.
+// Run in Release:
 //   build/release/tests/bench/american_bench
 #include <benchmark/benchmark.h>
 
@@ -51,29 +52,48 @@ std::vector<BenchOption> make_options() {
   return out;
 }
 
-void BM_AmericanPrice(benchmark::State& state) {
+void run_price(benchmark::State& state, hedged::pricing::AmericanAccuracy accuracy) {
   const auto options = make_options();
   std::size_t i = 0;
   for (auto _ : state) {
     BsInputs in = options[i++ % kOptions].in;
     benchmark::DoNotOptimize(in);
-    benchmark::DoNotOptimize(hedged::pricing::american_price(in));
+    benchmark::DoNotOptimize(hedged::pricing::american_price(in, accuracy));
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void run_all_greeks(benchmark::State& state, hedged::pricing::AmericanAccuracy accuracy) {
+  const auto options = make_options();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    BsInputs in = options[i++ % kOptions].in;
+    benchmark::DoNotOptimize(in);
+    benchmark::DoNotOptimize(hedged::pricing::american(in, accuracy));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// The default (kFast): what american_price(in) and american(in) cost.
+void BM_AmericanPrice(benchmark::State& state) {
+  run_price(state, hedged::pricing::AmericanAccuracy::kFast);
 }
 BENCHMARK(BM_AmericanPrice);
 
+void BM_AmericanPriceAccurate(benchmark::State& state) {
+  run_price(state, hedged::pricing::AmericanAccuracy::kAccurate);
+}
+BENCHMARK(BM_AmericanPriceAccurate);
+
 void BM_AmericanAllGreeks(benchmark::State& state) {
-  const auto options = make_options();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    BsInputs in = options[i++ % kOptions].in;
-    benchmark::DoNotOptimize(in);
-    benchmark::DoNotOptimize(hedged::pricing::american(in));
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  run_all_greeks(state, hedged::pricing::AmericanAccuracy::kFast);
 }
 BENCHMARK(BM_AmericanAllGreeks);
+
+void BM_AmericanAllGreeksAccurate(benchmark::State& state) {
+  run_all_greeks(state, hedged::pricing::AmericanAccuracy::kAccurate);
+}
+BENCHMARK(BM_AmericanAllGreeksAccurate);
 
 void BM_AmericanExpansionEvaluate(benchmark::State& state) {
   const auto options = make_options();

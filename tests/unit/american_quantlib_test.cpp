@@ -1,5 +1,7 @@
 // Cross-check of the American pricer against QuantLib's QdFpAmericanEngine (same method
-// family) with its accurate scheme, over a seeded grid of calls and puts.
+// family): the kAccurate discretisation against its accurate scheme, and the default kFast
+// one against its fast scheme, both measured against its high-precision scheme, over seeded
+// grids of calls and puts.
 //
 // QuantLib is a test-only dependency. Only the headers used are included: the umbrella
 // <ql/quantlib.hpp> does not compile as C++20.
@@ -21,9 +23,12 @@
 #include <ql/time/daycounters/actual365fixed.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace hedged::pricing {
@@ -115,7 +120,7 @@ TEST_F(AmericanQuantLib, price_matches_qdfp_accurate_scheme_to_2e6_relative_or_b
       ++calls;
       if (p.in.rate < 0.0) ++negative_rate_calls;
     }
-    const double ours = american_price(p.in);
+    const double ours = american_price(p.in, AmericanAccuracy::kAccurate);
     const Verdict v = check_price(p, ours, ref);
     worst = std::max(worst, v.rel_error);
     escalated += v.escalated ? 1 : 0;
@@ -149,8 +154,54 @@ TEST_F(AmericanQuantLib, large_early_exercise_premia_match) {
   for (const GridPoint& p : cases) {
     const double ref = quantlib_price(p, scheme);
     EXPECT_GT(ref - black_scholes_price(p.in), 1e-3 * ref);  // a real premium
-    EXPECT_TRUE(check_price(p, american_price(p.in), ref).ok) << p.in.spot << " " << p.in.vol;
+    EXPECT_TRUE(check_price(p, american_price(p.in, AmericanAccuracy::kAccurate), ref).ok)
+        << p.in.spot << " " << p.in.vol;
   }
+}
+
+// The default discretisation (kFast, what the engine and the tick path use) must beat the
+// scheme it is benchmarked against, QdFp's fast scheme, on accuracy: on a seeded grid, both
+// its worst and its RMS relative error against the high-precision scheme are smaller.
+TEST_F(AmericanQuantLib, fast_default_is_more_accurate_than_qdfp_fast_scheme) {
+  constexpr std::uint64_t kFastGridSeed = 0x5eed'0a3e'f457'0002ULL;
+  constexpr int kFastGridOptions = 260;
+  constexpr int kMinFastCompared = 200;
+  const auto precise_scheme = ql::QdFpAmericanEngine::highPrecisionScheme();
+  const auto fast_scheme = ql::QdFpAmericanEngine::fastScheme();
+  std::mt19937_64 gen(kFastGridSeed);
+  int compared = 0;
+  double ours_max = 0.0;
+  double ours_sum_sq = 0.0;
+  double fast_max = 0.0;
+  double fast_sum_sq = 0.0;
+  for (int i = 0; i < kFastGridOptions; ++i) {
+    GridPoint p = hedged::testing::draw_grid_point(gen, uniform(gen, 10.0, 500.0));
+    p.in.right = i % 2 == 0 ? OptionRight::kCall : OptionRight::kPut;
+    const double precise = quantlib_price(p, precise_scheme);
+    if (precise < kMinPrice) continue;
+    ++compared;
+    const double ours = std::abs(american_price(p.in) - precise) / precise;
+    const double fast = std::abs(quantlib_price(p, fast_scheme) - precise) / precise;
+    ours_max = std::max(ours_max, ours);
+    fast_max = std::max(fast_max, fast);
+    ours_sum_sq += ours * ours;
+    fast_sum_sq += fast * fast;
+  }
+  ASSERT_GE(compared, kMinFastCompared);
+  const double ours_rms = std::sqrt(ours_sum_sq / compared);
+  const double fast_rms = std::sqrt(fast_sum_sq / compared);
+  EXPECT_LT(ours_max, fast_max);
+  EXPECT_LT(ours_rms, fast_rms);
+  const auto sci = [](double v) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.3e", v);
+    return std::string(buf.data());
+  };
+  RecordProperty("compared", compared);
+  RecordProperty("ours_max_relative_error", sci(ours_max));
+  RecordProperty("ours_rms_relative_error", sci(ours_rms));
+  RecordProperty("qdfp_fast_max_relative_error", sci(fast_max));
+  RecordProperty("qdfp_fast_rms_relative_error", sci(fast_rms));
 }
 
 // q < r < 0 for a put (r < q < 0 for a call): two exercise boundaries, outside the grid's

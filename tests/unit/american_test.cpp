@@ -144,7 +144,10 @@ TEST(American, price_is_monotonic_in_spot_and_vol) {
     for (int i = 0; i < 10; ++i) {
       in.vol *= 1.05;
       const double next = american_price(in);
-      ASSERT_GE(next - prev, -2e-6 * prev) << base.vol;
+      ASSERT_GE(next - prev, -2e-6 * prev)
+          << (base.right == OptionRight::kCall ? "call" : "put") << " S=" << base.spot
+          << " K=" << base.strike << " r=" << base.rate << " q=" << base.dividend_yield
+          << " T=" << base.time_years << " vol=" << in.vol;
       prev = next;
     }
   }
