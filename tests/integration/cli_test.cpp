@@ -181,6 +181,63 @@ TEST(Cli, sigint_stops_the_same_way) {
   run_until_hedged_then_signal(SIGINT, "SIGINT");
 }
 
+TEST(Cli, sigusr1_halts_sigusr2_resumes_and_sighup_reloads_the_limits_file) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  testing::TestMarket market;
+  market.limits_file = dir.write("limits.yaml", testing::test_limits(market)).string();
+  const auto file =
+      dir.write("run.yaml", testing::test_config(ports, testing::dictionary_path(), market));
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(p, {"FIX logon", "fill TST: "}, 60s)) << p.err();
+  const auto state = [&] {
+    const auto body = testing::http_get(ports.metrics, "/metrics");
+    return body ? testing::metric_value(*body, "hedged_trading_state{underlying=\"book\"}")
+                : std::nullopt;
+  };
+
+  p.signal(SIGUSR1);
+  ASSERT_TRUE(wait_for_text(
+      p,
+      {"SIGUSR1 received: kill switch", "breaker kill_switch tripped (book): kill switch: SIGUSR1",
+       "trading state of book: active -> halted: kill switch: SIGUSR1"},
+      10s))
+      << p.err();
+  EXPECT_EQ(state(), 2.0);
+  p.signal(SIGUSR2);
+  ASSERT_TRUE(wait_for_text(p, {"trading state of book: halted -> active"}, 10s)) << p.err();
+  EXPECT_EQ(state(), 0.0);
+
+  // SIGHUP re-reads the file (the watcher would too, but the signal must do it on its own).
+  dir.write("limits.yaml",
+            testing::test_limits(market, "    delta_shares: {soft: 90000, hard: 99000}\n"));
+  p.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_text(
+      p, {"underlyings.TST.delta_shares.hard: 0 -> 99000", "limits v2 in force"}, 10s))
+      << p.err();
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(5s), 0) << p.err();
+}
+
+TEST(Cli, check_config_tells_files_apart_and_fails_on_any_error) {
+  testing::TempDir dir("hedged-cli");
+  const std::string config = std::string(HEDGED_SOURCE_DIR) + "/config/";
+  Process good({"check-config", config + "default.yaml", config + "limits.yaml"}, dir);
+  ASSERT_EQ(good.wait(10s), 0) << good.err();
+  EXPECT_NE(good.out().find("limits.yaml: valid limits file: underlying sections: SIM"),
+            std::string::npos)
+      << good.out();
+  const auto bad =
+      dir.write("limits.yaml", "underlyings:\n  default:\n    delta_share: {hard: 5}\n");
+  Process p({"check-config", config + "default.yaml", bad.string()}, dir);
+  EXPECT_EQ(p.wait(10s), 2);
+  EXPECT_NE(p.err().find(bad.string() +
+                         ":3:5: key 'underlyings.default.delta_share': unknown key; did you mean "
+                         "'delta_shares'?"),
+            std::string::npos)
+      << p.err();
+}
+
 // Value of "key": number in a one-line JSON object, or NaN.
 double json_number(const std::string& json, const std::string& key) {
   const auto at = json.find("\"" + key + "\": ");
