@@ -274,6 +274,8 @@ void add_position(greeks::PortfolioGreeks& g, double units, double price, double
   g.vega_per_vol_point += units * slow.vega * 0.01;
   g.theta_per_day += units * slow.theta / 365.0;
   g.rho_per_pct += units * slow.rho * 0.01;
+  g.vanna_shares_per_vol_point += units * slow.vanna * 0.01;
+  g.volga_per_vol_point2 += units * slow.volga * 0.0001;
 }
 
 void finish_units(greeks::PortfolioGreeks& g, double spot) noexcept {

@@ -17,7 +17,7 @@ namespace simd = pricing::simd;
 
 inline constexpr std::size_t kAlignment = 64;
 inline constexpr std::size_t kLanes = 8;  // lanes per chunk and padding granule
-inline constexpr std::size_t kSums = 6;   // price, delta, gamma, vega, theta, rho
+inline constexpr std::size_t kSums = 8;   // price, delta, gamma, vega, theta, rho, vanna, volga
 inline constexpr std::int32_t kMixedChunk = -1;
 
 struct AlignedFree {
@@ -76,7 +76,7 @@ struct BookKernel::Arrays {
   std::vector<double> degenerate_t;
 
   // Outputs of the last revalue.
-  Lanes price, delta, gamma, vega, theta, rho;
+  Lanes price, delta, gamma, vega, theta, rho, vanna, volga;
   std::array<std::array<double, kSums>, kMaxExpiryBuckets> sums{};
 
   explicit Arrays(std::size_t padded)
@@ -97,7 +97,9 @@ struct BookKernel::Arrays {
         gamma(make_lanes(padded)),
         vega(make_lanes(padded)),
         theta(make_lanes(padded)),
-        rho(make_lanes(padded)) {}
+        rho(make_lanes(padded)),
+        vanna(make_lanes(padded)),
+        volga(make_lanes(padded)) {}
 };
 
 namespace {
@@ -175,14 +177,22 @@ template <int W>
       const D spot_leg = fwd_spot * nd1;
       const D strike_leg = simd::load<D>(a.pv_strike + i) * nd2;
       const D pdf = simd::kInvSqrt2Pi * g1;
+      const D sqrt_t = simd::load<D>(a.sqrt_t + i);
+      const D df_q_pdf = df_q * pdf;
+      const D vega = fwd_spot * pdf * sqrt_t;
+      // 1/sigma = sqrt(T) / (sigma sqrt(T)): from lanes already loaded, not a lane of its own.
+      const D inv_vol = sqrt_t * inv_std_dev;
       const D res[kSums] = {
           phi * (spot_leg - strike_leg),
           phi * df_q * nd1,
-          df_q * pdf * inv_std_dev * inv_spot,
-          fwd_spot * pdf * simd::load<D>(a.sqrt_t + i),
+          df_q_pdf * inv_std_dev * inv_spot,
+          vega,
           phi * (a.dividend_yield * spot_leg - a.rate * strike_leg) -
               fwd_spot * pdf * simd::load<D>(a.decay + i),
           phi * simd::load<D>(a.t + i) * strike_leg,
+          // vanna = -e^{-qT} n(d1) d2 / sigma, volga = vega d1 d2 / sigma (as the scalar pricer).
+          -(df_q_pdf * d2) * inv_vol,
+          vega * d1 * d2 * inv_vol,
       };
       for (std::size_t k = 0; k < kSums; ++k) simd::store(a.out[k] + i, res[k]);
 
@@ -363,7 +373,8 @@ std::span<const std::uint32_t> BookKernel::line_index() const noexcept {
 OptionResults BookKernel::results() const noexcept {
   const Arrays& a = *arrays_;
   return {{a.price.get(), size_}, {a.delta.get(), size_}, {a.gamma.get(), size_},
-          {a.vega.get(), size_},  {a.theta.get(), size_}, {a.rho.get(), size_}};
+          {a.vega.get(), size_},  {a.theta.get(), size_}, {a.rho.get(), size_},
+          {a.vanna.get(), size_}, {a.volga.get(), size_}};
 }
 
 void BookKernel::refresh() noexcept {
@@ -432,34 +443,34 @@ void BookKernel::revalue(double spot, BookRisk& out) noexcept {
   Arrays& a = *arrays_;
   for (std::size_t b = 0; b < a.bucket_count; ++b) a.sums[b].fill(0.0);
   const SplitLog ln_spot = split_log(spot);
-  const TickArgs args{
-      a.phi.get(),
-      a.ln_k_hi.get(),
-      a.drift_lo.get(),
-      a.inv_std_dev.get(),
-      a.std_dev.get(),
-      a.df_q.get(),
-      a.pv_strike.get(),
-      a.gauss_ratio.get(),
-      a.sqrt_t.get(),
-      a.decay.get(),
-      a.t.get(),
-      a.weight.get(),
-      a.bucket.data(),
-      a.chunk_bucket.data(),
-      {a.price.get(), a.delta.get(), a.gamma.get(), a.vega.get(), a.theta.get(), a.rho.get()},
-      a.sums.data(),
-      size_,
-      padded_ / kLanes,
-      spot,
-      ln_spot.hi,
-      ln_spot.lo,
-      rate_,
-      dividend_yield_};
+  const TickArgs args{a.phi.get(),
+                      a.ln_k_hi.get(),
+                      a.drift_lo.get(),
+                      a.inv_std_dev.get(),
+                      a.std_dev.get(),
+                      a.df_q.get(),
+                      a.pv_strike.get(),
+                      a.gauss_ratio.get(),
+                      a.sqrt_t.get(),
+                      a.decay.get(),
+                      a.t.get(),
+                      a.weight.get(),
+                      a.bucket.data(),
+                      a.chunk_bucket.data(),
+                      {a.price.get(), a.delta.get(), a.gamma.get(), a.vega.get(), a.theta.get(),
+                       a.rho.get(), a.vanna.get(), a.volga.get()},
+                      a.sums.data(),
+                      size_,
+                      padded_ / kLanes,
+                      spot,
+                      ln_spot.hi,
+                      ln_spot.lo,
+                      rate_,
+                      dividend_yield_};
   kernel_for(path_)(args);
 
-  double* const outs[kSums] = {a.price.get(), a.delta.get(), a.gamma.get(),
-                               a.vega.get(),  a.theta.get(), a.rho.get()};
+  double* const outs[kSums] = {a.price.get(), a.delta.get(), a.gamma.get(), a.vega.get(),
+                               a.theta.get(), a.rho.get(),   a.vanna.get(), a.volga.get()};
   for (const std::uint32_t k : a.expired) {
     for (double* o : outs) o[k] = 0.0;
   }
@@ -467,7 +478,7 @@ void BookKernel::revalue(double spot, BookRisk& out) noexcept {
     const std::uint32_t k = a.degenerate[j];
     const pricing::Greeks g = pricing::black_scholes(
         {spot, a.strike[k], rate_, dividend_yield_, a.vol[k], a.degenerate_t[j], a.right[k]});
-    const double res[kSums] = {g.price, g.delta, g.gamma, g.vega, g.theta, g.rho};
+    const double res[kSums] = {g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.vanna, g.volga};
     for (std::size_t s = 0; s < kSums; ++s) {
       outs[s][k] = res[s];
       a.sums[a.bucket[k]][s] += a.units[k] * res[s];
@@ -488,6 +499,8 @@ void BookKernel::revalue(double spot, BookRisk& out) noexcept {
     g.vega_per_vol_point = s[3] * 0.01;
     g.theta_per_day = s[4] / 365.0;
     g.rho_per_pct = s[5] * 0.01;
+    g.vanna_shares_per_vol_point = s[6] * 0.01;
+    g.volga_per_vol_point2 = s[7] * 0.0001;
     out.bucket_expiry_ns[b] = a.bucket_expiry_ns[b];
     out.total.value += g.value;
     out.total.delta_shares += g.delta_shares;
@@ -495,6 +508,8 @@ void BookKernel::revalue(double spot, BookRisk& out) noexcept {
     out.total.vega_per_vol_point += g.vega_per_vol_point;
     out.total.theta_per_day += g.theta_per_day;
     out.total.rho_per_pct += g.rho_per_pct;
+    out.total.vanna_shares_per_vol_point += g.vanna_shares_per_vol_point;
+    out.total.volga_per_vol_point2 += g.volga_per_vol_point2;
   }
   out.total.delta_notional = out.total.delta_shares * spot;
   out.total.gamma_notional_per_pct = out.total.gamma_shares * spot * spot * 0.01;

@@ -45,15 +45,18 @@ struct OptionResults {
   std::span<const double> vega;
   std::span<const double> theta;
   std::span<const double> rho;
+  std::span<const double> vanna;  // d2V/dS dsigma, per 1.00 of vol
+  std::span<const double> volga;  // d2V/dsigma2, per 1.00 of vol squared
 };
 
 // Design. Options are sorted by expiry at construction, so each expiry bucket is a contiguous
 // run, and stored as aligned arrays padded to a multiple of eight lanes. Everything that does
 // not depend on spot (sqrt(T), e^{-rT}, e^{-qT}, vol sqrt(T), ln K, the drift of d1) is
 // computed by the setters, off the tick path. A tick then costs, per option, d1 and d2, one
-// exponential and two rational Mills-ratio evaluations (pricing/vector_math.hpp), the Greeks,
-// and the weighted sums; no allocation, no branch per lane. ln(S/K) is formed from ln S and
-// ln K carried in extended precision, so tiny vol * sqrt(T) does not magnify their rounding.
+// exponential and two rational Mills-ratio evaluations (pricing/vector_math.hpp), the Greeks
+// (vanna and volga reuse n(d1), d1, d2 and vega: a few multiplies), and the weighted sums; no
+// allocation, no branch per lane. ln(S/K) is formed from ln S and ln K carried in extended
+// precision, so tiny vol * sqrt(T) does not magnify their rounding.
 //
 // Results match pricing::black_scholes to ~1e-13 relative or better (cancelling thetas)
 // and ~1e-13 absolute for values near zero. Lanes that price degenerately (vol

@@ -24,6 +24,8 @@ PortfolioGreeks OptionBook::revalue(const MarketParams& market, TimeNs now) cons
     g.vega_per_vol_point += units * o.vega * 0.01;
     g.theta_per_day += units * o.theta / 365.0;
     g.rho_per_pct += units * o.rho * 0.01;
+    g.vanna_shares_per_vol_point += units * o.vanna * 0.01;
+    g.volga_per_vol_point2 += units * o.volga * 0.0001;
   }
   g.delta_notional = g.delta_shares * market.spot;
   // A 1% move changes spot by 0.01*S, so delta_notional changes by gamma*S * 0.01*S.

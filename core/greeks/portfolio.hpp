@@ -20,6 +20,9 @@ struct PortfolioGreeks {
   double vega_per_vol_point = 0.0;      // dV for +1 vol point (0.01), currency
   double theta_per_day = 0.0;           // dV for one calendar day passing, currency
   double rho_per_pct = 0.0;             // dV for +1% rate, currency
+  // Second-order vol Greeks (pricing::Greeks vanna, volga scaled to vol points):
+  double vanna_shares_per_vol_point = 0.0;  // change of delta_shares for +1 vol point, shares
+  double volga_per_vol_point2 = 0.0;  // change of vega_per_vol_point for +1 vol point, currency
 };
 
 struct MarketParams {

@@ -1,5 +1,6 @@
-// BookKernel: per-option prices and Greeks against the scalar pricer on every CPU path,
-// aggregates and expiry buckets, expired and degenerate lines, and no allocation per tick.
+// BookKernel: per-option prices and Greeks (vanna and volga included) against the scalar pricer
+// on every CPU path, aggregates and expiry buckets, expired and degenerate lines, and no
+// allocation per tick.
 #include "core/greeks/book_kernel.hpp"
 
 #include <gtest/gtest.h>
@@ -109,10 +110,11 @@ TEST(BookKernel, best_path_is_supported_and_used_by_default) {
 TEST(BookKernel, every_option_matches_scalar_black_scholes_on_every_path) {
   constexpr double kSpot = 100.0;
   const Book book = make_book(5'000, kSpot, 20240611);
-  const char* names[] = {"price", "delta", "gamma", "vega", "theta", "rho"};
+  const char* names[] = {"price", "delta", "gamma", "vega", "theta", "rho", "vanna", "volga"};
+  constexpr int kOutputs = 8;
   for (const KernelPath path : supported_paths()) {
-    double max_rel[6] = {};
-    double max_abs[6] = {};
+    double max_rel[kOutputs] = {};
+    double max_abs[kOutputs] = {};
     for (const Scenario& s : kScenarios) {
       BookKernel kernel(book.lines, {kSpot, s.rate, s.dividend_yield, 0.2}, kNow);
       kernel.set_vols(book.vols);
@@ -126,10 +128,13 @@ TEST(BookKernel, every_option_matches_scalar_black_scholes_on_every_path) {
           const std::uint32_t li = kernel.line_index()[k];
           const pricing::Greeks g =
               scalar(book.lines[li], spot, s.rate, s.dividend_yield, book.vols[li], kNow);
-          const double got[6] = {r.price[k], r.delta[k], r.gamma[k],
-                                 r.vega[k],  r.theta[k], r.rho[k]};
-          const double want[6] = {g.price, g.delta, g.gamma, g.vega, g.theta, g.rho};
-          for (int j = 0; j < 6; ++j) {
+          ASSERT_EQ(r.vanna.size(), book.lines.size());
+          ASSERT_EQ(r.volga.size(), book.lines.size());
+          const double got[kOutputs] = {r.price[k], r.delta[k], r.gamma[k], r.vega[k],
+                                        r.theta[k], r.rho[k],   r.vanna[k], r.volga[k]};
+          const double want[kOutputs] = {g.price, g.delta, g.gamma, g.vega,
+                                         g.theta, g.rho,   g.vanna, g.volga};
+          for (int j = 0; j < kOutputs; ++j) {
             ASSERT_TRUE(std::isfinite(got[j])) << names[j] << " line " << li;
             ASSERT_TRUE(close(got[j], want[j]))
                 << to_string(path) << " " << names[j] << " line " << li << " got " << got[j]
@@ -142,13 +147,15 @@ TEST(BookKernel, every_option_matches_scalar_black_scholes_on_every_path) {
       }
     }
     std::printf("%-8s max relative (absolute) error vs scalar:", to_string(path));
-    for (int j = 0; j < 6; ++j) std::printf(" %s %.2e (%.1e)", names[j], max_rel[j], max_abs[j]);
+    for (int j = 0; j < kOutputs; ++j) {
+      std::printf(" %s %.2e (%.1e)", names[j], max_rel[j], max_abs[j]);
+    }
     std::printf("\n");
   }
 }
 
 struct Sums {
-  double value = 0, delta = 0, gamma = 0, vega = 0, theta = 0, rho = 0;
+  double value = 0, delta = 0, gamma = 0, vega = 0, theta = 0, rho = 0, vanna = 0, volga = 0;
 };
 
 // Scalar sums in desk units, and the sums of magnitudes that bound their rounding.
@@ -159,11 +166,14 @@ void scalar_sums(const Book& book, double spot, double rate, double q, TimeNs no
     if (l.expiry_ns <= now) continue;
     const pricing::Greeks g = scalar(l, spot, rate, q, book.vols[i], now);
     const double u = static_cast<double>(l.quantity) * l.multiplier;
-    const double terms[6] = {u * g.price,       u * g.delta,         u * g.gamma,
-                             u * g.vega * 0.01, u * g.theta / 365.0, u * g.rho * 0.01};
-    double* s[6] = {&sum.value, &sum.delta, &sum.gamma, &sum.vega, &sum.theta, &sum.rho};
-    double* m[6] = {&mag.value, &mag.delta, &mag.gamma, &mag.vega, &mag.theta, &mag.rho};
-    for (int j = 0; j < 6; ++j) {
+    const double terms[8] = {u * g.price,        u * g.delta,         u * g.gamma,
+                             u * g.vega * 0.01,  u * g.theta / 365.0, u * g.rho * 0.01,
+                             u * g.vanna * 0.01, u * g.volga * 0.0001};
+    double* s[8] = {&sum.value, &sum.delta, &sum.gamma, &sum.vega,
+                    &sum.theta, &sum.rho,   &sum.vanna, &sum.volga};
+    double* m[8] = {&mag.value, &mag.delta, &mag.gamma, &mag.vega,
+                    &mag.theta, &mag.rho,   &mag.vanna, &mag.volga};
+    for (int j = 0; j < 8; ++j) {
       *s[j] += terms[j];
       *m[j] += std::fabs(terms[j]);
     }
@@ -180,6 +190,8 @@ void expect_sums(const PortfolioGreeks& g, const Sums& sum, const Sums& mag, dou
   EXPECT_NEAR(g.vega_per_vol_point, sum.vega, kRelTol * mag.vega);
   EXPECT_NEAR(g.theta_per_day, sum.theta, kRelTol * mag.theta);
   EXPECT_NEAR(g.rho_per_pct, sum.rho, kRelTol * mag.rho);
+  EXPECT_NEAR(g.vanna_shares_per_vol_point, sum.vanna, kRelTol * mag.vanna);
+  EXPECT_NEAR(g.volga_per_vol_point2, sum.volga, kRelTol * mag.volga);
 }
 
 TEST(BookKernel, aggregates_equal_sums_of_scalar_results) {
@@ -217,14 +229,14 @@ TEST(BookKernel, flat_vol_total_matches_option_book_revalue) {
   EXPECT_NEAR(risk.total.vega_per_vol_point, want.vega_per_vol_point, kRelTol * mag.vega);
   EXPECT_NEAR(risk.total.theta_per_day, want.theta_per_day, kRelTol * mag.theta);
   EXPECT_NEAR(risk.total.rho_per_pct, want.rho_per_pct, kRelTol * mag.rho);
+  EXPECT_NEAR(risk.total.vanna_shares_per_vol_point, want.vanna_shares_per_vol_point,
+              kRelTol * mag.vanna);
+  EXPECT_NEAR(risk.total.volga_per_vol_point2, want.volga_per_vol_point2, kRelTol * mag.volga);
 }
 
-TEST(BookKernel, expiry_buckets_are_sorted_sum_to_the_total_and_match_scalar_per_expiry) {
-  const Book book = make_book(3'000, 100.0, 11);
-  BookKernel kernel(book.lines, {100.0, 0.02, 0.01, 0.2}, kNow);
-  kernel.set_vols(book.vols);
-  BookRisk risk;
-  kernel.revalue(99.0, risk);
+// Every bucket against the scalar sums of its own lines, in increasing expiry order, and the
+// buckets summing to the total.
+void check_buckets(const Book& book, const BookRisk& risk) {
   ASSERT_EQ(risk.bucket_count, 60u);
   PortfolioGreeks sum;
   for (std::size_t b = 0; b < risk.bucket_count; ++b) {
@@ -243,6 +255,8 @@ TEST(BookKernel, expiry_buckets_are_sorted_sum_to_the_total_and_match_scalar_per
     sum.vega_per_vol_point += g.vega_per_vol_point;
     sum.theta_per_day += g.theta_per_day;
     sum.rho_per_pct += g.rho_per_pct;
+    sum.vanna_shares_per_vol_point += g.vanna_shares_per_vol_point;
+    sum.volga_per_vol_point2 += g.volga_per_vol_point2;
     // Each bucket against the scalar sums of its own lines.
     Book only;
     for (std::size_t i = 0; i < book.lines.size(); ++i) {
@@ -266,6 +280,21 @@ TEST(BookKernel, expiry_buckets_are_sorted_sum_to_the_total_and_match_scalar_per
   EXPECT_TRUE(near(sum.vega_per_vol_point, risk.total.vega_per_vol_point));
   EXPECT_TRUE(near(sum.theta_per_day, risk.total.theta_per_day));
   EXPECT_TRUE(near(sum.rho_per_pct, risk.total.rho_per_pct));
+  EXPECT_TRUE(near(sum.vanna_shares_per_vol_point, risk.total.vanna_shares_per_vol_point));
+  EXPECT_TRUE(near(sum.volga_per_vol_point2, risk.total.volga_per_vol_point2));
+}
+
+TEST(BookKernel, expiry_buckets_are_sorted_sum_to_the_total_and_match_scalar_per_expiry) {
+  const Book book = make_book(3'000, 100.0, 11);
+  for (const KernelPath path : supported_paths()) {
+    SCOPED_TRACE(to_string(path));
+    BookKernel kernel(book.lines, {100.0, 0.02, 0.01, 0.2}, kNow);
+    kernel.set_vols(book.vols);
+    ASSERT_TRUE(kernel.force_path(path));
+    BookRisk risk;
+    kernel.revalue(99.0, risk);
+    check_buckets(book, risk);
+  }
 }
 
 TEST(BookKernel, expired_options_contribute_nothing) {
@@ -282,7 +311,7 @@ TEST(BookKernel, expired_options_contribute_nothing) {
   for (std::size_t k = 0; k < kernel.size(); ++k) {
     if (book.lines[kernel.line_index()[k]].expiry_ns > later) continue;
     ++expired;
-    for (const auto& out : {r.price, r.delta, r.gamma, r.vega, r.theta, r.rho}) {
+    for (const auto& out : {r.price, r.delta, r.gamma, r.vega, r.theta, r.rho, r.vanna, r.volga}) {
       EXPECT_EQ(out[k], 0.0);
     }
   }
@@ -297,6 +326,8 @@ TEST(BookKernel, expired_options_contribute_nothing) {
     EXPECT_EQ(risk.by_expiry[b].vega_per_vol_point, 0.0);
     EXPECT_EQ(risk.by_expiry[b].theta_per_day, 0.0);
     EXPECT_EQ(risk.by_expiry[b].rho_per_pct, 0.0);
+    EXPECT_EQ(risk.by_expiry[b].vanna_shares_per_vol_point, 0.0);
+    EXPECT_EQ(risk.by_expiry[b].volga_per_vol_point2, 0.0);
   }
   EXPECT_GT(expired_buckets, 10u);
   Sums sum, mag;
@@ -309,6 +340,8 @@ TEST(BookKernel, expired_options_contribute_nothing) {
   EXPECT_EQ(risk.total.value, 0.0);
   EXPECT_EQ(risk.total.delta_shares, 0.0);
   EXPECT_EQ(risk.total.gamma_shares, 0.0);
+  EXPECT_EQ(risk.total.vanna_shares_per_vol_point, 0.0);
+  EXPECT_EQ(risk.total.volga_per_vol_point2, 0.0);
 }
 
 TEST(BookKernel, zero_vol_lines_take_the_degenerate_limit_of_the_scalar_pricer) {
@@ -332,9 +365,13 @@ TEST(BookKernel, zero_vol_lines_take_the_degenerate_limit_of_the_scalar_pricer) 
         EXPECT_EQ(r.vega[k], 0.0);
         EXPECT_EQ(r.theta[k], g.theta);
         EXPECT_EQ(r.rho[k], g.rho);
+        EXPECT_EQ(r.vanna[k], 0.0);
+        EXPECT_EQ(r.volga[k], 0.0);
       } else {
         EXPECT_TRUE(close(r.price[k], g.price));
         EXPECT_TRUE(close(r.delta[k], g.delta));
+        EXPECT_TRUE(close(r.vanna[k], g.vanna));
+        EXPECT_TRUE(close(r.volga[k], g.volga));
       }
     }
     Sums sum, mag;
@@ -356,6 +393,8 @@ TEST(BookKernel, setters_reprice_like_a_fresh_kernel) {
   EXPECT_EQ(a.total.value, b.total.value);
   EXPECT_EQ(a.total.delta_shares, b.total.delta_shares);
   EXPECT_EQ(a.total.theta_per_day, b.total.theta_per_day);
+  EXPECT_EQ(a.total.vanna_shares_per_vol_point, b.total.vanna_shares_per_vol_point);
+  EXPECT_EQ(a.total.volga_per_vol_point2, b.total.volga_per_vol_point2);
   // set_vols follows the constructor's line order, whatever order the kernel keeps.
   moved.set_vols(book.vols);
   moved.revalue(100.5, a);
@@ -365,6 +404,8 @@ TEST(BookKernel, setters_reprice_like_a_fresh_kernel) {
     const pricing::Greeks g = scalar(book.lines[li], 100.5, 0.045, 0.02, book.vols[li], kNow);
     EXPECT_TRUE(close(r.price[k], g.price)) << li;
     EXPECT_TRUE(close(r.vega[k], g.vega)) << li;
+    EXPECT_TRUE(close(r.vanna[k], g.vanna)) << li;
+    EXPECT_TRUE(close(r.volga[k], g.volga)) << li;
   }
 }
 

@@ -1,4 +1,5 @@
-// Option book revaluation: per-line Black-Scholes aggregation, desk units and expired lines.
+// Option book revaluation: per-line Black-Scholes aggregation, desk units (vanna and volga
+// included, checked against finite differences) and expired lines.
 #include "core/greeks/portfolio.hpp"
 
 #include <gtest/gtest.h>
@@ -41,6 +42,8 @@ void expect_all_zero(const PortfolioGreeks& g) {
   EXPECT_EQ(g.vega_per_vol_point, 0.0);
   EXPECT_EQ(g.theta_per_day, 0.0);
   EXPECT_EQ(g.rho_per_pct, 0.0);
+  EXPECT_EQ(g.vanna_shares_per_vol_point, 0.0);
+  EXPECT_EQ(g.volga_per_vol_point2, 0.0);
 }
 
 TEST(Portfolio, revalue_sums_black_scholes_times_quantity_and_multiplier) {
@@ -57,7 +60,7 @@ TEST(Portfolio, revalue_sums_black_scholes_times_quantity_and_multiplier) {
   const MarketParams market{101.5, 0.04, 0.015, 0.27};
   const PortfolioGreeks g = book.revalue(market, kNow);
 
-  double value = 0, delta = 0, gamma = 0, vega = 0, theta = 0, rho = 0;
+  double value = 0, delta = 0, gamma = 0, vega = 0, theta = 0, rho = 0, vanna = 0, volga = 0;
   for (const OptionLine& l : lines) {
     const double t_years = static_cast<double>(l.expiry_ns - kNow) / 1e9 / (365.0 * 86'400.0);
     const pricing::Greeks o = pricing::black_scholes(
@@ -69,6 +72,8 @@ TEST(Portfolio, revalue_sums_black_scholes_times_quantity_and_multiplier) {
     vega += units * o.vega;
     theta += units * o.theta;
     rho += units * o.rho;
+    vanna += units * o.vanna;
+    volga += units * o.volga;
   }
   expect_near_rel(g.value, value, "value");
   expect_near_rel(g.delta_shares, delta, "delta_shares");
@@ -76,6 +81,8 @@ TEST(Portfolio, revalue_sums_black_scholes_times_quantity_and_multiplier) {
   expect_near_rel(g.vega_per_vol_point, vega * 0.01, "vega_per_vol_point");
   expect_near_rel(g.theta_per_day, theta / 365.0, "theta_per_day");
   expect_near_rel(g.rho_per_pct, rho * 0.01, "rho_per_pct");
+  expect_near_rel(g.vanna_shares_per_vol_point, vanna * 0.01, "vanna_shares_per_vol_point");
+  expect_near_rel(g.volga_per_vol_point2, volga * 0.0001, "volga_per_vol_point2");
   expect_near_rel(g.delta_notional, delta * market.spot, "delta_notional");
   expect_near_rel(g.gamma_notional_per_pct, gamma * market.spot * market.spot * 0.01,
                   "gamma_notional_per_pct");
@@ -107,6 +114,9 @@ TEST(Portfolio, desk_unit_conversions) {
   expect_near_rel(g.vega_per_vol_point, units * o.vega * 0.01, "vega_per_vol_point");
   expect_near_rel(g.theta_per_day, units * o.theta / 365.0, "theta_per_day");
   expect_near_rel(g.rho_per_pct, units * o.rho * 0.01, "rho_per_pct");
+  expect_near_rel(g.vanna_shares_per_vol_point, units * o.vanna * 0.01,
+                  "vanna_shares_per_vol_point");
+  expect_near_rel(g.volga_per_vol_point2, units * o.volga * 0.0001, "volga_per_vol_point2");
   expect_near_rel(g.delta_notional, g.delta_shares * 92.0, "delta_notional");
   expect_near_rel(g.gamma_notional_per_pct, g.gamma_shares * 92.0 * 92.0 * 0.01,
                   "gamma_notional_per_pct");
@@ -160,6 +170,8 @@ TEST(Portfolio, expired_lines_contribute_nothing) {
   EXPECT_DOUBLE_EQ(a.gamma_shares, b.gamma_shares);
   EXPECT_DOUBLE_EQ(a.vega_per_vol_point, b.vega_per_vol_point);
   EXPECT_DOUBLE_EQ(a.theta_per_day, b.theta_per_day);
+  EXPECT_DOUBLE_EQ(a.vanna_shares_per_vol_point, b.vanna_shares_per_vol_point);
+  EXPECT_DOUBLE_EQ(a.volga_per_vol_point2, b.volga_per_vol_point2);
   EXPECT_GT(b.delta_shares, 0.0);
 
   // Once the live line has expired too, the whole book is flat.
@@ -183,6 +195,101 @@ TEST(Portfolio, long_and_short_of_the_same_option_cancel) {
   EXPECT_NEAR(g.delta_shares, 0.0, 1e-9);
   EXPECT_NEAR(g.gamma_shares, 0.0, 1e-9);
   EXPECT_NEAR(g.vega_per_vol_point, 0.0, 1e-9);
+  EXPECT_NEAR(g.vanna_shares_per_vol_point, 0.0, 1e-9);
+  EXPECT_NEAR(g.volga_per_vol_point2, 0.0, 1e-9);
+}
+
+// The closed forms against central differences in vol of the scalar pricer's delta and vega, as
+// the book aggregates them: vanna_shares_per_vol_point is d(delta_shares)/dsigma * 0.01 and
+// volga_per_vol_point2 is d(vega_per_vol_point)/dsigma * 0.01. Vanna is also d(vega)/dS.
+TEST(Portfolio, vanna_and_volga_match_finite_differences_of_delta_and_vega) {
+  const std::vector<OptionLine> lines = {
+      line(1, OptionRight::kCall, 100.0, kNow + 30 * kDay, 100.0, 40),
+      line(2, OptionRight::kPut, 95.0, kNow + 30 * kDay, 100.0, -30),
+      line(3, OptionRight::kCall, 130.0, kNow + 91 * kDay, 10.0, 250),
+      line(4, OptionRight::kPut, 80.0, kNow + 365 * kDay, 100.0, 7),
+      line(5, OptionRight::kCall, 60.0, kNow + 730 * kDay, 100.0, -3),
+      line(6, OptionRight::kPut, 101.0, kNow + 3 * kDay, 100.0, 11),
+  };
+  // Each line alone (no cancellation to hide an error), then the whole book.
+  std::vector<OptionBook> books(lines.size() + 1);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    books[i].add(lines[i]);
+    books.back().add(lines[i]);
+  }
+  for (const MarketParams market :
+       {MarketParams{101.5, 0.04, 0.015, 0.27}, MarketParams{101.5, -0.005, 0.06, 0.12},
+        MarketParams{101.5, 0.08, 0.0, 0.65}}) {
+    for (std::size_t i = 0; i < books.size(); ++i) {
+      const OptionBook& book = books[i];
+      const PortfolioGreeks g = book.revalue(market, kNow);
+      const double h = 1e-5 * market.vol;
+      MarketParams up = market;
+      MarketParams down = market;
+      up.vol += h;
+      down.vol -= h;
+      const PortfolioGreeks gu = book.revalue(up, kNow);
+      const PortfolioGreeks gd = book.revalue(down, kNow);
+      const double fd_vanna = (gu.delta_shares - gd.delta_shares) / (2.0 * h) * 0.01;
+      const double fd_volga = (gu.vega_per_vol_point - gd.vega_per_vol_point) / (2.0 * h) * 0.01;
+      // Rounding of the differences (~1e-16 * |delta| / h) and truncation (h^2) bound the error.
+      const double tol_vanna =
+          1e-6 * std::fabs(g.vanna_shares_per_vol_point) + 1e-9 * std::fabs(g.delta_shares) + 1e-9;
+      const double tol_volga =
+          1e-6 * std::fabs(g.volga_per_vol_point2) + 1e-9 * std::fabs(g.vega_per_vol_point) + 1e-9;
+      EXPECT_NEAR(g.vanna_shares_per_vol_point, fd_vanna, tol_vanna) << "book " << i;
+      EXPECT_NEAR(g.volga_per_vol_point2, fd_volga, tol_volga) << "book " << i;
+
+      // Vanna is also d(vega)/dS: the mixed partials agree.
+      const double hs = 1e-5 * market.spot;
+      MarketParams s_up = market;
+      MarketParams s_down = market;
+      s_up.spot += hs;
+      s_down.spot -= hs;
+      const double fd_dvega_ds = (book.revalue(s_up, kNow).vega_per_vol_point -
+                                  book.revalue(s_down, kNow).vega_per_vol_point) /
+                                 (2.0 * hs);
+      EXPECT_NEAR(g.vanna_shares_per_vol_point, fd_dvega_ds,
+                  1e-6 * std::fabs(g.vanna_shares_per_vol_point) +
+                      1e-9 * std::fabs(g.vega_per_vol_point) / market.spot + 1e-9)
+          << "book " << i;
+    }
+  }
+  // The sign conventions: a long OTM call (d2 < 0) has positive vanna; long options away from
+  // the money have positive volga.
+  const PortfolioGreeks otm_call = books[2].revalue({101.5, 0.04, 0.015, 0.27}, kNow);
+  EXPECT_GT(otm_call.vanna_shares_per_vol_point, 0.0);
+  EXPECT_GT(otm_call.volga_per_vol_point2, 0.0);
+}
+
+// Put-call parity: C - P = S e^{-qT} - K e^{-rT} does not depend on vol, so a long call and a long
+// put with the same inputs have the same vanna and volga (and a synthetic forward has none).
+TEST(Portfolio, vanna_and_volga_of_a_call_equal_those_of_the_put) {
+  for (const MarketParams market :
+       {MarketParams{101.5, 0.04, 0.015, 0.27}, MarketParams{87.0, 0.01, 0.07, 0.45}}) {
+    for (const double strike : {70.0, 95.0, 100.0, 130.0}) {
+      for (const int days : {5, 60, 400}) {
+        OptionBook call;
+        OptionBook put;
+        OptionBook forward;
+        call.add(line(1, OptionRight::kCall, strike, kNow + days * kDay, 100.0, 9));
+        put.add(line(2, OptionRight::kPut, strike, kNow + days * kDay, 100.0, 9));
+        forward.add(line(1, OptionRight::kCall, strike, kNow + days * kDay, 100.0, 9));
+        forward.add(line(2, OptionRight::kPut, strike, kNow + days * kDay, 100.0, -9));
+        const PortfolioGreeks c = call.revalue(market, kNow);
+        const PortfolioGreeks p = put.revalue(market, kNow);
+        const PortfolioGreeks f = forward.revalue(market, kNow);
+        EXPECT_NE(c.vanna_shares_per_vol_point, 0.0);
+        EXPECT_NE(c.volga_per_vol_point2, 0.0);
+        expect_near_rel(c.vanna_shares_per_vol_point, p.vanna_shares_per_vol_point, "vanna");
+        expect_near_rel(c.volga_per_vol_point2, p.volga_per_vol_point2, "volga");
+        expect_near_rel(c.vega_per_vol_point, p.vega_per_vol_point, "vega");
+        EXPECT_NEAR(f.vanna_shares_per_vol_point, 0.0,
+                    1e-12 * std::fabs(c.vanna_shares_per_vol_point));
+        EXPECT_NEAR(f.volga_per_vol_point2, 0.0, 1e-12 * std::fabs(c.volga_per_vol_point2));
+      }
+    }
+  }
 }
 
 }  // namespace
