@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -120,8 +121,13 @@ void parse_breakers(const Reader& r, const YAML::Node& node, const std::string& 
                                           "hysteresis_pct"};
     keys.insert(keys.end(), own.begin(), own.end());
     r.expect_map(n, path);
+    std::vector<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string k = it->first.Scalar();
+      if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+        r.fail(it->first, join(path, k), "duplicate key");
+      }
+      seen.push_back(k);
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
         r.fail(it->first, join(path, k), unknown_key_message(k, keys));
       }
@@ -200,12 +206,12 @@ LimitsConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     std::vector<std::string> seen;
     for (auto it = underlyings.begin(); it != underlyings.end(); ++it) {
       const std::string name = it->first.Scalar();
-      if (name == "default") continue;
       const std::string path = join("underlyings", name);
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
         r.fail(it->first, path, "duplicate key");
       }
       seen.push_back(name);
+      if (name == "default") continue;
       risk::ExposureLimits exposure = default_exposure;
       risk::PreTradeLimits pre_trade = default_pre_trade;
       parse_underlying(r, it->second, path, exposure, pre_trade);
@@ -227,15 +233,29 @@ LimitsConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
   if (const YAML::Node breakers = root["breakers"]) parse_breakers(r, breakers, base_dir, out);
 
-  // A child order must be able to carry at least one lot.
+  // A child order must be able to carry at least one lot. The error points at the value that
+  // sets the underlying's order size: its own section's, or the `default` one it inherits.
   if (engine != nullptr) {
+    const YAML::Node sections = root["underlyings"];
+    const auto qty_node = [&](const std::string& section) -> std::optional<YAML::Node> {
+      if (!sections || !sections.IsMap()) return std::nullopt;
+      const YAML::Node own = sections[section];
+      if (!own || !own.IsMap()) return std::nullopt;
+      const YAML::Node pre_trade = own["pre_trade"];
+      if (!pre_trade || !pre_trade.IsMap() || !pre_trade["max_order_qty_units"]) {
+        return std::nullopt;
+      }
+      return pre_trade["max_order_qty_units"];
+    };
     for (std::size_t u = 0; u < engine->underlyings.size(); ++u) {
+      const std::string& name = engine->underlyings[u].name;
       const std::int64_t lot =
           engine->instruments[engine->underlyings[u].hedge_instrument].lot_size;
       const std::int64_t max_qty = out.limits.pre_trade[u].max_order_qty;
       if (max_qty > 0 && max_qty < lot) {
-        r.fail(root,
-               "underlyings." + engine->underlyings[u].name + ".pre_trade.max_order_qty_units",
+        std::optional<YAML::Node> where = qty_node(name);
+        if (!where) where = qty_node("default");
+        r.fail(where ? *where : root, "underlyings." + name + ".pre_trade.max_order_qty_units",
                "must be at least one lot (" + std::to_string(lot) + ")");
       }
     }
@@ -260,6 +280,8 @@ LimitsLoadResult load(const std::function<YAML::Node()>& read, const std::string
   } catch (const YAML::Exception& e) {
     result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
                    std::to_string(e.mark.column + 1) + ": " + e.msg;
+  } catch (const std::exception& e) {
+    result.error = name + ": cannot read the file: " + e.what();
   }
   return result;
 }
@@ -274,6 +296,9 @@ std::string number_text(double v) {
 }  // namespace
 
 LimitsLoadResult load_limits_file(const std::string& path, const EngineConfig* engine) {
+  if (std::filesystem::exists(path) && !std::filesystem::is_regular_file(path)) {
+    return {std::nullopt, path + ": not a regular file"};
+  }
   const std::string base = std::filesystem::path(path).parent_path().string();
   return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, engine);
 }

@@ -55,16 +55,22 @@ TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::str
     return now + *tenor;
   }
   int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
+  int m = 0;
+  int d = 0;
   char dash1 = 0;
   char dash2 = 0;
   std::istringstream in(text);
   in >> y >> dash1 >> m >> dash2 >> d;
-  using namespace std::chrono;
-  const year_month_day ymd{year{y}, month{m}, day{d}};
-  if (in.fail() || !in.eof() || dash1 != '-' || dash2 != '-' || !ymd.ok()) {
+  if (in.fail() || !in.eof() || dash1 != '-' || dash2 != '-') {
     reader.fail(node, path, "'" + text + "' is neither a tenor (30d) nor a date (YYYY-MM-DD)");
+  }
+  // Range-check the raw numbers first: the calendar types wrap out-of-range months and days,
+  // and nanoseconds since 1970 end in 2262.
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(std::clamp(m, 0, 13))},
+                           day{static_cast<unsigned>(std::clamp(d, 0, 32))}};
+  if (y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31 || !ymd.ok()) {
+    reader.fail(node, path, "'" + text + "' is not a valid date between 1970 and 2200");
   }
   const auto expiry = sys_days{ymd} + hours{20};
   return duration_cast<nanoseconds>(expiry.time_since_epoch()).count();
@@ -340,6 +346,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (cfg.risk.limits_file.empty()) {
     cfg.limits = default_limits(cfg.engine);
   } else {
+    if (!std::filesystem::is_regular_file(cfg.risk.limits_file)) {
+      r.fail(root["risk"]["limits_file"], "risk.limits_file",
+             "not a readable file: " + cfg.risk.limits_file);
+    }
     LimitsLoadResult limits = load_limits_file(cfg.risk.limits_file, &cfg.engine);
     if (!limits.limits) throw ConfigError(limits.error);
     cfg.limits = std::move(*limits.limits);
@@ -368,6 +378,9 @@ LoadResult load(const std::function<YAML::Node()>& read, const std::string& name
   } catch (const YAML::Exception& e) {
     result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
                    std::to_string(e.mark.column + 1) + ": " + e.msg;
+  } catch (const std::exception& e) {
+    // e.g. reading a folder: the stream fails with std::ios_base::failure.
+    result.error = name + ": cannot read the file: " + e.what();
   }
   return result;
 }
@@ -449,6 +462,10 @@ std::optional<TimeNs> parse_duration(const std::string& text) {
 FileKindResult detect_file_kind(const std::string& path) {
   FileKindResult result;
   YAML::Node root;
+  if (std::filesystem::exists(path) && !std::filesystem::is_regular_file(path)) {
+    result.error = path + ": not a regular file";
+    return result;
+  }
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
@@ -457,6 +474,9 @@ FileKindResult detect_file_kind(const std::string& path) {
   } catch (const YAML::Exception& e) {
     result.error = path + ":" + std::to_string(e.mark.line + 1) + ":" +
                    std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
+    return result;
+  } catch (const std::exception& e) {
+    result.error = path + ": cannot read the file: " + e.what();
     return result;
   }
   if (!root.IsMap()) {
@@ -489,6 +509,9 @@ FileKindResult detect_file_kind(const std::string& path) {
 }
 
 LoadResult load_file(const std::string& path, TimeNs now) {
+  if (std::filesystem::exists(path) && !std::filesystem::is_regular_file(path)) {
+    return {std::nullopt, path + ": not a regular file"};
+  }
   const std::string base = std::filesystem::path(path).parent_path().string();
   return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, now);
 }
