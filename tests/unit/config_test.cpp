@@ -326,8 +326,8 @@ TEST(ConfigLoader, malformed_expiries_are_rejected) {
 TEST(ConfigLoader, dates_out_of_the_calendar_range_are_errors_not_wrapped_or_overflowed) {
   // Out-of-range numbers would wrap in the calendar types (2030-257-01 read as a January date)
   // and years past 2262 overflow nanoseconds since 1970.
-  for (const char* bad : {"4054-03-19", "2263-01-01", "67566-01-01", "2030-257-01", "2030-01-257",
-                          "1969-12-31"}) {
+  for (const char* bad :
+       {"4054-03-19", "2263-01-01", "67566-01-01", "2030-257-01", "2030-01-257", "1969-12-31"}) {
     EXPECT_EQ(failure(load(with("2027-03-19", bad))),
               std::string("test.yaml:18:13: key 'book[1].expiry': '") + bad +
                   "' is not a valid date between 1970 and 2200")
