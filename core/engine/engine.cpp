@@ -40,6 +40,19 @@ std::string validate(const EngineConfig& config) {
       return "underlying '" + u.name + "' has no spot instrument";
     }
     if (u.hedge_instrument >= n) return "underlying '" + u.name + "' has no hedge instrument";
+    const InstrumentSpec& hedge = config.instruments[u.hedge_instrument];
+    const bool spot_hedge = u.hedge_instrument == u.spot_instrument;
+    const bool future_hedge =
+        hedge.kind == InstrumentKind::kFuture && hedge.underlying == u.spot_instrument;
+    if (!spot_hedge && !future_hedge) {
+      return "underlying '" + u.name + "' must be hedged in its spot or a future on it";
+    }
+    if (future_hedge && !(hedge.multiplier > 0.0)) {
+      return "future '" + hedge.symbol + "' needs a positive multiplier";
+    }
+    if (const char* problem = hedging::validate(u.policy)) {
+      return "underlying '" + u.name + "': " + problem;
+    }
     if (!(u.vol > 0.0)) return "underlying '" + u.name + "' needs a positive vol";
   }
   for (std::size_t i = 0; i < config.underlyings.size(); ++i) {
@@ -190,6 +203,22 @@ double Engine::hedge_mark(std::uint32_t u) const noexcept {
   return q.bid > 0.0 ? q.mid() : q.ask;
 }
 
+double Engine::hedge_unit_delta(std::uint32_t u, TimeNs now) const noexcept {
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const InstrumentSpec& spec = config_.instruments[cfg.hedge_instrument];
+  hedging::HedgeInstrument instrument;
+  instrument.multiplier = spec.multiplier;
+  if (spec.kind == InstrumentKind::kFuture) {
+    instrument.kind = hedging::HedgeInstrumentKind::kFuture;
+    instrument.time_to_expiry_years =
+        spec.expiry_ns > now ? static_cast<double>(spec.expiry_ns - now) /
+                                   static_cast<double>(kNanosPerSecond) / kSecondsPerYear
+                             : 0.0;
+  }
+  const double unit = hedging::unit_delta_shares(instrument, cfg.rate, cfg.dividend_yield);
+  return std::isfinite(unit) && unit > 0.0 ? unit : spec.multiplier;
+}
+
 void Engine::apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept {
   UnderlyingState& state = underlyings_[u];
   const double multiplier = config_.instruments[config_.underlyings[u].hedge_instrument].multiplier;
@@ -228,8 +257,9 @@ void Engine::update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcep
     state.pnl_day = value - state.day_open_value;
   }
   risk::Exposure e{};
+  state.unit_delta = hedge_unit_delta(u, now);
   const double delta =
-      state.greeks.delta_shares + static_cast<double>(state.hedge_position) * multiplier;
+      state.greeks.delta_shares + static_cast<double>(state.hedge_position) * state.unit_delta;
   e[static_cast<std::size_t>(risk::Measure::kDeltaShares)] = delta;
   e[static_cast<std::size_t>(risk::Measure::kDeltaNotional)] = delta * state.spot;
   e[static_cast<std::size_t>(risk::Measure::kGammaNotionalPerPct)] =
@@ -411,9 +441,22 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   if (monitor_.state(u) == TradingState::kHalted || !session_up_ || !state.has_spot) return;
   if (state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns) return;
 
-  const hedging::HedgeInputs inputs{state.greeks.delta_shares, state.hedge_position,
-                                    state.working_qty};
-  std::int64_t qty = hedging::decide_hedge_qty(cfg.policy, inputs);
+  state.unit_delta = hedge_unit_delta(u, now);
+  hedging::HedgeState in;
+  in.option_delta_shares = state.greeks.delta_shares;
+  in.hedge_position_shares = static_cast<double>(state.hedge_position) * state.unit_delta;
+  in.working_shares = static_cast<double>(state.working_qty) * state.unit_delta;
+  in.spot = state.spot;
+  in.gamma_shares = state.greeks.gamma_shares;
+  in.now_ns = now;
+  in.last_rebalance_ns = state.last_rebalance_ns;
+  in.unit_delta_shares = state.unit_delta;
+  const hedging::HedgeDecision wanted = hedging::decide(cfg.policy, in);
+  if (wanted.reason != hedging::HedgeReason::kInvalidInput) {
+    state.band_shares = wanted.half_width_shares;
+  }
+  if (wanted.rebalance_due) state.last_rebalance_ns = now;
+  const std::int64_t qty = wanted.qty;
   if (qty == 0) return;
 
   const InstrumentSpec& hedge = config_.instruments[cfg.hedge_instrument];
@@ -431,7 +474,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   }
   state.last_order_ns = now;
 
-  const double net = hedging::net_delta_shares(inputs);
+  const double net = wanted.net_delta_shares;
   risk::OrderCheck check;
   check.side = side;
   check.qty = abs_qty;
@@ -446,7 +489,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   });
   check.working_orders = working_orders;
   check.reduces_risk = std::fabs(net + static_cast<double>(signed_qty(side, abs_qty)) *
-                                           hedge.multiplier) < std::fabs(net);
+                                           state.unit_delta) < std::fabs(net);
   const risk::CheckResult verdict = monitor_.check_order(u, check, now);
   const char* blocked_reason = nullptr;
   execution::ChildOrder* order = nullptr;
@@ -489,7 +532,8 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   decision.portfolio_delta_shares = state.greeks.delta_shares;
   decision.hedge_position = state.hedge_position;
   decision.working_qty = state.working_qty;
-  decision.band_delta_shares = cfg.policy.band_delta_shares;
+  decision.band_delta_shares = state.band_shares;
+  decision.unit_delta_shares = state.unit_delta;
   out.push(decision);
 
   NewChildOrder action;
@@ -521,7 +565,6 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   if (order == nullptr) return;  // cannot happen after kApplied; keeps the path total
   const std::uint32_t u = order->underlying;
   UnderlyingState& state = underlyings_[u];
-  const UnderlyingConfig& cfg = config_.underlyings[u];
   const std::size_t side = side_index(order->side);
 
   if (result.fill_qty > 0) {
@@ -541,7 +584,8 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
     fill.hedge_position = state.hedge_position;
     fill.working_qty = state.working_qty;
     fill.portfolio_delta_shares = state.greeks.delta_shares;
-    fill.band_delta_shares = cfg.policy.band_delta_shares;
+    fill.band_delta_shares = state.band_shares;
+    fill.unit_delta_shares = state.unit_delta;
     out.push(fill);
   }
   if (result.became_terminal) {
@@ -590,7 +634,13 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
     revalue_american(now, /*force_revalue=*/false);
   }
   monitor_.on_timer(now, out);
-  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) update_risk(u, now, out);
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+    update_risk(u, now, out);
+    // Time-based rebalancing does not wait for a quote.
+    if (config_.underlyings[u].policy.kind == hedging::HedgePolicyKind::kTime) {
+      evaluate_hedge(u, now, 0, out);
+    }
+  }
   // A child order that has not completed within its timeout is pulled (as the cancel rate limit
   // allows; the rest wait for the next timer); the next decision re-prices what is left.
   orders_.for_each_live([&](execution::ChildOrder& o) {
@@ -653,9 +703,10 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.greeks = s.greeks;
     o.hedge_position = s.hedge_position;
     o.working_qty = s.working_qty;
-    o.net_delta_shares =
-        hedging::net_delta_shares({s.greeks.delta_shares, s.hedge_position, s.working_qty});
-    o.band_delta_shares = config_.underlyings[u].policy.band_delta_shares;
+    o.hedge_unit_delta_shares = s.unit_delta;
+    o.net_delta_shares = s.greeks.delta_shares +
+                         static_cast<double>(s.hedge_position + s.working_qty) * s.unit_delta;
+    o.band_delta_shares = s.band_shares;
     o.hedge_decisions = s.hedge_decisions;
     o.last_quote_ns = s.last_quote_ns;
     o.american_pending = s.american_pending;

@@ -13,6 +13,7 @@
 #include "core/greeks/book_kernel.hpp"
 #include "core/greeks/portfolio.hpp"
 #include "core/hedging/delta_band.hpp"
+#include "core/hedging/hedge_policy.hpp"
 #include "core/model/actions.hpp"
 #include "core/model/events.hpp"
 #include "core/model/instrument.hpp"
@@ -37,13 +38,13 @@ enum class VolMode : std::uint8_t {
 struct UnderlyingConfig {
   std::string name;
   InstrumentId spot_instrument = kNoInstrument;   // its quotes drive the Greeks
-  InstrumentId hedge_instrument = kNoInstrument;  // traded to hedge (the spot itself here)
+  InstrumentId hedge_instrument = kNoInstrument;  // traded to hedge: the spot or a future on it
   double rate = 0.0;                              // continuously compounded, per year
   double dividend_yield = 0.0;                    // continuous, per year
   double vol = 0.2;                               // flat pricing vol, per sqrt(year)
   VolMode vol_mode = VolMode::kFlat;
-  hedging::DeltaBandPolicy policy;
-  TimeNs order_timeout_ns = 5 * kNanosPerSecond;        // cancel a child still working after this
+  hedging::HedgePolicy policy;                    // quantities in units of the hedge instrument
+  TimeNs order_timeout_ns = 5 * kNanosPerSecond;  // cancel a child still working after this
   TimeNs min_order_interval_ns = 100 * kNanosPerMilli;  // pacing between new child orders
   std::int64_t initial_hedge_position = 0;              // units of the hedge instrument
 };
@@ -91,8 +92,9 @@ struct UnderlyingSnapshot {
   std::uint32_t american_pending = 0;  // American options waiting for an exact revaluation
   std::int64_t hedge_position = 0;
   std::int64_t working_qty = 0;
-  double net_delta_shares = 0.0;  // options + hedge position + working
-  double band_delta_shares = 0.0;
+  double hedge_unit_delta_shares = 1.0;  // delta of one unit of the hedge instrument, shares
+  double net_delta_shares = 0.0;         // options + hedge position + working, shares
+  double band_delta_shares = 0.0;        // half-width of the band last used, shares
   std::uint64_t hedge_decisions = 0;
   TimeNs last_quote_ns = 0;
   RiskScopeSnapshot risk;         // state here is the underlying's effective state
@@ -186,6 +188,9 @@ class Engine {
     std::uint64_t hedge_decisions = 0;
     std::uint32_t american_pending = 0;
     bool has_spot = false;
+    TimeNs last_rebalance_ns = 0;  // time policy: when the last due rebalance was acted on
+    double band_shares = 0.0;      // half-width of the band last used
+    double unit_delta = 1.0;       // delta of one unit of the hedge instrument, shares
     // P&L: hedge cash flows, average-cost realised P&L, and the day's opening value.
     double hedge_cash = 0.0;
     double hedge_avg_cost = 0.0;
@@ -209,6 +214,9 @@ class Engine {
   void fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept;
   void apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept;
   [[nodiscard]] double hedge_mark(std::uint32_t u) const noexcept;
+  // Delta of one unit of the hedge instrument at `now`: its multiplier for spot, multiplier x
+  // e^{(r-q)T} for a future (F = S e^{(r-q)T}).
+  [[nodiscard]] double hedge_unit_delta(std::uint32_t u, TimeNs now) const noexcept;
   void recompute_working(std::uint32_t u) noexcept;
   void revalue(std::uint32_t u, TimeNs now) noexcept;
   void on_option_quote(const Quote& quote, TimeNs now) noexcept;

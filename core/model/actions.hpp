@@ -44,6 +44,7 @@ struct HedgeDecision {
   std::int64_t hedge_position = 0;
   std::int64_t working_qty = 0;  // signed quantity already in the market before this order
   double band_delta_shares = 0.0;
+  double unit_delta_shares = 1.0;  // delta of one unit of the hedge instrument, shares
 };
 
 struct FillNotice {
@@ -57,6 +58,7 @@ struct FillNotice {
   std::int64_t working_qty = 0;     // signed, after this fill, all orders of the underlying
   double portfolio_delta_shares = 0.0;
   double band_delta_shares = 0.0;
+  double unit_delta_shares = 1.0;  // delta of one unit of the hedge instrument, shares
 };
 
 enum class OrderOutcome : std::uint8_t { kSubmitted, kFilled, kRejected, kCanceled, kBlocked };

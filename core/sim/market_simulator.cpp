@@ -66,15 +66,26 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
       theo = spec.exercise == ExerciseStyle::kAmerican ? pricing::american_price(in)
                                                        : pricing::black_scholes_price(in);
       half_spread = 0.5 * theo * s->model.option_spread_pct * 0.01;
+    } else if (spec.kind == InstrumentKind::kFuture) {
+      // Cost of carry: F = S e^{(r - q) T}, quoted with the underlying's spread in basis points.
+      const double t_years = static_cast<double>(std::max<TimeNs>(spec.expiry_ns - now, 0)) /
+                             static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+      theo = s->spot * std::exp((s->model.rate - s->model.dividend_yield) * t_years);
+      half_spread = 0.5 * theo * s->model.spread_bps * 1e-4;
     }
     half_spread = std::max(half_spread, 0.5 * tick);
     q.bid = std::max(0.0, std::floor((theo - half_spread) / tick + 1e-9) * tick);
     q.ask = std::ceil((theo + half_spread) / tick - 1e-9) * tick;
     if (q.ask <= q.bid) q.ask = q.bid + tick;
     const std::int64_t lot = std::max<std::int64_t>(spec.lot_size, 1);
+    // Sizes are in shares of the underlying; a future shows as many contracts as cover them.
+    const auto per_unit = static_cast<std::int64_t>(
+        spec.kind == InstrumentKind::kFuture ? std::max(1.0, std::round(spec.multiplier)) : 1.0);
+    const std::int64_t min_size = std::max<std::int64_t>(s->model.min_size / per_unit, 1);
+    const std::int64_t max_size = std::max<std::int64_t>(s->model.max_size / per_unit, 1);
     // Whole lots within [min_size, max_size]: round the minimum up, and show at least one lot.
-    const std::int64_t min_lots = std::max<std::int64_t>((s->model.min_size + lot - 1) / lot, 1);
-    const std::int64_t max_lots = std::max(min_lots, s->model.max_size / lot);
+    const std::int64_t min_lots = std::max<std::int64_t>((min_size + lot - 1) / lot, 1);
+    const std::int64_t max_lots = std::max(min_lots, max_size / lot);
     q.bid_size = rng_.uniform_int(min_lots, max_lots) * lot;
     q.ask_size = rng_.uniform_int(min_lots, max_lots) * lot;
   }

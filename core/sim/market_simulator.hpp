@@ -1,6 +1,7 @@
 // Simulated market: each underlying follows geometric Brownian motion; the simulator quotes the
-// underlying with a spread and random displayed sizes, and every option from Black-Scholes at a
-// flat volatility. Time is passed in; one owner thread.
+// underlying with a spread and random displayed sizes, its futures at the cost-of-carry price
+// S e^{(r-q)T}, and every option from Black-Scholes at a flat volatility. Time is passed in; one
+// owner thread.
 #pragma once
 
 #include <cstdint>

@@ -578,17 +578,19 @@ class Daemon::Impl final : public fix::InboundSink,
       const auto& names = d_.underlying_names_;
       if (const auto* h = std::get_if<HedgeDecision>(&action)) {
         spdlog::info(
-            "hedge {}: {} {} @ {:.2f} order={} spot={:.4f} option_delta={:.1f}sh position={} "
+            "hedge {}: {} {} {} @ {:.2f} order={} spot={:.4f} option_delta={:.1f}sh position={} "
             "working={} band=±{:.0f}sh",
-            names[h->underlying], to_string(h->side), h->qty, h->price, h->cl_ord_id, h->spot,
-            h->portfolio_delta_shares, h->hedge_position, h->working_qty, h->band_delta_shares);
+            names[h->underlying], to_string(h->side), h->qty, d_.hedge_symbols_[h->underlying],
+            h->price, h->cl_ord_id, h->spot, h->portfolio_delta_shares, h->hedge_position,
+            h->working_qty, h->band_delta_shares);
       } else if (const auto* f = std::get_if<FillNotice>(&action)) {
         spdlog::info(
             "fill {}: order={} {} {} @ {:.2f}{} position={} working={} net_delta={:.1f}sh",
             names[f->underlying], f->cl_ord_id, f->side == Side::kBuy ? "bought" : "sold",
             f->last_qty, f->last_px, f->order_complete ? " (complete)" : " (partial)",
             f->hedge_position, f->working_qty,
-            f->portfolio_delta_shares + static_cast<double>(f->hedge_position + f->working_qty));
+            f->portfolio_delta_shares +
+                static_cast<double>(f->hedge_position + f->working_qty) * f->unit_delta_shares);
       } else if (const auto* o = std::get_if<OrderNotice>(&action)) {
         spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
                      names[o->underlying], o->text.c_str());

@@ -124,6 +124,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
            "at most " + std::to_string(kMaxUnderlyings) + " underlyings are supported");
   }
   std::map<std::string, InstrumentId> spot_by_symbol;
+  std::map<std::string, InstrumentId> future_by_symbol;
   for (std::size_t i = 0; i < underlyings.size(); ++i) {
     const YAML::Node u = underlyings[i];
     const std::string path = "underlyings[" + std::to_string(i) + "]";
@@ -141,7 +142,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     spot.kind = InstrumentKind::kSpot;
     spot.symbol = r.string(u, "symbol", path, "");
     if (spot.symbol.empty()) r.fail(u["symbol"], join(path, "symbol"), "must not be empty");
-    if (spot_by_symbol.count(spot.symbol) != 0)
+    if (spot_by_symbol.count(spot.symbol) != 0 || future_by_symbol.count(spot.symbol) != 0)
       r.fail(u["symbol"], join(path, "symbol"), "duplicate underlying '" + spot.symbol + "'");
     spot.underlying = spot.id;
     spot.tick_size = r.number(u, "tick_size", path, 0.01, 1e-8, 1e6);
@@ -164,23 +165,82 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
                                  : VolMode::kFlat;
     }();
     uc.policy.lot_size = spot.lot_size;
+    uc.policy.band_delta_shares = 100.0;
+    uc.policy.min_trade_qty = spot.lot_size;
 
     if (const YAML::Node h = u["hedge"]) {
       const std::string hp = join(path, "hedge");
-      r.allow_keys(h, hp,
-                   {"band_delta_shares", "min_trade_qty", "order_timeout", "min_order_interval",
-                    "initial_position"});
+      r.allow_keys(
+          h, hp,
+          {"policy", "target", "band_delta_shares", "band_delta_notional", "risk_aversion",
+           "cost_bps", "min_band_shares", "max_band_shares", "rebalance_interval", "min_trade_qty",
+           "order_timeout", "min_order_interval", "initial_position", "instrument", "future"});
+      // The hedge instrument first: lots and minimum trades are in its units.
+      if (r.one_of(h, "instrument", hp, "spot", {"spot", "future"}) == "future") {
+        const YAML::Node f = h["future"];
+        if (!f) r.fail(h, hp, "instrument: future needs a 'future' section");
+        const std::string fp = join(hp, "future");
+        r.allow_keys(f, fp, {"symbol", "multiplier", "expiry", "tick_size", "lot_size"});
+        InstrumentSpec future;
+        future.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
+        future.kind = InstrumentKind::kFuture;
+        future.underlying = spot.id;
+        future.symbol = r.string(f, "symbol", fp, spot.symbol + "-F");
+        if (future.symbol.empty() || spot_by_symbol.count(future.symbol) != 0 ||
+            future_by_symbol.count(future.symbol) != 0) {
+          r.fail(f["symbol"] ? f["symbol"] : f, join(fp, "symbol"),
+                 "'" + future.symbol + "' is empty or already a symbol");
+        }
+        future.multiplier = r.number(f, "multiplier", fp, 1.0, 1e-6, 1e9);
+        if (!f["expiry"]) r.fail(f, fp, "missing required key 'expiry'");
+        future.expiry_ns = parse_expiry(r, f["expiry"], join(fp, "expiry"), now);
+        if (future.expiry_ns <= now) {
+          r.fail(f["expiry"], join(fp, "expiry"), "the future has already expired");
+        }
+        future.tick_size = r.number(f, "tick_size", fp, spot.tick_size, 1e-8, 1e6);
+        future.lot_size = r.integer(f, "lot_size", fp, 1, 1, 1'000'000);
+        cfg.engine.instruments.push_back(future);
+        future_by_symbol[future.symbol] = future.id;
+        uc.hedge_instrument = future.id;
+        uc.policy.lot_size = future.lot_size;
+        uc.policy.min_trade_qty = future.lot_size;
+      }
+      const std::string policy =
+          r.one_of(h, "policy", hp, "band_shares",
+                   {"band_shares", "band_notional", "whalley_wilmott", "time"});
+      uc.policy.kind = policy == "band_notional"     ? hedging::HedgePolicyKind::kBandNotional
+                       : policy == "whalley_wilmott" ? hedging::HedgePolicyKind::kWhalleyWilmott
+                       : policy == "time"            ? hedging::HedgePolicyKind::kTime
+                                                     : hedging::HedgePolicyKind::kBandShares;
+      uc.policy.target = r.one_of(h, "target", hp, "zero", {"zero", "edge"}) == "edge"
+                             ? hedging::HedgeTarget::kBandEdge
+                             : hedging::HedgeTarget::kZero;
       uc.policy.band_delta_shares = r.number(h, "band_delta_shares", hp, 100.0, 0.0, 1e12);
-      uc.policy.min_trade_qty = r.integer(h, "min_trade_qty", hp, spot.lot_size, 1, INT64_MAX);
+      uc.policy.band_delta_notional = r.number(h, "band_delta_notional", hp, 0.0, 0.0, 1e15);
+      uc.policy.risk_aversion = r.number(h, "risk_aversion", hp, 0.0, 0.0, 1e6);
+      uc.policy.cost_fraction = r.number(h, "cost_bps", hp, 0.0, 0.0, 10000.0) * 1e-4;
+      uc.policy.min_band_shares = r.number(h, "min_band_shares", hp, 0.0, 0.0, 1e12);
+      uc.policy.max_band_shares = r.number(h, "max_band_shares", hp, 1e12, 0.0, 1e12);
+      uc.policy.rebalance_interval_ns =
+          r.duration(h, "rebalance_interval", hp, 60 * kNanosPerSecond, 0, kMaxDuration);
+      uc.policy.min_trade_qty = r.integer(h, "min_trade_qty", hp, uc.policy.lot_size, 1, INT64_MAX);
+      if (uc.policy.kind == hedging::HedgePolicyKind::kBandNotional && !h["band_delta_notional"]) {
+        r.fail(h, hp, "policy: band_notional needs 'band_delta_notional'");
+      }
+      if (uc.policy.kind == hedging::HedgePolicyKind::kWhalleyWilmott &&
+          (!(uc.policy.risk_aversion > 0.0) || !h["cost_bps"])) {
+        r.fail(h, hp, "policy: whalley_wilmott needs 'risk_aversion' > 0 and 'cost_bps'");
+      }
+      if (uc.policy.min_band_shares > uc.policy.max_band_shares) {
+        r.fail(h["min_band_shares"], join(hp, "min_band_shares"), "is above max_band_shares");
+      }
+      if (const char* problem = hedging::validate(uc.policy)) r.fail(h, hp, problem);
       uc.order_timeout_ns =
           r.duration(h, "order_timeout", hp, uc.order_timeout_ns, 0, kMaxDuration);
       uc.min_order_interval_ns =
           r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
       uc.initial_hedge_position =
           r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
-    } else {
-      uc.policy.band_delta_shares = 100.0;
-      uc.policy.min_trade_qty = spot.lot_size;
     }
     sim::UnderlyingModel model;
     model.spot_instrument = spot.id;
