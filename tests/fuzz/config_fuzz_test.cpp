@@ -135,6 +135,8 @@ underlyings:
   - symbol: ABC
     tick_size: 0.05
     simulator: {initial_spot: 40, vol: 0.3}
+  - symbol: IDX
+    hedge: {instrument: future, future: {symbol: IDX-F, multiplier: 50, expiry: 90d}}
 book:
   - {underlying: SIM, right: call, strike: 100, expiry: 30d, quantity: -10}
   - {underlying: ABC, right: put, strike: 35.5, expiry: 2027-03-19, quantity: 4, style: american}
@@ -625,8 +627,8 @@ TEST(ConfigFuzz, mutated_inputs_load_sanely_or_fail_with_a_positioned_error) {
 
   const std::vector<std::string> corpus = seeds();
   ASSERT_FALSE(HasFailure());
-  // Engines the limits resolve against: the shipped one (SIM, lot 1) and kMainSeed's (SIM and
-  // ABC, lots 1).
+  // Engines the limits resolve against: the shipped one (SIM, IDX hedged in IDX-F) and
+  // kMainSeed's (SIM, ABC and IDX).
   const hedged::config::LoadResult shipped =
       hedged::config::load_file(config_dir() + "/default.yaml", kNow);
   ASSERT_TRUE(shipped.config.has_value()) << shipped.error;

@@ -327,7 +327,7 @@ TEST(Cli, check_config_accepts_the_shipped_default) {
   testing::TempDir dir("hedged-cli");
   Process p({"check-config", "-c", std::string(HEDGED_SOURCE_DIR) + "/config/default.yaml"}, dir);
   ASSERT_EQ(p.wait(10s), 0) << p.err();
-  EXPECT_NE(p.out().find("valid main config: 1 underlyings, 26 option positions"),
+  EXPECT_NE(p.out().find("valid main config: 2 underlyings, 31 option positions"),
             std::string::npos)
       << p.out();
 }

@@ -338,5 +338,57 @@ TEST_F(PipelineTest, halt_cancels_working_orders_and_stops_new_hedges) {
       wait_for([&] { return daemon_->status().engine.state == TradingState::kActive; }, 5s));
 }
 
+// The same pipeline hedging in a future: orders go out on the future's symbol in contracts of
+// 10 shares, scaled by the carry e^{(r-q)T}, and fill against the venue's future quotes.
+class FuturesPipelineTest : public PipelineTest {
+ protected:
+  std::string adjust(std::string text) const override {
+    const std::string from = "    hedge: {";
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos);
+    text.replace(at, from.size(),
+                 "    hedge: {instrument: future, future: {symbol: TST-F, multiplier: 10, expiry: "
+                 "60d}, ");
+    return text;
+  }
+};
+
+TEST_F(FuturesPipelineTest, hedges_in_contracts_of_the_future_and_settles_inside_the_band) {
+  const bool settled = wait_for(
+      [&] {
+        const EngineSnapshot s = daemon_->status().engine;
+        return s.fills > 2 && s.live_orders == 0 &&
+               std::fabs(s.underlyings[0].net_delta_shares) <= market().band_delta_shares;
+      },
+      30s);
+  ASSERT_TRUE(settled);
+  daemon_->command(Command::kHalt, "test: freeze for checks");
+  ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
+  const EngineSnapshot s = daemon_->status().engine;
+  const UnderlyingSnapshot& u = s.underlyings[0];
+  // One contract carries 10 shares times the carry over ~60 days at r = 2%, q = 0.
+  const double carry = std::exp(0.02 * (60.0 / 365.0));
+  EXPECT_NEAR(u.hedge_unit_delta_shares, 10.0 * carry, 10.0 * carry * 1e-3);
+  EXPECT_NEAR(
+      u.net_delta_shares,
+      u.greeks.delta_shares + static_cast<double>(u.hedge_position) * u.hedge_unit_delta_shares,
+      1e-6);
+  // The book is short options worth thousands of shares of delta: hundreds of contracts, not
+  // thousands of shares.
+  EXPECT_GT(std::llabs(u.hedge_position), 50);
+  EXPECT_LT(std::fabs(static_cast<double>(u.hedge_position) * u.hedge_unit_delta_shares +
+                      u.greeks.delta_shares),
+            market().band_delta_shares + u.hedge_unit_delta_shares);
+  std::int64_t position_from_fills = 0;
+  for (const FillNotice& f : recorder_.all<FillNotice>()) {
+    position_from_fills += signed_qty(f.side, f.last_qty);
+  }
+  EXPECT_EQ(u.hedge_position, position_from_fills);
+  const auto metrics = testing::http_get(ports_.metrics, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_hedge_position{instrument=\"TST-F\"}"),
+            static_cast<double>(u.hedge_position));
+}
+
 }  // namespace
 }  // namespace hedged

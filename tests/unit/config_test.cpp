@@ -141,10 +141,22 @@ TEST(ConfigLoader, shipped_default_loads_with_the_documented_book_and_endpoints)
   const auto& cfg = *result.config;
   EXPECT_EQ(cfg.source_path, path);
 
-  ASSERT_EQ(cfg.engine.underlyings.size(), 1u);
+  ASSERT_EQ(cfg.engine.underlyings.size(), 2u);
   EXPECT_EQ(cfg.engine.underlyings[0].name, "SIM");
-  ASSERT_EQ(cfg.market_data.models.size(), 1u);
-  EXPECT_GE(cfg.engine.book.size(), 20u);
+  EXPECT_EQ(cfg.engine.underlyings[1].name, "IDX");
+  ASSERT_EQ(cfg.market_data.models.size(), 2u);
+  EXPECT_EQ(cfg.engine.book.size(), 31u);
+  // SIM is hedged in the stock with a fixed band; IDX in its future with a Whalley-Wilmott band.
+  const hedged::UnderlyingConfig& sim = cfg.engine.underlyings[0];
+  const hedged::UnderlyingConfig& idx = cfg.engine.underlyings[1];
+  EXPECT_EQ(sim.hedge_instrument, sim.spot_instrument);
+  EXPECT_EQ(sim.policy.kind, hedged::hedging::HedgePolicyKind::kBandShares);
+  const auto& future = cfg.engine.instruments[idx.hedge_instrument];
+  EXPECT_EQ(future.kind, InstrumentKind::kFuture);
+  EXPECT_EQ(future.symbol, "IDX-F");
+  EXPECT_EQ(future.multiplier, 50.0);
+  EXPECT_EQ(idx.policy.kind, hedged::hedging::HedgePolicyKind::kWhalleyWilmott);
+  EXPECT_EQ(cfg.risk.limits_file, config_dir() + "/limits.yaml");
 
   std::set<TimeNs> expiries;
   bool call = false;
@@ -576,3 +588,74 @@ TEST(ConfigLoader, shipped_default_holds_american_options) {
 }
 
 }  // namespace
+
+namespace hedged {
+namespace {
+
+using hedged::config::load_text;
+
+const std::string kFutureHedge =
+    "    hedge:\n"
+    "      instrument: future\n"
+    "      future: {symbol: SIM-F, multiplier: 50, expiry: 90d, tick_size: 0.25, lot_size: 2}\n"
+    "      policy: whalley_wilmott\n"
+    "      cost_bps: 1.5\n"
+    "      risk_aversion: 0.0001\n"
+    "      min_band_shares: 40\n"
+    "      target: edge\n";
+
+hedged::config::LoadResult load_hedge(const std::string& hedge) {
+  std::string text = kBase;
+  const std::string from = "    hedge:\n      band_delta_shares: 250\n      order_timeout: 2s\n";
+  text.replace(text.find(from), from.size(), hedge);
+  return load_text(text, "test.yaml", config_dir(), kNow);
+}
+
+TEST(ConfigHedge, future_hedge_instrument_and_whalley_wilmott_policy) {
+  const auto result = load_hedge(kFutureHedge);
+  ASSERT_TRUE(result.config) << result.error;
+  const EngineConfig& e = result.config->engine;
+  const UnderlyingConfig& u = e.underlyings[0];
+  const InstrumentSpec& future = e.instruments[u.hedge_instrument];
+  EXPECT_EQ(future.kind, InstrumentKind::kFuture);
+  EXPECT_EQ(future.symbol, "SIM-F");
+  EXPECT_EQ(future.underlying, u.spot_instrument);
+  EXPECT_EQ(future.multiplier, 50.0);
+  EXPECT_EQ(future.expiry_ns, kNow + 90 * 86400 * kNanosPerSecond);
+  EXPECT_EQ(future.tick_size, 0.25);
+  EXPECT_EQ(future.lot_size, 2);
+  EXPECT_EQ(u.policy.kind, hedging::HedgePolicyKind::kWhalleyWilmott);
+  EXPECT_EQ(u.policy.target, hedging::HedgeTarget::kBandEdge);
+  EXPECT_DOUBLE_EQ(u.policy.cost_fraction, 1.5e-4);
+  EXPECT_EQ(u.policy.risk_aversion, 1e-4);
+  EXPECT_EQ(u.policy.min_band_shares, 40.0);
+  EXPECT_EQ(u.policy.lot_size, 2);       // the future's lot
+  EXPECT_EQ(u.policy.min_trade_qty, 2);  // one lot of contracts by default
+}
+
+TEST(ConfigHedge, policy_keys_are_checked) {
+  auto missing = load_hedge("    hedge:\n      instrument: future\n");
+  EXPECT_EQ(missing.error,
+            "test.yaml:11:7: key 'underlyings[0].hedge': instrument: future needs a 'future' "
+            "section");
+  auto ww = load_hedge("    hedge:\n      policy: whalley_wilmott\n      cost_bps: 1\n");
+  EXPECT_EQ(ww.error,
+            "test.yaml:11:7: key 'underlyings[0].hedge': policy: whalley_wilmott needs "
+            "'risk_aversion' > 0 and 'cost_bps'");
+  auto notional = load_hedge("    hedge:\n      policy: band_notional\n");
+  EXPECT_EQ(notional.error,
+            "test.yaml:11:7: key 'underlyings[0].hedge': policy: band_notional needs "
+            "'band_delta_notional'");
+  auto taken = load_hedge(
+      "    hedge:\n      instrument: future\n      future: {symbol: SIM, expiry: 30d}\n");
+  EXPECT_EQ(taken.error,
+            "test.yaml:12:24: key 'underlyings[0].hedge.future.symbol': 'SIM' is empty or "
+            "already a symbol");
+  auto time = load_hedge("    hedge:\n      policy: time\n      rebalance_interval: 30s\n");
+  ASSERT_TRUE(time.config) << time.error;
+  EXPECT_EQ(time.config->engine.underlyings[0].policy.kind, hedging::HedgePolicyKind::kTime);
+  EXPECT_EQ(time.config->engine.underlyings[0].policy.rebalance_interval_ns, 30 * kNanosPerSecond);
+}
+
+}  // namespace
+}  // namespace hedged

@@ -965,5 +965,71 @@ TEST(EngineSurface, surface_mode_prices_each_option_at_the_surface_vol_of_its_st
       1e-9);
 }
 
+// A futures hedge: the delta of one contract is multiplier x e^{(r-q)T}, so the book's delta
+// D takes round(-D e^{-(r-q)T} / multiplier) contracts, sent on the future's own touch.
+TEST_F(EngineTest, futures_hedge_trades_contracts_scaled_by_carry_and_multiplier) {
+  EngineConfig config = make_config();
+  InstrumentSpec future;
+  future.id = static_cast<InstrumentId>(config.instruments.size());
+  future.kind = InstrumentKind::kFuture;
+  future.symbol = "SIM-F";
+  future.underlying = 0;
+  future.tick_size = 0.05;
+  future.lot_size = 1;
+  future.multiplier = 10.0;
+  future.expiry_ns = kT0 + 180 * kDay;
+  config.instruments.push_back(future);
+  config.underlyings[0].hedge_instrument = future.id;
+  start(config);
+
+  const double t_future = 180.0 / 365.0;
+  const double carry = std::exp((kRate - kDividend) * t_future);
+  const double forward = 100.0 * carry;
+  // The future quotes first (no spot yet: no decision), then the spot quote decides.
+  EXPECT_TRUE(
+      only<NewChildOrder>(quote(forward - 0.05, forward + 0.05, kT0 - 1000, future.id)).empty());
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  const double delta = book_delta(100.0, kT0);
+  const auto contracts = std::llround(delta / (10.0 * carry));
+  ASSERT_GT(contracts, 100);  // the scenario needs a real hedge: ~2,700 shares / ~10.1 per contract
+  EXPECT_EQ(orders[0].instrument, future.id);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_EQ(orders[0].qty, contracts);
+  EXPECT_NEAR(orders[0].price, std::floor((forward - 0.05) / 0.05 + 1e-9) * 0.05, 1e-9);
+
+  // Filled: the net delta in shares is what one contract's rounding leaves, at most half of one.
+  const auto fills =
+      only<FillNotice>(report(exec(orders[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled,
+                                   contracts, contracts, orders[0].price),
+                              kT0 + kNanosPerMilli));
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_NEAR(fills[0].unit_delta_shares, 10.0 * carry, 1e-9);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].hedge_position, -contracts);
+  EXPECT_NEAR(s.underlyings[0].hedge_unit_delta_shares, 10.0 * carry, 1e-9);
+  EXPECT_NEAR(s.underlyings[0].net_delta_shares,
+              delta - static_cast<double>(contracts) * 10.0 * carry, 1e-6);
+  EXPECT_LE(std::fabs(s.underlyings[0].net_delta_shares), 0.5 * 10.0 * carry);
+  // Inside the band now: the next quote sends nothing.
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.99, 100.01, kT0 + kNanosPerSecond)).empty());
+}
+
+// Whalley-Wilmott: the band the engine uses is the formula's at the book's gamma and spot.
+TEST_F(EngineTest, whalley_wilmott_band_follows_the_book_gamma) {
+  EngineConfig config = make_config();
+  hedging::HedgePolicy& p = config.underlyings[0].policy;
+  p.kind = hedging::HedgePolicyKind::kWhalleyWilmott;
+  p.cost_fraction = 2e-4;
+  p.risk_aversion = 1e-4;
+  start(config);
+  quote(99.99, 100.01, kT0);
+  const EngineSnapshot s = snapshot();
+  const double expected = hedging::whalley_wilmott_half_width_shares(
+      2e-4, 100.0, s.underlyings[0].greeks.gamma_shares, 1e-4);
+  EXPECT_GT(expected, 10.0);
+  EXPECT_NEAR(s.underlyings[0].band_delta_shares, expected, 1e-9 * expected);
+}
+
 }  // namespace
 }  // namespace hedged

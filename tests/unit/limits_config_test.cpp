@@ -188,8 +188,8 @@ std::vector<std::string> changes_from_defaults(const LimitsConfig& config) {
 void expect_shipped_values(const LimitsConfig& l) {
   const RiskLimits& r = l.limits;
   expect_limit(r.book, Measure::kDeltaShares, 0, 0);
-  expect_limit(r.book, Measure::kDeltaNotional, 1'500'000, 3'000'000);
-  expect_limit(r.book, Measure::kGammaNotionalPerPct, 400'000, 800'000);
+  expect_limit(r.book, Measure::kDeltaNotional, 5'000'000, 10'000'000);
+  expect_limit(r.book, Measure::kGammaNotionalPerPct, 2'000'000, 4'000'000);
   expect_limit(r.book, Measure::kVegaPerVolPoint, 60'000, 120'000);
   expect_limit(r.book, Measure::kThetaPerDay, 40'000, 80'000);
   expect_limit(r.book, Measure::kHedgePosition, 0, 0);
@@ -205,11 +205,23 @@ void expect_shipped_values(const LimitsConfig& l) {
   expect_limit(sim, Measure::kHedgePosition, 40'000, 60'000);
   expect_limit(sim, Measure::kDailyLoss, 0, 0);
 
+  // IDX (index 1): hedged in contracts of its future, with its own position and order limits.
+  const auto& idx = r.underlying[1];
+  expect_limit(idx, Measure::kDeltaShares, 5'000, 10'000);
+  expect_limit(idx, Measure::kDeltaNotional, 5'000'000, 10'000'000);
+  expect_limit(idx, Measure::kHedgePosition, 400, 600);
+  EXPECT_EQ(r.pre_trade[1].max_order_qty, 200);
+  EXPECT_DOUBLE_EQ(r.pre_trade[1].max_order_notional, 20'000'000);
+  EXPECT_EQ(r.pre_trade[1].max_position, 800);
+
   for (std::size_t u = 0; u < hedged::kMaxUnderlyings; ++u) {
     SCOPED_TRACE("underlying slot " + std::to_string(u));
     const auto& p = r.pre_trade[u];
-    EXPECT_EQ(p.max_order_qty, 5'000);
-    EXPECT_DOUBLE_EQ(p.max_order_notional, 1'000'000);
+    if (u != 1) {
+      EXPECT_EQ(p.max_order_qty, 5'000);
+      EXPECT_DOUBLE_EQ(p.max_order_notional, 1'000'000);
+      EXPECT_EQ(p.max_position, 80'000);
+    }
     EXPECT_DOUBLE_EQ(p.price_band_pct, 2.0);
     EXPECT_EQ(p.price_band_ticks, 100);
     EXPECT_DOUBLE_EQ(p.max_orders_per_second, 20);
@@ -217,11 +229,10 @@ void expect_shipped_values(const LimitsConfig& l) {
     EXPECT_DOUBLE_EQ(p.max_cancels_per_second, 20);
     EXPECT_DOUBLE_EQ(p.cancel_burst, 40);
     EXPECT_EQ(p.max_working_orders, 16u);
-    EXPECT_EQ(p.max_position, 80'000);
   }
   // Slots no underlying uses hold the `default` section alone.
-  expect_limit(r.underlying[1], Measure::kDeltaShares, 5'000, 10'000);
-  expect_limit(r.underlying[1], Measure::kDeltaNotional, 0, 0);
+  expect_limit(r.underlying[2], Measure::kDeltaShares, 5'000, 10'000);
+  expect_limit(r.underlying[2], Measure::kDeltaNotional, 0, 0);
 
   const auto& b = r.breakers;
   expect_policy(b[Breaker::kStaleData], true, BreakerAction::kHalt, ResetPolicy::kAuto, 5 * kSecond,
@@ -248,7 +259,7 @@ void expect_shipped_values(const LimitsConfig& l) {
                 10 * kSecond, 10.0);
 
   EXPECT_EQ(l.kill_switch_file, normal(std::filesystem::path(config_dir()) / "halt.flag"));
-  EXPECT_THAT(l.named_underlyings, ElementsAre("SIM"));
+  EXPECT_THAT(l.named_underlyings, ElementsAre("SIM", "IDX"));
 }
 
 TEST(LimitsConfig, shipped_limits_load_through_the_shipped_main_config_with_the_file_values) {
@@ -258,7 +269,7 @@ TEST(LimitsConfig, shipped_limits_load_through_the_shipped_main_config_with_the_
   const std::string limits_path = normal(std::filesystem::path(config_dir()) / "limits.yaml");
   EXPECT_EQ(cfg.risk.limits_file, limits_path);
   EXPECT_EQ(cfg.limits.source_path, limits_path);
-  ASSERT_EQ(cfg.engine.underlyings.size(), 1u);
+  ASSERT_EQ(cfg.engine.underlyings.size(), 2u);
   expect_shipped_values(cfg.limits);
   // The engine starts with the same limit set.
   EXPECT_THAT(
@@ -287,7 +298,7 @@ TEST(LimitsConfig, shipped_limits_without_an_engine_keep_named_sections_out_of_t
   expect_limit(r.underlying[0], Measure::kDeltaShares, 5'000, 10'000);
   expect_limit(r.underlying[0], Measure::kDeltaNotional, 0, 0);
   EXPECT_EQ(r.pre_trade[0].max_order_qty, 5'000);
-  EXPECT_THAT(result.limits->named_underlyings, ElementsAre("SIM"));
+  EXPECT_THAT(result.limits->named_underlyings, ElementsAre("SIM", "IDX"));
   EXPECT_EQ(result.limits->kill_switch_file,
             normal(std::filesystem::path(config_dir()) / "halt.flag"));
 }
