@@ -19,15 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename Predicate>
-bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return predicate();
-}
+using testing::wait_for;
 
 class RiskLimitsTest : public ::testing::Test {
  protected:

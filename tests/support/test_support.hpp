@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hedged::testing {
@@ -38,6 +40,17 @@ inline int free_port() {
 }
 
 // GET http://127.0.0.1:port/path; returns the body, or nullopt on any failure.
+// Polls `predicate` every 20 ms until it holds or `timeout` passes; returns its last value.
+template <typename Predicate>
+bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return predicate();
+}
+
 inline std::optional<std::string> http_get(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -117,9 +130,11 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
+  // Writes `text` to `name` (which may name subfolders) below the folder; returns its path.
   std::filesystem::path write(const std::string& name, const std::string& text) const {
     const auto file = path_ / name;
-    std::ofstream(file) << text;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
     return file;
   }
 

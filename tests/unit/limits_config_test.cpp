@@ -18,6 +18,7 @@
 #include "core/risk/limits.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/limits.hpp"
+#include "tests/support/test_support.hpp"
 
 #ifndef HEDGED_SOURCE_DIR
 #error "HEDGED_SOURCE_DIR must name the project root"
@@ -122,36 +123,13 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A fresh folder under the system temp directory, removed with everything in it afterwards.
-class TempDir {
+// The shared temporary folder, with paths as text.
+class TempDir : public hedged::testing::TempDir {
  public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("hedged-limits-config-test-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
+  TempDir() : hedged::testing::TempDir("hedged-limits-config-test") {}
   std::string write(const std::string& name, const std::string& text) const {
-    const std::filesystem::path file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    out.close();
-    EXPECT_TRUE(out) << "cannot write " << file;
-    return file.string();
+    return hedged::testing::TempDir::write(name, text).string();
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 void expect_limit(const hedged::risk::ExposureLimits& e, Measure m, double soft, double hard) {
