@@ -19,6 +19,10 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/ThreadedSocketAcceptor.h>
 #include <quickfix/fix44/ExecutionReport.h>
+#include <quickfix/fix44/MarketDataIncrementalRefresh.h>
+#include <quickfix/fix44/MarketDataRequest.h>
+#include <quickfix/fix44/MarketDataRequestReject.h>
+#include <quickfix/fix44/MarketDataSnapshotFullRefresh.h>
 #include <quickfix/fix44/MessageCracker.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
@@ -51,6 +55,24 @@ struct Outbound {
   FIX::Message message;
   FIX::SessionID session;
 };
+
+// One symbol of one MarketDataRequest of one session, and what that session was last sent.
+struct MdSubscription {
+  bool bid = true;  // entry types asked for
+  bool offer = true;
+  bool trade = true;
+  bool streaming = true;  // false: snapshot only, dropped once the snapshot is out
+  bool snapshot_sent = false;
+  VenueQuote sent;  // the touch as last published to this subscriber
+};
+
+struct LastTrade {
+  double price = 0.0;
+  std::int64_t qty = 0;
+};
+
+// (MDReqID, symbol) -> subscription, per session.
+using SessionSubscriptions = std::map<std::pair<std::string, std::string>, MdSubscription>;
 
 }  // namespace
 
@@ -101,6 +123,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       std::lock_guard lock(mutex_);
       if (!running_) return;
       running_ = false;
+      md_subscriptions_.clear();
     }
     wake_.notify_all();
     if (matcher_.joinable()) matcher_.join();
@@ -115,6 +138,9 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     std::lock_guard lock(mutex_);
     VenueStats s = stats_;
     s.resting = resting_.size();
+    for (const auto& [session, subscriptions] : md_subscriptions_) {
+      for (const auto& [key, sub] : subscriptions) s.md_subscriptions += sub.streaming ? 1 : 0;
+    }
     return s;
   }
 
@@ -135,10 +161,24 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     for (auto it = resting_.begin(); it != resting_.end();) {
       it = it->second.session == session ? resting_.erase(it) : std::next(it);
     }
+    // A session that logs out loses its market data subscriptions.
+    md_subscriptions_.erase(session);
   }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) override {}
-  void fromAdmin(const FIX::Message&, const FIX::SessionID&) override {}
+  void fromAdmin(const FIX::Message& message, const FIX::SessionID& session) override {
+    if (message.getHeader().getField(FIX::FIELD::MsgType) != FIX::MsgType_Logon) return;
+    const auto it = config_.logon_passwords.find(session.getTargetCompID().getValue());
+    if (it == config_.logon_passwords.end()) return;
+    if (!message.isSetField(FIX::FIELD::Password) ||
+        message.getField(FIX::FIELD::Password) != it->second) {
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.logons_rejected;
+      }
+      throw FIX::RejectLogon("wrong or missing password");
+    }
+  }
   void fromApp(const FIX::Message& message, const FIX::SessionID& session) override {
     try {
       crack(message, session);
@@ -247,6 +287,203 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     send_all(out);
   }
 
+  // --- Market data: requests (QuickFIX session threads) ---------------------------------------
+  // Subscriptions only are recorded here; snapshots and updates are sent by the matching thread,
+  // so a subscriber always gets its snapshot before the first incremental built on it.
+  void onMessage(const FIX44::MarketDataRequest& message, const FIX::SessionID& session) override {
+    std::vector<Outbound> out;
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.md_requests;
+      const std::string& md_req_id = message.getField(FIX::FIELD::MDReqID);
+      const std::string& type_text = message.getField(FIX::FIELD::SubscriptionRequestType);
+      const char type = type_text.size() == 1 ? type_text[0] : '\0';
+      auto reject = [&](char reason, const std::string& text) {
+        ++stats_.md_rejects;
+        FIX44::MarketDataRequestReject msg{FIX::MDReqID(md_req_id)};
+        msg.set(FIX::MDReqRejReason(reason));
+        msg.set(FIX::Text(text));
+        out.push_back({std::move(msg), session});
+      };
+      SessionSubscriptions& subscriptions = md_subscriptions_[session];
+      if (type == FIX::SubscriptionRequestType_DISABLE_PREVIOUS_SNAPSHOT_PLUS_UPDATE_REQUEST) {
+        std::size_t removed = 0;
+        for (auto it = subscriptions.begin(); it != subscriptions.end();) {
+          if (it->first.first == md_req_id) {
+            it = subscriptions.erase(it);
+            ++removed;
+          } else {
+            ++it;
+          }
+        }
+        if (removed == 0)
+          reject(FIX::MDReqRejReason_UNKNOWN_SYMBOL, "no subscription " + md_req_id);
+      } else if (type != FIX::SubscriptionRequestType_SNAPSHOT &&
+                 type != FIX::SubscriptionRequestType_SNAPSHOT_PLUS_UPDATES) {
+        reject(FIX::MDReqRejReason_UNSUPPORTED_SUBSCRIPTIONREQUESTTYPE,
+               "SubscriptionRequestType must be 0, 1 or 2");
+      } else {
+        MdSubscription wanted;
+        wanted.bid = wanted.offer = wanted.trade = false;
+        wanted.streaming = type == FIX::SubscriptionRequestType_SNAPSHOT_PLUS_UPDATES;
+        const std::size_t types = message.groupCount(FIX::FIELD::NoMDEntryTypes);
+        for (std::size_t i = 1; i <= types; ++i) {
+          const FIX::FieldMap& group =
+              message.getGroupRef(static_cast<int>(i), FIX::FIELD::NoMDEntryTypes);
+          const std::string& entry = group.getField(FIX::FIELD::MDEntryType);
+          if (entry == "0") wanted.bid = true;
+          if (entry == "1") wanted.offer = true;
+          if (entry == "2") wanted.trade = true;
+        }
+        const bool duplicate =
+            wanted.streaming &&
+            std::any_of(subscriptions.begin(), subscriptions.end(),
+                        [&](const auto& s) { return s.first.first == md_req_id; });
+        if (!wanted.bid && !wanted.offer && !wanted.trade) {
+          reject(FIX::MDReqRejReason_UNSUPPORTED_MDENTRYTYPE,
+                 "only bid (0), offer (1) and trade (2) entries are published");
+        } else if (duplicate) {
+          reject(FIX::MDReqRejReason_DUPLICATE_MDREQID, "MDReqID " + md_req_id + " is in use");
+        } else {
+          // Known symbols are served; the unknown ones are named in one reject.
+          std::string unknown;
+          const std::size_t symbols = message.groupCount(FIX::FIELD::NoRelatedSym);
+          for (std::size_t i = 1; i <= symbols; ++i) {
+            const FIX::FieldMap& group =
+                message.getGroupRef(static_cast<int>(i), FIX::FIELD::NoRelatedSym);
+            const std::string& symbol = group.getField(FIX::FIELD::Symbol);
+            if (!known_symbol(symbol)) {
+              unknown += (unknown.empty() ? "" : ",") + symbol;
+              continue;
+            }
+            subscriptions[{md_req_id, symbol}] = wanted;
+          }
+          if (!unknown.empty())
+            reject(FIX::MDReqRejReason_UNKNOWN_SYMBOL, "unknown symbol " + unknown);
+        }
+      }
+      if (subscriptions.empty()) md_subscriptions_.erase(session);
+    }
+    wake_.notify_all();
+    send_all(out);
+  }
+
+  // Caller holds mutex_.
+  bool known_symbol(const std::string& symbol) const {
+    if (!config_.md_symbols.empty()) {
+      return std::find(config_.md_symbols.begin(), config_.md_symbols.end(), symbol) !=
+             config_.md_symbols.end();
+    }
+    VenueQuote quote;
+    return quotes_(symbol, quote);
+  }
+
+  // --- Market data: publication (matching thread, and fills on session threads) ---------------
+  static void add_entry(FIX44::MarketDataSnapshotFullRefresh& msg, char type, double price,
+                        std::int64_t size) {
+    FIX44::MarketDataSnapshotFullRefresh::NoMDEntries entry;
+    entry.set(FIX::MDEntryType(type));
+    entry.set(FIX::MDEntryPx(price));
+    entry.set(FIX::MDEntrySize(static_cast<double>(size)));
+    msg.addGroup(entry);
+  }
+
+  static void add_entry(FIX44::MarketDataIncrementalRefresh& msg, char action, char type,
+                        const std::string& symbol, double price, std::int64_t size) {
+    FIX44::MarketDataIncrementalRefresh::NoMDEntries entry;
+    entry.set(FIX::MDUpdateAction(action));
+    entry.set(FIX::MDEntryType(type));
+    entry.set(FIX::Symbol(symbol));
+    if (action != FIX::MDUpdateAction_DELETE) {
+      entry.set(FIX::MDEntryPx(price));
+      entry.set(FIX::MDEntrySize(static_cast<double>(size)));
+    }
+    msg.addGroup(entry);
+  }
+
+  // Adds the incremental entry for one side whose price or size changed since `before`.
+  static int side_change(FIX44::MarketDataIncrementalRefresh& msg, char type,
+                         const std::string& symbol, double before_px, std::int64_t before_size,
+                         double px, std::int64_t size) {
+    if (before_px == px && before_size == size) return 0;
+    const bool had = before_px > 0.0;
+    const bool has = px > 0.0;
+    if (!had && !has) return 0;
+    const char action = !has   ? FIX::MDUpdateAction_DELETE
+                        : !had ? FIX::MDUpdateAction_NEW
+                               : FIX::MDUpdateAction_CHANGE;
+    add_entry(msg, action, type, symbol, px, size);
+    return 1;
+  }
+
+  // Sends pending snapshots and the touch changes of every subscription. Caller holds mutex_.
+  void publish_market_data(std::vector<Outbound>& out) {
+    for (auto& [session, subscriptions] : md_subscriptions_) {
+      for (auto it = subscriptions.begin(); it != subscriptions.end();) {
+        const std::string& md_req_id = it->first.first;
+        const std::string& symbol = it->first.second;
+        MdSubscription& sub = it->second;
+        VenueQuote quote;
+        const bool quoted = quotes_(symbol, quote) && (quote.bid > 0.0 || quote.ask > 0.0);
+        if (!quoted) {
+          ++it;
+          continue;
+        }
+        if (!sub.snapshot_sent) {
+          FIX44::MarketDataSnapshotFullRefresh msg;
+          msg.set(FIX::MDReqID(md_req_id));
+          msg.set(FIX::Symbol(symbol));
+          if (sub.bid && quote.bid > 0.0)
+            add_entry(msg, FIX::MDEntryType_BID, quote.bid, quote.bid_size);
+          if (sub.offer && quote.ask > 0.0)
+            add_entry(msg, FIX::MDEntryType_OFFER, quote.ask, quote.ask_size);
+          const auto trade = last_trade_.find(symbol);
+          if (sub.trade && trade != last_trade_.end())
+            add_entry(msg, FIX::MDEntryType_TRADE, trade->second.price, trade->second.qty);
+          if (msg.groupCount(FIX::FIELD::NoMDEntries) > 0) {
+            ++stats_.md_snapshots;
+            out.push_back({std::move(msg), session});
+            sub.snapshot_sent = true;
+            sub.sent = quote;
+          }
+        } else if (sub.streaming) {
+          FIX44::MarketDataIncrementalRefresh msg;
+          msg.set(FIX::MDReqID(md_req_id));
+          int entries = 0;
+          if (sub.bid)
+            entries += side_change(msg, FIX::MDEntryType_BID, symbol, sub.sent.bid,
+                                   sub.sent.bid_size, quote.bid, quote.bid_size);
+          if (sub.offer)
+            entries += side_change(msg, FIX::MDEntryType_OFFER, symbol, sub.sent.ask,
+                                   sub.sent.ask_size, quote.ask, quote.ask_size);
+          sub.sent = quote;
+          if (entries > 0) {
+            ++stats_.md_incrementals;
+            out.push_back({std::move(msg), session});
+          }
+        }
+        it = sub.snapshot_sent && !sub.streaming ? subscriptions.erase(it) : std::next(it);
+      }
+    }
+  }
+
+  // A fill on the venue: a trade entry to every subscriber of the symbol that asked for trades
+  // and has its snapshot. Caller holds mutex_.
+  void publish_trade(const std::string& symbol, double price, std::int64_t qty,
+                     std::vector<Outbound>& out) {
+    last_trade_[symbol] = {price, qty};
+    for (const auto& [session, subscriptions] : md_subscriptions_) {
+      for (const auto& [key, sub] : subscriptions) {
+        if (key.second != symbol || !sub.trade || !sub.streaming || !sub.snapshot_sent) continue;
+        FIX44::MarketDataIncrementalRefresh msg;
+        msg.set(FIX::MDReqID(key.first));
+        add_entry(msg, FIX::MDUpdateAction_NEW, FIX::MDEntryType_TRADE, symbol, price, qty);
+        ++stats_.md_incrementals;
+        out.push_back({std::move(msg), session});
+      }
+    }
+  }
+
   // --- Matching -------------------------------------------------------------------------------
   static std::string key(const FIX::SessionID& session, const std::string& cl_ord_id) {
     return session.toString() + '|' + cl_ord_id;
@@ -276,6 +513,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         order.cum_qty == order.qty ? FIX::OrdStatus_FILLED : FIX::OrdStatus_PARTIALLY_FILLED;
     out.push_back(
         {execution_report(order, FIX::ExecType_TRADE, status, fill, touch), order.session});
+    publish_trade(order.symbol, touch, fill, out);
   }
 
   void match_loop() {
@@ -289,6 +527,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         if (quotes_(it->second.symbol, quote)) match(it->second, quote, out);
         it = it->second.cum_qty >= it->second.qty ? resting_.erase(it) : std::next(it);
       }
+      publish_market_data(out);
       if (out.empty()) continue;
       // Never send while holding mutex_: QuickFIX holds its session lock while calling us.
       lock.unlock();
@@ -329,6 +568,8 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   std::condition_variable wake_;
   std::map<std::string, RestingOrder> resting_;
   std::map<std::string, TakenAtQuote> taken_;
+  std::map<FIX::SessionID, SessionSubscriptions> md_subscriptions_;
+  std::map<std::string, LastTrade> last_trade_;
   std::mt19937_64 rng_;
   VenueStats stats_;
   std::uint64_t next_order_id_ = 0;

@@ -1,11 +1,15 @@
 // FIX 4.4 venue simulator: a QuickFIX acceptor that acknowledges limit and market orders and
 // fills them against a reference market's touch, with partial fills when the displayed size is
-// short, resting the remainder until the market comes to it. Thread-safe; its own threads.
+// short, resting the remainder until the market comes to it. Any logged-on client session may
+// also subscribe to market data (MarketDataRequest 35=V): a snapshot (35=W) per symbol, then
+// incremental refreshes (35=X) of the touch and of the venue's own trades. Thread-safe; its own
+// threads.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +25,11 @@ struct VenueConfig {
   int match_interval_ms = 5;        // how often resting orders are matched against the market
   double reject_probability = 0.0;  // share of new orders rejected at random, 0..1
   std::uint64_t seed = 1;           // for reject injection
+  // Symbols market data may be requested for. Empty: a symbol is known when the QuoteSource
+  // returns a quote for it. Listed symbols without a quote yet get their snapshot once one comes.
+  std::vector<std::string> md_symbols;
+  // Client CompID -> the Password (554) its Logon must carry; clients not listed need none.
+  std::map<std::string, std::string> logon_passwords;
 };
 
 // The touch the venue trades against; `seq` changes whenever the quote does, so liquidity taken
@@ -43,6 +52,12 @@ struct VenueStats {
   std::uint64_t cancels = 0;
   std::uint64_t resting = 0;
   std::uint64_t malformed = 0;
+  std::uint64_t md_requests = 0;   // MarketDataRequests received (subscribe, snapshot, unsubscribe)
+  std::uint64_t md_rejects = 0;    // MarketDataRequestRejects sent
+  std::uint64_t md_snapshots = 0;  // MarketDataSnapshotFullRefresh messages sent
+  std::uint64_t md_incrementals = 0;   // MarketDataIncrementalRefresh messages sent
+  std::uint64_t md_subscriptions = 0;  // live (session, request, symbol) subscriptions now
+  std::uint64_t logons_rejected = 0;   // Logons refused for a wrong or missing password
 };
 
 class VenueSimulator {
