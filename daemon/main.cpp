@@ -17,6 +17,7 @@
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/logging.hpp"
 #include "daemon/app/quant_cli.hpp"
+#include "daemon/app/venue_command.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
 
@@ -33,6 +34,7 @@ void print_help(std::FILE* out) {
       "\n"
       "commands:\n"
       "  run [-c FILE]           run the daemon (default FILE: %s)\n"
+      "  venue [-c FILE]         run the FIX venue simulator alone, on FILE's market and FIX port\n"
       "  check-config FILE...    validate main configs and limits files (told apart by\n"
       "                          their keys), print a summary, exit 0 only if all are valid\n"
       "  version                 print the version\n"
@@ -189,6 +191,53 @@ int run(const Options& options) {
   return status;
 }
 
+// The venue simulator on its own: until SIGINT or SIGTERM.
+int venue(const Options& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const auto loaded =
+      hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
+  if (!loaded.config) {
+    std::fprintf(stderr, "hedged venue: configuration rejected: %s\n", loaded.error.c_str());
+    return 2;
+  }
+  hedged::app::init_logging(loaded.config->logging);
+  int status = 0;
+  {
+    hedged::app::StandaloneVenue venue(*loaded.config);
+    try {
+      venue.start();
+    } catch (const std::exception& e) {
+      spdlog::critical("venue cannot start: {}", e.what());
+      hedged::app::shutdown_logging();
+      return 1;
+    }
+    spdlog::info("venue simulator {} ({} instruments from {}); client {}", venue.endpoint(),
+                 loaded.config->engine.instruments.size(), options.config_path,
+                 loaded.config->fix.sender_comp_id);
+    int sig = 0;
+    while (sig != SIGINT && sig != SIGTERM) {
+      timespec tick{10, 0};
+      sig = sigtimedwait(&signals, nullptr, &tick);
+      const hedged::venue::VenueStats st = venue.stats();
+      if (sig < 0) {
+        spdlog::info("venue: {} orders, {} fills, {} rejects, {} cancels, {} resting", st.orders,
+                     st.fills, st.rejects, st.cancels, st.resting);
+      }
+    }
+    spdlog::info("venue stopping: {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    venue.stop();
+    const hedged::venue::VenueStats st = venue.stats();
+    spdlog::info("venue stopped: {} orders, {} fills, {} rejects, {} cancels", st.orders, st.fills,
+                 st.rejects, st.cancels);
+  }
+  hedged::app::shutdown_logging();
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -222,6 +271,7 @@ int main(int argc, char** argv) {
     return 64;
   }
   if (command == "run") return run(options);
+  if (command == "venue") return venue(options);
   if (command == "check-config") return check_config(options);
   std::fprintf(stderr, "hedged: unknown command '%s' (see hedged --help)\n", command.c_str());
   return 64;

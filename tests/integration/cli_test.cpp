@@ -238,6 +238,34 @@ TEST(Cli, check_config_tells_files_apart_and_fails_on_any_error) {
       << p.err();
 }
 
+TEST(Cli, standalone_venue_serves_a_daemon_started_without_its_embedded_venue) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  const std::string embedded = "  embedded: true\n";
+  ASSERT_NE(text.find(embedded), std::string::npos);
+  text.replace(text.find(embedded), embedded.size(), "  embedded: false\n");
+  const auto file = dir.write("run.yaml", text);
+
+  Process venue({"venue", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(
+      venue, {"venue simulator VENUE at 127.0.0.1:" + std::to_string(ports.fix)}, 20s))
+      << venue.err();
+  Process daemon({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(daemon, {"FIX logon", "hedge TST: ", "fill TST: "}, 60s))
+      << daemon.err();
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait(5s), 0) << daemon.err();
+  venue.signal(SIGTERM);
+  ASSERT_EQ(venue.wait(5s), 0) << venue.err();
+  // The venue saw the daemon's orders and filled them.
+  const std::string log = venue.err();
+  const auto at = log.find("venue stopped: ");
+  ASSERT_NE(at, std::string::npos) << log;
+  EXPECT_EQ(log.find("venue stopped: 0 orders"), std::string::npos) << log;
+  EXPECT_EQ(log.find(" 0 fills", at), std::string::npos) << log;
+}
+
 // Value of "key": number in a one-line JSON object, or NaN.
 double json_number(const std::string& json, const std::string& key) {
   const auto at = json.find("\"" + key + "\": ");
