@@ -54,6 +54,10 @@ std::string validate(const EngineConfig& config) {
       return "underlying '" + u.name + "': " + problem;
     }
     if (!(u.vol > 0.0)) return "underlying '" + u.name + "' needs a positive vol";
+    if (const execution::ExecError e = execution::validate(u.execution);
+        e != execution::ExecError::kOk) {
+      return "underlying '" + u.name + "': execution: " + execution::to_string(e);
+    }
   }
   for (std::size_t i = 0; i < config.underlyings.size(); ++i) {
     const UnderlyingConfig& u = config.underlyings[i];
@@ -102,6 +106,8 @@ Engine::Engine(EngineConfig config)
     underlying_of_spot_[config_.underlyings[u].spot_instrument] = u;
     underlyings_[u].hedge_position = config_.underlyings[u].initial_hedge_position;
     underlyings_[u].line_of_option.assign(config_.instruments.size(), kNotAnUnderlying);
+    // A parent's open children are live orders, so the store's capacity bounds them.
+    underlyings_[u].parent.children.reserve(config_.max_working_orders);
   }
   // One kernel line per option: book lines naming the same option are summed.
   std::vector<std::int64_t> quantity(config_.instruments.size(), 0);
@@ -177,6 +183,13 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
   }
   if (u == kNotAnUnderlying) {
     if (last_refresh_ns_ == 0) refresh_pricing(now);  // the first event fixes time to expiry
+    // A future's quote moves its parent's prices; the spot's quote drives it through
+    // evaluate_hedge below.
+    for (std::uint32_t h = 0; h < config_.underlyings.size(); ++h) {
+      if (config_.underlyings[h].hedge_instrument == quote.instrument) {
+        drive_parent(h, now, quote.source_ns, out);
+      }
+    }
     if (underlying_of_option_[quote.instrument] != kNotAnUnderlying) on_option_quote(quote, now);
     return;
   }
@@ -292,6 +305,9 @@ void Engine::act_on_halts(ActionBuffer& out) noexcept {
   orders_.for_each_live([&](execution::ChildOrder& o) {
     if ((halted >> o.underlying) & 1u) cancel_order(o, out);
   });
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+    if ((halted >> u) & 1u) drop_parent(u, out);
+  }
 }
 
 namespace {
@@ -438,46 +454,238 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                             ActionBuffer& out) noexcept {
   UnderlyingState& state = underlyings_[u];
   const UnderlyingConfig& cfg = config_.underlyings[u];
-  if (monitor_.state(u) == TradingState::kHalted || !session_up_ || !state.has_spot) return;
-  if (state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns) return;
+  if (monitor_.state(u) == TradingState::kHalted) {
+    if (state.parent.active) drop_parent(u, out);
+    return;
+  }
+  if (!session_up_ || !state.has_spot) return;
 
   state.unit_delta = hedge_unit_delta(u, now);
-  hedging::HedgeState in;
-  in.option_delta_shares = state.greeks.delta_shares;
-  in.hedge_position_shares = static_cast<double>(state.hedge_position) * state.unit_delta;
-  in.working_shares = static_cast<double>(state.working_qty) * state.unit_delta;
-  in.spot = state.spot;
-  in.gamma_shares = state.greeks.gamma_shares;
-  in.now_ns = now;
-  in.last_rebalance_ns = state.last_rebalance_ns;
-  in.unit_delta_shares = state.unit_delta;
-  const hedging::HedgeDecision wanted = hedging::decide(cfg.policy, in);
-  if (wanted.reason != hedging::HedgeReason::kInvalidInput) {
-    state.band_shares = wanted.half_width_shares;
-  }
-  if (wanted.rebalance_due) state.last_rebalance_ns = now;
-  const std::int64_t qty = wanted.qty;
-  if (qty == 0) return;
+  // Without a parent, a new hedge is decided at most once per pacing interval, as a child is
+  // sent; a working parent is re-targeted on every decision.
+  const bool paced =
+      state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns;
+  if (!state.parent.active && paced) return;
+  // Two passes at most: a parent that an opposite-side target emptied (nothing working) is
+  // dropped, and the second pass starts its replacement for the need recomputed then.
+  for (int pass = 0; pass < 2; ++pass) {
+    ParentState& parent = state.parent;
+    // The parent's unsent rest is as good as working: the decision counts it in flight.
+    std::int64_t in_flight = state.working_qty;
+    if (parent.active) in_flight += signed_qty(parent.order.side, parent.order.unsent_qty());
+    hedging::HedgeState in;
+    in.option_delta_shares = state.greeks.delta_shares;
+    in.hedge_position_shares = static_cast<double>(state.hedge_position) * state.unit_delta;
+    in.working_shares = static_cast<double>(in_flight) * state.unit_delta;
+    in.spot = state.spot;
+    in.gamma_shares = state.greeks.gamma_shares;
+    in.now_ns = now;
+    in.last_rebalance_ns = state.last_rebalance_ns;
+    in.unit_delta_shares = state.unit_delta;
+    const hedging::HedgeDecision wanted = hedging::decide(cfg.policy, in);
+    if (wanted.reason != hedging::HedgeReason::kInvalidInput) {
+      state.band_shares = wanted.half_width_shares;
+    }
+    if (wanted.rebalance_due) state.last_rebalance_ns = now;
+    if (wanted.qty == 0) break;
 
+    if (!parent.active) {
+      start_parent(u, wanted.qty > 0 ? Side::kBuy : Side::kSell, std::llabs(wanted.qty), now, out);
+      break;
+    }
+    // What the hedge still needs from now, counting this parent's fills as done but not its
+    // working children: the extra the decision asks for plus the parent's own rest.
+    const std::int64_t rest = parent.order.working_qty + parent.order.unsent_qty();
+    const execution::AmendDecision amend = execution::decide_new_target(
+        parent.order, wanted.qty + signed_qty(parent.order.side, rest));
+    execution::apply_amend(parent.order, amend);
+    if (amend.action == execution::AmendAction::kAmend) ++state.parent_amends;
+    if (amend.action == execution::AmendAction::kCancelAndReplace) ++state.parent_replaces;
+    // Working children beyond the new total are canceled by drive_parent, which also retries
+    // cancels the rate limit held back.
+    if (amend.action != execution::AmendAction::kCancelAndReplace || !parent.order.complete()) {
+      break;
+    }
+    drop_parent(u, out);
+  }
+  drive_parent(u, now, quote_source_ns, out);
+}
+
+execution::MarketState Engine::hedge_market(std::uint32_t u) const noexcept {
+  const Quote& touch = last_quotes_[config_.underlyings[u].hedge_instrument];
+  execution::MarketState market;
+  if (touch.valid()) {
+    market.bid = touch.bid;
+    market.ask = touch.ask;
+  }
+  // No trade tape in the feed: pov sees no market volume (the loader refuses pov).
+  market.cum_volume = 0;
+  return market;
+}
+
+void Engine::start_parent(std::uint32_t u, Side side, std::int64_t qty, TimeNs now,
+                          ActionBuffer& out) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const InstrumentSpec& hedge = config_.instruments[cfg.hedge_instrument];
+  const double arrival = hedge_mark(u);
+  if (!(arrival > 0.0)) return;  // the hedge instrument has not quoted yet
+  execution::ParentRequest request;
+  request.instrument = cfg.hedge_instrument;
+  request.underlying = u;
+  request.side = side;
+  request.qty = qty;
+  request.arrival_price = arrival;
+  request.start_ns = now;
+  request.tick_size = hedge.tick_size;
+  request.lot_size = hedge.lot_size;
+  request.vol_annual = cfg.vol;
+  request.params = cfg.execution;
+  const execution::ParentResult made = execution::make_parent(request);
+  if (made.error != execution::ExecError::kOk) {
+    // Paced like a blocked child, so a hedge the algorithm cannot take is not retried per tick.
+    state.last_order_ns = now;
+    block_notice(u, side, execution::to_string(made.error), out);
+    return;
+  }
+  state.parent.active = true;
+  state.parent.order = made.parent;
+  state.parent.children.clear();
+  ++state.parents_started;
+  ++parents_by_algorithm_[static_cast<std::size_t>(made.parent.params.algorithm) %
+                          kExecAlgorithmCount];
+}
+
+void Engine::drop_parent(std::uint32_t u, ActionBuffer& out) noexcept {
+  ParentState& parent = underlyings_[u].parent;
+  for (const OrderId id : parent.children) {
+    if (execution::ChildOrder* child = orders_.find(id);
+        child != nullptr && !execution::is_terminal(child->status)) {
+      cancel_order(*child, out);
+    }
+  }
+  parent.children.clear();
+  parent.active = false;
+}
+
+void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
+                          ActionBuffer& out) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  ParentState& parent = state.parent;
+  if (!parent.active) return;
+  if (monitor_.state(u) == TradingState::kHalted) {
+    drop_parent(u, out);
+    return;
+  }
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const InstrumentSpec& hedge = config_.instruments[cfg.hedge_instrument];
+  execution::ParentOrder& p = parent.order;
+  const execution::MarketState market = hedge_market(u);
+
+  // Working children beyond the parent's total (after an amend down, a cancel, or an
+  // opposite-side target) are canceled, newest first, as the cancel rate allows.
+  std::int64_t excess = p.filled_qty + p.working_qty - p.total_qty;
+  for (auto it = parent.children.rbegin(); it != parent.children.rend() && excess > 0; ++it) {
+    execution::ChildOrder* child = orders_.find(*it);
+    if (child == nullptr || execution::is_terminal(child->status)) continue;
+    if (!child->cancel_requested) {
+      if (!monitor_.try_cancel(u, now)) break;
+      cancel_order(*child, out);
+    }
+    excess -= child->leaves_qty();
+  }
+  // Re-pricing: the OrderStore has no replace, so a child the algorithm would move is canceled
+  // and its leaves go out again at the new price once the cancel is confirmed.
+  if (excess <= 0 && session_up_) {
+    for (const OrderId id : parent.children) {
+      execution::ChildOrder* child = orders_.find(id);
+      if (child == nullptr || child->cancel_requested || execution::is_terminal(child->status))
+        continue;
+      const execution::RepriceDecision reprice =
+          execution::reprice_child(p, market, child->price_ticks, child->sent_ns, now);
+      if (reprice.action == execution::RepriceAction::kReprice && monitor_.try_cancel(u, now)) {
+        cancel_order(*child, out);
+        ++state.child_reprices;
+      }
+    }
+  }
+  if (p.complete()) {
+    drop_parent(u, out);
+    return;
+  }
+
+  // At most one child per event unless pacing (min_order_interval) allows more; a blocked child
+  // ends the loop and is retried on a later event.
+  constexpr int kMaxChildrenPerEvent = 8;
+  for (int n = 0; n < kMaxChildrenPerEvent; ++n) {
+    if (!session_up_) return;
+    if (state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns) return;
+    const execution::ChildDecision next = execution::next_child(p, market, now);
+    if (next.action == execution::ChildAction::kDone) {
+      drop_parent(u, out);
+      return;
+    }
+    if (next.action != execution::ChildAction::kSend) return;
+    std::int64_t qty = next.qty;
+    const risk::PreTradeLimits& limits = monitor_.limits().pre_trade[u];
+    if (limits.max_order_qty > 0 && qty > limits.max_order_qty) {
+      qty = limits.max_order_qty / hedge.lot_size * hedge.lot_size;
+    }
+    // A child is sent only while the hedge still needs it: the net delta counting fills and
+    // working children (not the parent's unsent rest) is outside the band, and the child never
+    // takes it past zero. Otherwise the parent is trimmed to what is already committed: its
+    // size was decided at an earlier spot, and the next decision starts or amends a parent
+    // for what is needed now.
+    const double net =
+        state.greeks.delta_shares +
+        static_cast<double>(state.hedge_position + state.working_qty) * state.unit_delta;
+    const double toward_zero = p.side == Side::kBuy ? -net : net;
+    std::int64_t useful = 0;
+    if (toward_zero > 0.0 && std::isfinite(toward_zero) && state.unit_delta > 0.0 &&
+        std::fabs(net) > state.band_shares) {
+      useful = execution::round_to_nearest_lot(std::llround(toward_zero / state.unit_delta),
+                                               hedge.lot_size);
+    }
+    if (useful <= 0) {
+      execution::AmendDecision trim;
+      trim.action = execution::AmendAction::kAmend;
+      trim.new_total_qty = p.filled_qty + p.working_qty;
+      execution::apply_amend(p, trim);
+      if (p.complete()) drop_parent(u, out);
+      return;
+    }
+    qty = std::min(qty, useful);
+    if (qty <= 0) return;
+    if (!send_child(u, p.side, qty, next.price_ticks, now, quote_source_ns, out)) return;
+  }
+}
+
+void Engine::block_notice(std::uint32_t u, Side side, const char* reason,
+                          ActionBuffer& out) noexcept {
+  ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kBlocked)];
+  OrderNotice notice;
+  notice.underlying = u;
+  notice.outcome = OrderOutcome::kBlocked;
+  notice.text.assign(reason);
+  out.push(notice);
+}
+
+bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64_t price_ticks,
+                        TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
   const InstrumentSpec& hedge = config_.instruments[cfg.hedge_instrument];
   const Quote& touch = last_quotes_[cfg.hedge_instrument];
-  const Side side = qty > 0 ? Side::kBuy : Side::kSell;
-  // One limit order at the far touch: it takes the displayed size at once.
-  const double price = side == Side::kBuy ? touch.ask : touch.bid;
-  if (!(price > 0.0)) return;  // no opposite side to trade against
-  std::int64_t abs_qty = std::llabs(qty);
-  // A hedge larger than one order may be is sent in pieces, one per decision; the rest of the
-  // delta stays outside the band and the next decision sends the next piece.
-  const risk::PreTradeLimits& limits = monitor_.limits().pre_trade[u];
-  if (limits.max_order_qty > 0 && abs_qty > limits.max_order_qty) {
-    abs_qty = limits.max_order_qty / hedge.lot_size * hedge.lot_size;
-  }
+  const double price = from_ticks(price_ticks, hedge.tick_size);
+  // Paced whether it goes out or is blocked: a blocked child is retried on a later event.
   state.last_order_ns = now;
 
-  const double net = wanted.net_delta_shares;
+  const double net =
+      state.greeks.delta_shares +
+      static_cast<double>(state.hedge_position + state.working_qty) * state.unit_delta;
   risk::OrderCheck check;
   check.side = side;
-  check.qty = abs_qty;
+  check.qty = qty;
   check.price = price;
   check.multiplier = hedge.multiplier;
   check.tick_size = hedge.tick_size;
@@ -488,46 +696,39 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     if (o.underlying == u) ++working_orders;
   });
   check.working_orders = working_orders;
-  check.reduces_risk = std::fabs(net + static_cast<double>(signed_qty(side, abs_qty)) *
+  check.reduces_risk = std::fabs(net + static_cast<double>(signed_qty(side, qty)) *
                                            state.unit_delta) < std::fabs(net);
   const risk::CheckResult verdict = monitor_.check_order(u, check, now);
-  const char* blocked_reason = nullptr;
-  execution::ChildOrder* order = nullptr;
   if (verdict != risk::CheckResult::kAccepted) {
-    blocked_reason = risk::to_string(verdict);
-  } else {
-    execution::ChildOrder child;
-    child.id = next_order_id_;
-    child.instrument = cfg.hedge_instrument;
-    child.underlying = u;
-    child.side = side;
-    child.qty = abs_qty;
-    // Round toward crossing so an off-grid quote never turns a marketable order passive.
-    const double ticks = price / hedge.tick_size;
-    child.price_ticks = static_cast<std::int64_t>(side == Side::kBuy ? std::ceil(ticks - 1e-9)
-                                                                     : std::floor(ticks + 1e-9));
-    child.sent_ns = now;
-    order = orders_.add(child);
-    if (order == nullptr) blocked_reason = "max_working_orders reached";
+    block_notice(u, side, risk::to_string(verdict), out);
+    return false;
   }
+  execution::ChildOrder child;
+  child.id = next_order_id_;
+  child.instrument = cfg.hedge_instrument;
+  child.underlying = u;
+  child.side = side;
+  child.qty = qty;
+  child.price_ticks = price_ticks;
+  child.sent_ns = now;
+  const execution::ChildOrder* order = orders_.add(child);
   if (order == nullptr) {
-    ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kBlocked)];
-    OrderNotice notice;
-    notice.underlying = u;
-    notice.outcome = OrderOutcome::kBlocked;
-    notice.text.assign(blocked_reason);
-    out.push(notice);
-    return;
+    block_notice(u, side, "max_working_orders reached", out);
+    return false;
   }
   ++next_order_id_;
   ++state.hedge_decisions;
+  ParentState& parent = state.parent;
+  execution::record_child_sent(parent.order, qty, now);
+  if (parent.children.size() < parent.children.capacity()) parent.children.push_back(order->id);
+  ++state.parent_children_sent;
 
   HedgeDecision decision;
   decision.underlying = u;
   decision.cl_ord_id = order->id;
   decision.side = side;
-  decision.qty = abs_qty;
-  decision.price = from_ticks(order->price_ticks, hedge.tick_size);
+  decision.qty = qty;
+  decision.price = price;
   decision.spot = state.spot;
   decision.portfolio_delta_shares = state.greeks.delta_shares;
   decision.hedge_position = state.hedge_position;
@@ -540,14 +741,15 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   action.cl_ord_id = order->id;
   action.instrument = order->instrument;
   action.side = side;
-  action.qty = abs_qty;
-  action.price_ticks = order->price_ticks;
-  action.price = decision.price;
+  action.qty = qty;
+  action.price_ticks = price_ticks;
+  action.price = price;
   action.quote_source_ns = quote_source_ns;
   action.decision_ns = now;
   out.push(action);
   ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kSubmitted)];
-  state.working_qty += signed_qty(side, abs_qty);
+  state.working_qty += signed_qty(side, qty);
+  return true;
 }
 
 void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept {
@@ -573,6 +775,20 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
     filled_qty_[side] += static_cast<std::uint64_t>(result.fill_qty);
   }
   recompute_working(u);
+  // The parent learns of its own open children only; a report for a child it already closed
+  // (a fill after the cancel) or of a dropped parent moves the position, and the next decision
+  // sees it there.
+  ParentState& parent = state.parent;
+  if (parent.active) {
+    const auto it = std::find(parent.children.begin(), parent.children.end(), order->id);
+    if (it != parent.children.end()) {
+      if (result.fill_qty > 0) execution::record_fill(parent.order, result.fill_qty);
+      if (result.became_terminal) {
+        execution::record_child_closed(parent.order, order->leaves_qty());
+        parent.children.erase(it);
+      }
+    }
+  }
   if (result.fill_qty > 0) {
     FillNotice fill;
     fill.underlying = u;
@@ -605,6 +821,8 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   }
   if (result.fill_qty > 0) update_risk(u, now, out);
   act_on_halts(out);
+  // A fill or a closed child may let the algorithm send the next one.
+  if (result.fill_qty > 0 || result.became_terminal) drive_parent(u, now, 0, out);
 }
 
 void Engine::recompute_working(std::uint32_t u) noexcept {
@@ -639,6 +857,8 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
     // Time-based rebalancing does not wait for a quote.
     if (config_.underlyings[u].policy.kind == hedging::HedgePolicyKind::kTime) {
       evaluate_hedge(u, now, 0, out);
+    } else {
+      drive_parent(u, now, 0, out);  // schedules release slices and cross timeouts fire here
     }
   }
   // A child order that has not completed within its timeout is pulled (as the cancel rate limit
@@ -659,6 +879,7 @@ void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& o
       monitor_.kill(command.reason.empty() ? "halt command" : reason, now, out);
       // Every working order goes, even one whose cancel is already pending elsewhere.
       orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
+      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, out);
       break;
     case Command::kResume:
       monitor_.resume(command.reason.empty() ? "resume command" : reason, now, out);
@@ -666,6 +887,7 @@ void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& o
     case Command::kKillSwitchEngaged:
       monitor_.set_kill_flag(true, command.reason.empty() ? "kill-switch file" : reason, now, out);
       orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
+      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, out);
       break;
     case Command::kKillSwitchReleased: monitor_.set_kill_flag(false, reason, now, out); break;
   }
@@ -715,6 +937,18 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.pnl_day = s.pnl_day;
     o.pnl_realised_day = s.realised - s.day_open_realised;
     o.hedge_cash = s.hedge_cash;
+    o.algorithm = static_cast<std::uint8_t>(config_.underlyings[u].execution.algorithm);
+    o.parent_active = s.parent.active;
+    o.parent_side = s.parent.order.side;
+    o.parent_total_qty = s.parent.active ? s.parent.order.total_qty : 0;
+    o.parent_filled_qty = s.parent.active ? s.parent.order.filled_qty : 0;
+    o.parent_working_qty = s.parent.active ? s.parent.order.working_qty : 0;
+    o.parent_unsent_qty = s.parent.active ? s.parent.order.unsent_qty() : 0;
+    o.parents_started = s.parents_started;
+    o.parent_children_sent = s.parent_children_sent;
+    o.parent_amends = s.parent_amends;
+    o.parent_replaces = s.parent_replaces;
+    o.child_reprices = s.child_reprices;
     o.bucket_count = 0;
     for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
       if (s.risk.bucket_expiry_ns[b] <= last_event_ns_) continue;  // expired
@@ -745,6 +979,8 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.cancels_sent = cancels_sent_;
   out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
+  for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)
+    out.parents_by_algorithm[a] = parents_by_algorithm_[a];
 }
 
 }  // namespace hedged

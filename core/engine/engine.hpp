@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/execution/algorithms.hpp"
 #include "core/execution/order_store.hpp"
+#include "core/execution/parent_order.hpp"
 #include "core/greeks/book_kernel.hpp"
 #include "core/greeks/portfolio.hpp"
 #include "core/hedging/delta_band.hpp"
@@ -29,6 +31,20 @@ namespace hedged {
 inline constexpr std::size_t kSnapshotBuckets = 8;
 
 // Where each option's pricing vol comes from.
+// Execution algorithms counted in the snapshot, indexed by execution::Algorithm.
+inline constexpr std::size_t kExecAlgorithmCount = 4;
+
+// The default execution of a hedge: the whole quantity at once at the far touch, no slippage
+// cap (the pre-trade price band still applies), i.e. one marketable child per hedge.
+[[nodiscard]] constexpr execution::ExecutionParams immediate_execution() noexcept {
+  execution::ExecutionParams p;
+  p.algorithm = execution::Algorithm::kImmediate;
+  p.price_rule = execution::PriceRule::kCross;
+  p.cross_after_ns = 0;
+  p.max_slippage_bps = execution::kNoSlippageCap;
+  return p;
+}
+
 enum class VolMode : std::uint8_t {
   kFlat,     // UnderlyingConfig::vol for every option
   kQuoteIv,  // the implied vol of the option's own latest mid quote (flat vol until it quotes)
@@ -47,6 +63,8 @@ struct UnderlyingConfig {
   TimeNs order_timeout_ns = 5 * kNanosPerSecond;  // cancel a child still working after this
   TimeNs min_order_interval_ns = 100 * kNanosPerMilli;  // pacing between new child orders
   std::int64_t initial_hedge_position = 0;              // units of the hedge instrument
+  // How each hedge is worked: one parent order per underlying, sliced into child orders.
+  execution::ExecutionParams execution = immediate_execution();
 };
 
 struct BookLine {
@@ -101,6 +119,19 @@ struct UnderlyingSnapshot {
   double pnl_day = 0.0;           // since the start of the UTC day, currency
   double pnl_realised_day = 0.0;  // of which realised on hedge trades
   double hedge_cash = 0.0;        // cash flow of hedge trades since start, currency
+  // Execution: the working parent order (if any) and counts since start.
+  std::uint8_t algorithm = 0;  // execution::Algorithm of this underlying
+  bool parent_active = false;
+  Side parent_side = Side::kBuy;
+  std::int64_t parent_total_qty = 0;  // units, unsigned; side above
+  std::int64_t parent_filled_qty = 0;
+  std::int64_t parent_working_qty = 0;
+  std::int64_t parent_unsent_qty = 0;
+  std::uint64_t parents_started = 0;
+  std::uint64_t parent_children_sent = 0;  // child orders sent on behalf of parents
+  std::uint64_t parent_amends = 0;         // new targets applied to a working parent
+  std::uint64_t parent_replaces = 0;       // opposite-side targets: cancel and replace
+  std::uint64_t child_reprices = 0;        // children canceled to be resent at a new price
 };
 
 // Everything readers (metrics, admin, tests) may see; published by the engine's owner thread.
@@ -125,6 +156,7 @@ struct EngineSnapshot {
   std::uint64_t cancels_sent = 0;
   std::uint64_t quote_iv_failures = 0;  // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
+  std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
 };
 
 class Engine {
@@ -172,6 +204,13 @@ class Engine {
     bool valued = false;
   };
 
+  // The one working parent order of an underlying and the children it has open.
+  struct ParentState {
+    bool active = false;
+    execution::ParentOrder order;
+    std::vector<OrderId> children;  // sent and not yet closed; capacity reserved at start
+  };
+
   struct UnderlyingState {
     std::vector<greeks::OptionLine> lines;  // European lines plus American placeholders
     std::unique_ptr<greeks::BookKernel> kernel;
@@ -199,6 +238,12 @@ class Engine {
     double day_open_value = 0.0;
     double day_open_realised = 0.0;
     double pnl_day = 0.0;
+    ParentState parent;
+    std::uint64_t parents_started = 0;
+    std::uint64_t parent_children_sent = 0;
+    std::uint64_t parent_amends = 0;
+    std::uint64_t parent_replaces = 0;
+    std::uint64_t child_reprices = 0;
   };
 
   void on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept;
@@ -208,6 +253,19 @@ class Engine {
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
+  // Parent orders. start_parent makes one for a decided hedge; drive_parent asks the algorithm
+  // for children and sends them (through the pre-trade checks), re-prices working children and
+  // cancels what exceeds the parent; drop_parent cancels its children and forgets it.
+  void start_parent(std::uint32_t u, Side side, std::int64_t qty, TimeNs now,
+                    ActionBuffer& out) noexcept;
+  void drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
+                    ActionBuffer& out) noexcept;
+  void drop_parent(std::uint32_t u, ActionBuffer& out) noexcept;
+  // One child through the pre-trade checks; false when blocked (counted and reported).
+  bool send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64_t price_ticks,
+                  TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept;
+  void block_notice(std::uint32_t u, Side side, const char* reason, ActionBuffer& out) noexcept;
+  [[nodiscard]] execution::MarketState hedge_market(std::uint32_t u) const noexcept;
   // Feeds the monitor the exposures of underlying u and of the book, then acts on any halt.
   void update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
   void act_on_halts(ActionBuffer& out) noexcept;
@@ -247,6 +305,7 @@ class Engine {
   std::uint64_t exec_reports_ignored_ = 0;
   std::uint64_t exec_reports_invalid_ = 0;
   std::uint64_t cancels_sent_ = 0;
+  std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};
   TimeNs last_event_ns_ = 0;
 };
 

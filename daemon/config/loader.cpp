@@ -76,6 +76,85 @@ TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::str
   return duration_cast<nanoseconds>(expiry.time_since_epoch()).count();
 }
 
+// `underlyings[].execution`: how each hedge is worked (core/execution). Without the section a
+// hedge goes out at once at the far touch (immediate, cross), as before parent orders.
+execution::ExecutionParams parse_execution(const Reader& r, const YAML::Node& e,
+                                           const std::string& ep, std::int64_t lot_size) {
+  r.allow_keys(e, ep,
+               {"algorithm", "horizon", "slice_interval", "participation_pct",
+                "max_participation_pct", "risk_aversion", "temporary_impact", "permanent_impact",
+                "impact_coefficient", "price_rule", "cross_after", "max_slippage_bps",
+                "min_child_qty", "max_child_qty", "max_children_per_second"});
+  execution::ExecutionParams p;
+  const std::string algorithm =
+      r.one_of(e, "algorithm", ep, "immediate", {"immediate", "twap", "pov", "almgren_chriss"});
+  p.algorithm = algorithm == "twap"             ? execution::Algorithm::kTwap
+                : algorithm == "pov"            ? execution::Algorithm::kPov
+                : algorithm == "almgren_chriss" ? execution::Algorithm::kAlmgrenChriss
+                                                : execution::Algorithm::kImmediate;
+  if (p.algorithm == execution::Algorithm::kPov) {
+    r.fail(e["algorithm"], join(ep, "algorithm"),
+           "pov needs the market's traded volume, which the market data feed does not carry; "
+           "use immediate, twap or almgren_chriss");
+  }
+  p.horizon_ns = r.duration(e, "horizon", ep, p.horizon_ns, 0, execution::kMaxHorizonNs);
+  p.slice_interval_ns =
+      r.duration(e, "slice_interval", ep, p.slice_interval_ns, 0, execution::kMaxHorizonNs);
+  p.participation_pct = r.number(e, "participation_pct", ep, p.participation_pct, 0.0, 100.0);
+  p.max_participation_pct =
+      r.number(e, "max_participation_pct", ep, p.max_participation_pct, 0.0, 100.0);
+  p.risk_aversion_per_currency =
+      r.number(e, "risk_aversion", ep, p.risk_aversion_per_currency, 0.0, 1e6);
+  p.temporary_impact = r.number(e, "temporary_impact", ep, p.temporary_impact, 0.0, 1e12);
+  p.permanent_impact = r.number(e, "permanent_impact", ep, p.permanent_impact, 0.0, 1e12);
+  p.impact_coefficient = r.number(e, "impact_coefficient", ep, p.impact_coefficient, 0.0, 100.0);
+  const std::string rule = r.one_of(
+      e, "price_rule", ep, p.algorithm == execution::Algorithm::kImmediate ? "cross" : "join",
+      {"join", "improve", "cross"});
+  p.price_rule = rule == "cross"     ? execution::PriceRule::kCross
+                 : rule == "improve" ? execution::PriceRule::kImprove
+                                     : execution::PriceRule::kJoin;
+  p.cross_after_ns =
+      r.duration(e, "cross_after", ep, p.cross_after_ns, 0, execution::kMaxHorizonNs);
+  // Omitted: no cap beyond the pre-trade price band.
+  p.max_slippage_bps = execution::kNoSlippageCap;
+  if (e["max_slippage_bps"]) {
+    p.max_slippage_bps = r.number(e, "max_slippage_bps", ep, 0.0, 0.0, 10000.0);
+    if (p.max_slippage_bps >= 10000.0) {
+      r.fail(e["max_slippage_bps"], join(ep, "max_slippage_bps"), "must be below 10000 (100%)");
+    }
+  }
+  p.min_child_qty = r.integer(e, "min_child_qty", ep, 0, 0, execution::kMaxParentQty);
+  p.max_child_qty = r.integer(e, "max_child_qty", ep, 0, 0, execution::kMaxParentQty);
+  p.max_children_per_second = r.number(e, "max_children_per_second", ep, 0.0, 0.0, 1e6);
+  if (const execution::ExecError error = execution::validate(p);
+      error != execution::ExecError::kOk) {
+    r.fail(e, ep, execution::to_string(error));
+  }
+  // What make_parent would refuse for every hedge: children that cannot split after lot
+  // rounding, and an Almgren–Chriss model without a solution or without an impact estimate.
+  const std::int64_t min_child =
+      std::max(lot_size, execution::round_up_to_lot(p.min_child_qty, lot_size));
+  if (p.max_child_qty > 0 &&
+      std::max(lot_size, execution::round_down_to_lot(p.max_child_qty, lot_size)) + lot_size <
+          2 * min_child) {
+    r.fail(e, ep, execution::to_string(execution::ExecError::kBadChildSize));
+  }
+  if (p.algorithm == execution::Algorithm::kAlmgrenChriss && p.risk_aversion_per_currency > 0.0) {
+    if (!(p.temporary_impact > 0.0)) {
+      r.fail(e, ep,
+             "almgren_chriss with risk_aversion > 0 needs temporary_impact > 0 (there is no "
+             "average daily volume to estimate it from)");
+    }
+    const std::int64_t slices = (p.horizon_ns + p.slice_interval_ns - 1) / p.slice_interval_ns;
+    const double tau_s = static_cast<double>(p.horizon_ns) / 1e9 / static_cast<double>(slices);
+    if (!(p.temporary_impact - 0.5 * p.permanent_impact * tau_s > 0.0)) {
+      r.fail(e, ep, execution::to_string(execution::ExecError::kInconsistentImpact));
+    }
+  }
+  return p;
+}
+
 DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& source,
                    const std::string& base_dir, TimeNs now) {
   DaemonConfig cfg;
@@ -135,7 +214,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
     r.allow_keys(u, path,
                  {"symbol", "tick_size", "lot_size", "rate", "dividend_yield", "vol", "vol_mode",
-                  "simulator", "hedge"});
+                  "simulator", "hedge", "execution"});
     if (!u["symbol"]) r.fail(u, path, "missing required key 'symbol'");
     InstrumentSpec spot;
     spot.id = static_cast<InstrumentId>(cfg.engine.instruments.size());
@@ -241,6 +320,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
           r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
       uc.initial_hedge_position =
           r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
+    }
+    if (const YAML::Node e = u["execution"]) {
+      uc.execution = parse_execution(r, e, join(path, "execution"),
+                                     cfg.engine.instruments[uc.hedge_instrument].lot_size);
     }
     sim::UnderlyingModel model;
     model.spot_instrument = spot.id;

@@ -329,6 +329,49 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   }
   out.push_back(std::move(orders));
 
+  // Parent orders (one per hedge, sliced by the underlying's execution algorithm): children per
+  // parent is hedged_parent_child_orders_total / hedged_parent_orders_total.
+  auto parents =
+      family("hedged_parent_orders_total",
+             "Parent orders started, by underlying and execution algorithm.", MetricType::Counter);
+  auto parent_children =
+      family("hedged_parent_child_orders_total", "Child orders sent on behalf of parent orders.",
+             MetricType::Counter);
+  auto amends = family("hedged_parent_amends_total",
+                       "New hedge targets applied to a working parent order.", MetricType::Counter);
+  auto replaces =
+      family("hedged_parent_replaces_total",
+             "Opposite-side hedge targets: the parent canceled and replaced.", MetricType::Counter);
+  auto reprices =
+      family("hedged_child_reprices_total",
+             "Working children canceled to be resent at a new price.", MetricType::Counter);
+  auto active = family("hedged_parent_active", "1 while the underlying has a working parent order.",
+                       MetricType::Gauge);
+  auto unsent = family("hedged_parent_unsent_quantity",
+                       "Signed quantity of the working parent not yet sent as children, units.",
+                       MetricType::Gauge);
+  for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+    const UnderlyingSnapshot& us = e.underlyings[u];
+    const std::string& name = in.underlyings[u];
+    add(parents, static_cast<double>(us.parents_started),
+        {{"algorithm", execution::to_string(static_cast<execution::Algorithm>(us.algorithm))},
+         {"underlying", name}});
+    add(parent_children, static_cast<double>(us.parent_children_sent), {{"underlying", name}});
+    add(amends, static_cast<double>(us.parent_amends), {{"underlying", name}});
+    add(replaces, static_cast<double>(us.parent_replaces), {{"underlying", name}});
+    add(reprices, static_cast<double>(us.child_reprices), {{"underlying", name}});
+    add(active, us.parent_active ? 1.0 : 0.0, {{"underlying", name}});
+    add(unsent, static_cast<double>(signed_qty(us.parent_side, us.parent_unsent_qty)),
+        {{"instrument", in.hedge_instruments[u]}});
+  }
+  out.push_back(std::move(parents));
+  out.push_back(std::move(parent_children));
+  out.push_back(std::move(amends));
+  out.push_back(std::move(replaces));
+  out.push_back(std::move(reprices));
+  out.push_back(std::move(active));
+  out.push_back(std::move(unsent));
+
   auto filled = family("hedged_filled_quantity_total", "Quantity filled by side, units.",
                        MetricType::Counter);
   add(filled, static_cast<double>(e.filled_qty[0]), {{"side", "buy"}});

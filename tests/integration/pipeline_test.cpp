@@ -390,5 +390,102 @@ TEST_F(FuturesPipelineTest, hedges_in_contracts_of_the_future_and_settles_inside
             static_cast<double>(u.hedge_position));
 }
 
+// TWAP over the venue simulator in a thin market (children fill in pieces and rest) with one new
+// order in five rejected at random: every hedge is one parent order sliced into children, a
+// rejected or re-priced child's quantity goes back to its parent and out again under a new id,
+// and the book still ends inside its band with the position equal to the fills.
+class TwapPipelineTest : public PipelineTest {
+ protected:
+  testing::TestMarket market() const override { return {0.6, 150, 50, 400, 3000, {}}; }
+  std::string adjust(std::string text) const override {
+    insert_after(text, ", order_timeout: 500ms, min_order_interval: 40ms}\n",
+                 "    execution: {algorithm: twap, horizon: 2s, slice_interval: 250ms, price_rule: "
+                 "join, cross_after: 300ms}\n");
+    insert_after(text, "  match_interval: 5ms\n", "  reject_probability: 0.2\n");
+    return text;
+  }
+  // 20% injected rejects would trip the default reject-storm breaker (5 in 10 s) at once.
+  void SetUp() override {
+    ports_ = {testing::free_port(), testing::free_port()};
+    testing::TestMarket m = market();
+    m.limits_file = dir_.write("limits.yaml", testing::test_limits(
+                                                  m,
+                                                  "breakers:\n  reject_storm: {max_rejects: 1024, "
+                                                  "window: 1s}\n"))
+                        .string();
+    const std::string text = adjust(testing::test_config(ports_, testing::dictionary_path(), m));
+    daemon_ = std::make_unique<app::Daemon>(load_test_config(text),
+                                            [this](const Action& a) { recorder_.on_notice(a); });
+    daemon_->start();
+  }
+  static void insert_after(std::string& text, const std::string& anchor, const std::string& add) {
+    const auto at = text.find(anchor);
+    ASSERT_NE(at, std::string::npos) << anchor;
+    text.insert(at + anchor.size(), add);
+  }
+  std::uint64_t rejected() const {
+    const EngineSnapshot s = daemon_->status().engine;
+    const auto k = static_cast<std::size_t>(OrderOutcome::kRejected);
+    return s.orders[0][k] + s.orders[1][k];
+  }
+};
+
+TEST_F(TwapPipelineTest, sliced_hedges_survive_partial_fills_and_rejects_without_double_trading) {
+  ASSERT_EQ(daemon_->config().engine.underlyings[0].execution.algorithm,
+            execution::Algorithm::kTwap);
+  ASSERT_TRUE(wait_for([&] { return daemon_->status().fix_logged_on; }, 10s)) << "no FIX logon";
+  // Rejects and partial fills happen, then everything settles with the book inside its band.
+  ASSERT_TRUE(wait_for(
+      [&] {
+        bool partial = false;
+        for (const FillNotice& f : recorder_.all<FillNotice>()) partial |= !f.order_complete;
+        return partial && rejected() > 0;
+      },
+      60s))
+      << "rejects " << rejected() << ", fills " << recorder_.all<FillNotice>().size();
+  const double band = market().band_delta_shares;
+  const bool settled = wait_for(
+      [&] {
+        const EngineSnapshot s = daemon_->status().engine;
+        const UnderlyingSnapshot& u = s.underlyings[0];
+        return s.live_orders == 0 && !u.parent_active && u.parents_started > 0 &&
+               std::fabs(u.greeks.delta_shares + static_cast<double>(u.hedge_position)) <= band;
+      },
+      60s);
+  ASSERT_TRUE(settled);
+  daemon_->command(Command::kHalt, "test: freeze for checks");
+  ASSERT_TRUE(wait_for([&] { return halted_and_idle(); }, 5s));
+
+  // Every child went out once under its own id; fills belong to those children only.
+  std::set<OrderId> ids;
+  for (const HedgeDecision& d : recorder_.all<HedgeDecision>()) {
+    EXPECT_TRUE(ids.insert(d.cl_ord_id).second) << "order id " << d.cl_ord_id << " sent twice";
+  }
+  std::int64_t position_from_fills = 0;
+  for (const FillNotice& f : recorder_.all<FillNotice>()) {
+    EXPECT_EQ(ids.count(f.cl_ord_id), 1u) << "fill for unknown order " << f.cl_ord_id;
+    position_from_fills += signed_qty(f.side, f.last_qty);
+    EXPECT_EQ(f.hedge_position, position_from_fills) << "order " << f.cl_ord_id;
+  }
+  const EngineSnapshot s = daemon_->status().engine;
+  const UnderlyingSnapshot& u = s.underlyings[0];
+  EXPECT_EQ(u.hedge_position, position_from_fills);
+  EXPECT_EQ(u.working_qty, 0);
+  EXPECT_GT(rejected(), 0u);
+  // Hedges were sliced: more children than parents, all from TWAP parents.
+  EXPECT_GT(u.parent_children_sent, u.parents_started);
+  EXPECT_EQ(u.parent_children_sent, ids.size());
+  EXPECT_EQ(s.parents_by_algorithm[static_cast<std::size_t>(execution::Algorithm::kTwap)],
+            u.parents_started);
+  const auto metrics = testing::http_get(ports_.metrics, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(testing::metric_value(
+                *metrics, "hedged_parent_orders_total{algorithm=\"twap\",underlying=\"TST\"}"),
+            static_cast<double>(u.parents_started));
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_parent_child_orders_total{underlying=\"TST\"}"),
+            static_cast<double>(u.parent_children_sent));
+  EXPECT_TRUE(daemon_->status().failure.empty()) << daemon_->status().failure;
+}
+
 }  // namespace
 }  // namespace hedged

@@ -657,5 +657,100 @@ TEST(ConfigHedge, policy_keys_are_checked) {
   EXPECT_EQ(time.config->engine.underlyings[0].policy.rebalance_interval_ns, 30 * kNanosPerSecond);
 }
 
+// kBase with an `execution:` section (from line 13) under the underlying.
+LoadResult load_execution(const std::string& section) {
+  return load(
+      with("      order_timeout: 2s\n", "      order_timeout: 2s\n    execution:\n" + section));
+}
+
+TEST(ConfigExecution, omitted_section_keeps_the_immediate_far_touch_hedge) {
+  const auto result = load(kBase);
+  ASSERT_TRUE(result.config) << result.error;
+  const execution::ExecutionParams& p = result.config->engine.underlyings[0].execution;
+  EXPECT_EQ(p.algorithm, execution::Algorithm::kImmediate);
+  EXPECT_EQ(p.price_rule, execution::PriceRule::kCross);
+  EXPECT_EQ(p.max_slippage_bps, execution::kNoSlippageCap);
+  // A section naming only the algorithm: immediate still crosses, the others join.
+  const auto immediate = load_execution("      algorithm: immediate\n");
+  ASSERT_TRUE(immediate.config) << immediate.error;
+  EXPECT_EQ(immediate.config->engine.underlyings[0].execution.price_rule,
+            execution::PriceRule::kCross);
+  const auto twap = load_execution("      algorithm: twap\n");
+  ASSERT_TRUE(twap.config) << twap.error;
+  const execution::ExecutionParams& t = twap.config->engine.underlyings[0].execution;
+  EXPECT_EQ(t.price_rule, execution::PriceRule::kJoin);
+  EXPECT_EQ(t.horizon_ns, 60 * kNanosPerSecond);
+  EXPECT_EQ(t.slice_interval_ns, 5 * kNanosPerSecond);
+  EXPECT_EQ(t.cross_after_ns, 10 * kNanosPerSecond);
+  EXPECT_EQ(t.max_slippage_bps, execution::kNoSlippageCap);
+}
+
+TEST(ConfigExecution, every_key_is_read_with_its_unit) {
+  const auto twap = load_execution(
+      "      algorithm: twap\n      horizon: 2m\n      slice_interval: 7500ms\n"
+      "      price_rule: improve\n      cross_after: 3s\n      max_slippage_bps: 25\n"
+      "      min_child_qty: 100\n      max_child_qty: 900\n      max_children_per_second: 4\n");
+  ASSERT_TRUE(twap.config) << twap.error;
+  const execution::ExecutionParams& p = twap.config->engine.underlyings[0].execution;
+  EXPECT_EQ(p.algorithm, execution::Algorithm::kTwap);
+  EXPECT_EQ(p.horizon_ns, 120 * kNanosPerSecond);
+  EXPECT_EQ(p.slice_interval_ns, 7500 * kNanosPerMilli);
+  EXPECT_EQ(p.price_rule, execution::PriceRule::kImprove);
+  EXPECT_EQ(p.cross_after_ns, 3 * kNanosPerSecond);
+  EXPECT_DOUBLE_EQ(p.max_slippage_bps, 25.0);
+  EXPECT_EQ(p.min_child_qty, 100);
+  EXPECT_EQ(p.max_child_qty, 900);
+  EXPECT_DOUBLE_EQ(p.max_children_per_second, 4.0);
+
+  const auto ac = load_execution(
+      "      algorithm: almgren_chriss\n      horizon: 30s\n      slice_interval: 3s\n"
+      "      risk_aversion: 0.001\n      temporary_impact: 0.05\n      permanent_impact: 0.01\n"
+      "      impact_coefficient: 0.7\n      price_rule: cross\n");
+  ASSERT_TRUE(ac.config) << ac.error;
+  const execution::ExecutionParams& a = ac.config->engine.underlyings[0].execution;
+  EXPECT_EQ(a.algorithm, execution::Algorithm::kAlmgrenChriss);
+  EXPECT_DOUBLE_EQ(a.risk_aversion_per_currency, 0.001);
+  EXPECT_DOUBLE_EQ(a.temporary_impact, 0.05);
+  EXPECT_DOUBLE_EQ(a.permanent_impact, 0.01);
+  EXPECT_DOUBLE_EQ(a.impact_coefficient, 0.7);
+  EXPECT_EQ(a.price_rule, execution::PriceRule::kCross);
+  EXPECT_EQ(validate(ac.config->engine), "");
+}
+
+TEST(ConfigExecution, bad_settings_name_their_position_and_key) {
+  EXPECT_EQ(failure(load_execution("      algorithm: vwap\n")),
+            "test.yaml:14:18: key 'underlyings[0].execution.algorithm': 'vwap' is not one of: "
+            "immediate, twap, pov, almgren_chriss");
+  EXPECT_THAT(failure(load_execution("      algorithm: pov\n")),
+              StartsWith("test.yaml:14:18: key 'underlyings[0].execution.algorithm': pov needs "
+                         "the market's traded volume"));
+  EXPECT_EQ(failure(load_execution("      algorithm: twap\n      slice_interval: 2m\n")),
+            "test.yaml:14:7: key 'underlyings[0].execution': slice_interval must be positive and "
+            "at most horizon");
+  EXPECT_EQ(failure(load_execution("      horizon: 5 s\n")),
+            "test.yaml:14:16: key 'underlyings[0].execution.horizon': '5 s' is not a duration: "
+            "use a number and a unit (us, ms, s, m, h, d), e.g. 250ms");
+  EXPECT_EQ(failure(load_execution("      algorithm: twap\n      horizon: 2d\n")),
+            "test.yaml:15:16: key 'underlyings[0].execution.horizon': '2d' is out of range");
+  EXPECT_EQ(failure(load_execution("      max_slippage_bps: 10000\n")),
+            "test.yaml:14:25: key 'underlyings[0].execution.max_slippage_bps': must be below 10000 "
+            "(100%)");
+  EXPECT_EQ(failure(load_execution("      min_child_qty: 500\n      max_child_qty: 400\n")),
+            "test.yaml:14:7: key 'underlyings[0].execution': need 0 <= min_child_qty <= "
+            "max_child_qty and max_child_qty >= 2 x min_child_qty - lot_size (after lot rounding)");
+  EXPECT_EQ(failure(load_execution("      min_child_qty: 500\n      max_child_qty: 600\n")),
+            "test.yaml:14:7: key 'underlyings[0].execution': need 0 <= min_child_qty <= "
+            "max_child_qty and max_child_qty >= 2 x min_child_qty - lot_size (after lot rounding)");
+  EXPECT_THAT(failure(load_execution("      algorithm: almgren_chriss\n")),
+              HasSubstr("key 'underlyings[0].execution': almgren_chriss with risk_aversion > 0 "
+                        "needs temporary_impact > 0"));
+  EXPECT_EQ(failure(load_execution("      algorithm: almgren_chriss\n      temporary_impact: "
+                                   "0.01\n      permanent_impact: 1\n")),
+            "test.yaml:14:7: key 'underlyings[0].execution': almgren_chriss needs "
+            "permanent_impact < 2 x temporary_impact / slice time");
+  EXPECT_THAT(failure(load_execution("      slices: 4\n")),
+              StartsWith("test.yaml:14:7: key 'underlyings[0].execution.slices': unknown key"));
+}
+
 }  // namespace
 }  // namespace hedged

@@ -204,11 +204,16 @@ TEST_F(EngineTest, sends_no_order_before_session_is_up) {
   EXPECT_EQ(only<NewChildOrder>(actions).size(), 1u);
   EXPECT_TRUE(snapshot().session_up);
 
+  // A rejected child's quantity goes back to its parent, which resends it at once.
+  const auto resent = only<NewChildOrder>(
+      report(exec(kFirstId, ExecKind::kRejected, OrdStatus::kRejected), kT0 + 3 * kNanosPerSecond));
+  ASSERT_EQ(resent.size(), 1u);
   // Session down again: no further orders even with the position unhedged.
-  ASSERT_TRUE(
-      report(exec(kFirstId, ExecKind::kRejected, OrdStatus::kRejected), kT0 + 3 * kNanosPerSecond)
-          .size() == 1);
   EXPECT_TRUE(send(SessionEvent{false}, kT0 + 4 * kNanosPerSecond).empty());
+  EXPECT_TRUE(only<NewChildOrder>(
+                  report(exec(resent[0].cl_ord_id, ExecKind::kRejected, OrdStatus::kRejected),
+                         kT0 + 4 * kNanosPerSecond + kNanosPerMilli))
+                  .empty());
   EXPECT_TRUE(quote(99.99, 100.01, kT0 + 5 * kNanosPerSecond).empty());
 }
 
@@ -301,7 +306,12 @@ TEST_F(EngineTest, second_quote_while_order_works_does_not_hedge_again) {
   // After it: the working order already covers the delta.
   EXPECT_TRUE(quote(99.99, 100.01, kT0 + kInterval + kNanosPerMilli).empty());
   EXPECT_TRUE(quote(100.04, 100.06, kT0 + 5 * kInterval).empty());  // small move, still in band
-  EXPECT_TRUE(quote(99.95, 99.97, kT0 + 9 * kInterval).empty());
+  // The bid fell below the working sell: the child is re-priced (canceled, to go out again at
+  // the new bid once the venue confirms), which is no new hedge.
+  const std::vector<Action> moved = quote(99.95, 99.97, kT0 + 9 * kInterval);
+  EXPECT_TRUE(only<NewChildOrder>(moved).empty());
+  ASSERT_EQ(only<CancelOrder>(moved).size(), 1u);
+  EXPECT_EQ(only<CancelOrder>(moved)[0].orig_cl_ord_id, first.cl_ord_id);
   const EngineSnapshot s = snapshot();
   EXPECT_EQ(s.live_orders, 1u);
   EXPECT_EQ(s.underlyings[0].working_qty, -first.qty);
@@ -454,25 +464,30 @@ TEST_F(EngineTest, order_timeout_cancels_working_order_and_cancel_releases_worki
   actions =
       report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 0, 0, 0.0, "timeout"),
              kT0 + 3 * kTimeout);
-  ASSERT_EQ(actions.size(), 1u);
+  ASSERT_EQ(actions.size(), 3u);
   ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
   const auto& notice = std::get<OrderNotice>(actions[0]);
   EXPECT_EQ(notice.cl_ord_id, order.cl_ord_id);
   EXPECT_EQ(notice.outcome, OrderOutcome::kCanceled);
   EXPECT_STREQ(notice.text.c_str(), "timeout");
 
-  EngineSnapshot s = snapshot();
-  EXPECT_EQ(s.live_orders, 0u);
-  EXPECT_EQ(s.underlyings[0].working_qty, 0);
-  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kCanceled)], 1u);
-
-  // The next quote re-hedges the whole delta with a fresh id.
-  const TimeNs t = kT0 + 4 * kTimeout;
-  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t));
+  // The canceled quantity goes back to the parent, which resends the whole hedge at once with
+  // a fresh id (before parent orders, the next quote did).
+  const auto orders = only<NewChildOrder>(actions);
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0].cl_ord_id, kFirstId + 2);
   EXPECT_EQ(orders[0].side, Side::kSell);
-  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, t)));
+  EXPECT_EQ(orders[0].qty, order.qty);
+  EXPECT_EQ(orders[0].price_ticks, 9999);
+
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -order.qty);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kCanceled)], 1u);
+  EXPECT_EQ(s.underlyings[0].parents_started, 1u);
+  EXPECT_EQ(s.underlyings[0].parent_children_sent, 2u);
+  // The next quote has nothing more to do.
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 4 * kTimeout).empty());
 }
 
 TEST_F(EngineTest, canceled_partial_fill_rehedges_only_the_rest) {
@@ -484,51 +499,69 @@ TEST_F(EngineTest, canceled_partial_fill_rehedges_only_the_rest) {
                 .size(),
             1u);
   ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
-  const auto notices = only<OrderNotice>(report(
-      exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 800), kT0 + kTimeout + 1));
+  const std::vector<Action> closed = report(
+      exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 800), kT0 + kTimeout + 1);
+  const auto notices = only<OrderNotice>(closed);
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_EQ(notices[0].outcome, OrderOutcome::kCanceled);
   EXPECT_EQ(engine_->hedge_position(0), -800);
-  EXPECT_EQ(snapshot().underlyings[0].working_qty, 0);
 
-  const TimeNs t = kT0 + 2 * kTimeout;
-  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t));
+  // The parent resends only what is left of it, at once (before parent orders, the next quote
+  // re-hedged the same rest).
+  const auto orders = only<NewChildOrder>(closed);
   ASSERT_EQ(orders.size(), 1u);
-  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, t)) - 800);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, kT0)) - 800);
+  EXPECT_EQ(orders[0].qty, order.qty - 800);
+  EXPECT_EQ(snapshot().underlyings[0].working_qty, -(order.qty - 800));
+  EXPECT_TRUE(quote(99.99, 100.01, kT0 + 2 * kTimeout).empty());
 }
 
 TEST_F(EngineTest, fill_reported_after_cancel_still_moves_position) {
   start(make_config());
   const NewChildOrder order = first_order();
   ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
-  ASSERT_EQ(
-      only<OrderNotice>(report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled),
-                               kT0 + kTimeout + 1))
-          .size(),
-      1u);
+  const std::vector<Action> closed =
+      report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled), kT0 + kTimeout + 1);
+  ASSERT_EQ(only<OrderNotice>(closed).size(), 1u);
+  // The parent resends the canceled quantity at once.
+  const auto resent = only<NewChildOrder>(closed);
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].qty, order.qty);
   const auto fills = only<FillNotice>(
       report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kCanceled, 300, 300, 99.99),
              kT0 + kTimeout + 2));
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_EQ(fills[0].last_qty, 300);
   EXPECT_EQ(fills[0].hedge_position, -300);
-  EXPECT_EQ(fills[0].working_qty, 0);
+  EXPECT_EQ(fills[0].working_qty, -resent[0].qty);
   EXPECT_EQ(engine_->hedge_position(0), -300);
   const EngineSnapshot s = snapshot();
   EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kCanceled)], 1u);  // counted once
-  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.live_orders, 1u);
+
+  // The late fill over-commits the hedge by 300: the next decision amends the parent down,
+  // which cancels the resent child, and only the rest goes out again.
+  const TimeNs t = kT0 + kTimeout + kInterval;
+  const std::vector<Action> amended = quote(99.99, 100.01, t);
+  EXPECT_TRUE(only<NewChildOrder>(amended).empty());
+  ASSERT_EQ(only<CancelOrder>(amended).size(), 1u);
+  EXPECT_EQ(only<CancelOrder>(amended)[0].orig_cl_ord_id, resent[0].cl_ord_id);
+  const auto rest = only<NewChildOrder>(
+      report(exec(resent[0].cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled), t + 1));
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].qty, order.qty - 300);
+  EXPECT_EQ(snapshot().underlyings[0].parent_amends, 1u);
 }
 
 TEST_F(EngineTest, late_fill_for_canceled_order_counts_after_next_order_was_sent) {
   start(make_config());
   const NewChildOrder first = first_order();
   ASSERT_EQ(only<CancelOrder>(timer(kT0 + kTimeout)).size(), 1u);
-  ASSERT_EQ(
-      only<OrderNotice>(report(exec(first.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled),
-                               kT0 + kTimeout + 1))
-          .size(),
-      1u);
-  const auto second = only<NewChildOrder>(quote(99.99, 100.01, kT0 + 2 * kTimeout));
+  // The cancel confirmation sends the next child at once.
+  const std::vector<Action> closed =
+      report(exec(first.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled), kT0 + kTimeout + 1);
+  ASSERT_EQ(only<OrderNotice>(closed).size(), 1u);
+  const auto second = only<NewChildOrder>(closed);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].cl_ord_id, kFirstId + 2);
 
@@ -784,9 +817,6 @@ TEST(EngineConfigValidation, reports_inconsistent_configs) {
   EXPECT_NE(validate(config), "");
 }
 
-}  // namespace
-}  // namespace hedged
-
 namespace hedged {
 namespace {
 
@@ -1029,6 +1059,213 @@ TEST_F(EngineTest, whalley_wilmott_band_follows_the_book_gamma) {
       2e-4, 100.0, s.underlyings[0].greeks.gamma_shares, 1e-4);
   EXPECT_GT(expected, 10.0);
   EXPECT_NEAR(s.underlyings[0].band_delta_shares, expected, 1e-9 * expected);
+}
+
+}  // namespace
+}  // namespace hedged
+
+// --- Parent orders and execution algorithms ----------------------------------------------------
+
+// TWAP over `horizon` in slices of `slice`, joining the near touch, never crossing on a timeout;
+// no order timeout, so only the algorithm moves children.
+EngineConfig twap_config(TimeNs horizon = 6 * kNanosPerSecond, TimeNs slice = kNanosPerSecond) {
+  EngineConfig config = make_config();
+  execution::ExecutionParams& e = config.underlyings[0].execution;
+  e.algorithm = execution::Algorithm::kTwap;
+  e.horizon_ns = horizon;
+  e.slice_interval_ns = slice;
+  e.price_rule = execution::PriceRule::kJoin;
+  e.cross_after_ns = 0;
+  e.max_slippage_bps = execution::kNoSlippageCap;
+  config.underlyings[0].order_timeout_ns = 0;
+  return config;
+}
+
+TEST_F(EngineTest, default_execution_is_one_immediate_parent_at_the_far_touch) {
+  EXPECT_EQ(make_config().underlyings[0].execution.algorithm, execution::Algorithm::kImmediate);
+  EXPECT_EQ(make_config().underlyings[0].execution.price_rule, execution::PriceRule::kCross);
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const EngineSnapshot s = snapshot();
+  const UnderlyingSnapshot& u = s.underlyings[0];
+  EXPECT_TRUE(u.parent_active);
+  EXPECT_EQ(u.algorithm, static_cast<std::uint8_t>(execution::Algorithm::kImmediate));
+  EXPECT_EQ(u.parent_side, Side::kSell);
+  EXPECT_EQ(u.parent_total_qty, order.qty);
+  EXPECT_EQ(u.parent_working_qty, order.qty);
+  EXPECT_EQ(u.parent_unsent_qty, 0);
+  EXPECT_EQ(u.parents_started, 1u);
+  EXPECT_EQ(u.parent_children_sent, 1u);
+  EXPECT_EQ(s.parents_by_algorithm[static_cast<std::size_t>(execution::Algorithm::kImmediate)], 1u);
+  // The fill completes the parent, which is then forgotten.
+  report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, order.qty, order.qty, 99.99),
+         kT0 + kNanosPerMilli);
+  EXPECT_FALSE(snapshot().underlyings[0].parent_active);
+}
+
+TEST_F(EngineTest, twap_parent_sends_equal_slices_at_the_slice_interval_on_timer_events) {
+  start(twap_config());
+  const std::int64_t total = std::llround(book_delta(100.0, kT0));
+  std::vector<NewChildOrder> children = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(children.size(), 1u);  // slice 1 is released at the start
+  EXPECT_EQ(snapshot().underlyings[0].parent_total_qty, total);
+  // Between release times nothing goes out, whatever the timer rate.
+  for (TimeNs t = kT0 + 250 * kNanosPerMilli; t < kT0 + kNanosPerSecond; t += 250 * kNanosPerMilli)
+    EXPECT_TRUE(only<NewChildOrder>(timer(t)).empty()) << (t - kT0);
+  for (int j = 1; j < 6; ++j) {
+    const TimeNs release = kT0 + j * kNanosPerSecond;
+    EXPECT_TRUE(only<NewChildOrder>(timer(release - kNanosPerMilli)).empty()) << j;
+    const std::vector<Action> actions = timer(release);
+    const auto orders = only<NewChildOrder>(actions);
+    ASSERT_EQ(orders.size(), 1u) << "slice " << j + 1;
+    ASSERT_EQ(only<HedgeDecision>(actions).size(), 1u);
+    EXPECT_EQ(only<HedgeDecision>(actions)[0].cl_ord_id, orders[0].cl_ord_id);
+    children.push_back(orders[0]);
+  }
+  EXPECT_TRUE(only<NewChildOrder>(timer(kT0 + 7 * kNanosPerSecond)).empty());
+
+  std::int64_t sum = 0;
+  for (std::size_t j = 0; j < children.size(); ++j) {
+    const NewChildOrder& c = children[j];
+    EXPECT_EQ(c.side, Side::kSell);
+    EXPECT_EQ(c.price_ticks, 10001);  // join: a sell rests at the ask
+    EXPECT_EQ(c.cl_ord_id, kFirstId + j);
+    // Cumulative target floor(total·j/6): the slices differ by at most one share.
+    const auto j64 = static_cast<std::int64_t>(j);
+    EXPECT_EQ(c.qty, total * (j64 + 1) / 6 - total * j64 / 6) << "slice " << j + 1;
+    EXPECT_LE(std::llabs(c.qty - total / 6), 1);
+    sum += c.qty;
+  }
+  EXPECT_EQ(sum, total);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].working_qty, -total);
+  EXPECT_EQ(s.underlyings[0].parents_started, 1u);
+  EXPECT_EQ(s.underlyings[0].parent_children_sent, 6u);
+  EXPECT_EQ(s.underlyings[0].parent_unsent_qty, 0);
+  EXPECT_EQ(s.parents_by_algorithm[static_cast<std::size_t>(execution::Algorithm::kTwap)], 1u);
+  EXPECT_EQ(s.cancels_sent, 0u);
+}
+
+TEST_F(EngineTest, new_decision_amends_the_working_parent_instead_of_stacking_another) {
+  start(twap_config());
+  const auto first = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(first.size(), 1u);
+  const std::int64_t total = std::llround(book_delta(100.0, kT0));
+  report(exec(first[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, first[0].qty, first[0].qty,
+              100.01),
+         kT0 + kNanosPerMilli);
+  // Spot up 4: the book's delta grows by hundreds of shares beyond the parent.
+  const double grown = book_delta(104.0, kT0);
+  ASSERT_GT(grown - static_cast<double>(total), 2 * kBand);
+  const std::vector<Action> actions = quote(103.99, 104.01, kT0 + 2 * kInterval);
+  EXPECT_TRUE(only<CancelOrder>(actions).empty());
+  const EngineSnapshot s = snapshot();
+  const UnderlyingSnapshot& u = s.underlyings[0];
+  EXPECT_EQ(u.parents_started, 1u);  // the same parent, bigger
+  EXPECT_EQ(u.parent_amends, 1u);
+  EXPECT_EQ(u.parent_side, Side::kSell);
+  EXPECT_EQ(u.parent_total_qty, std::llround(grown));
+  EXPECT_EQ(u.parent_filled_qty, first[0].qty);
+  // The schedule keeps its shape: any catch-up child brings it to the new slice-1 target.
+  std::int64_t sent = first[0].qty;
+  for (const NewChildOrder& o : only<NewChildOrder>(actions)) sent += o.qty;
+  EXPECT_EQ(sent, std::llround(grown) / 6);
+  // Still one parent after more quotes at the same spot.
+  quote(103.99, 104.01, kT0 + 4 * kInterval);
+  EXPECT_EQ(snapshot().underlyings[0].parents_started, 1u);
+  EXPECT_EQ(snapshot().underlyings[0].parent_amends, 1u);
+}
+
+TEST_F(EngineTest, opposite_side_decision_cancels_the_parent_and_replaces_it) {
+  // Short calls: the hedge buys; after 1,000 are bought the spot falls and the book needs less
+  // than that, so the hedge must sell some back.
+  const std::vector<OptionSpec> short_calls = {{OptionRight::kCall, 100.0, -25}};
+  start(make_config(short_calls));
+  const NewChildOrder order = first_order();
+  ASSERT_EQ(order.side, Side::kBuy);
+  ASSERT_GT(order.qty, 1000);
+  report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 1000, 1000, 100.01),
+         kT0 + kNanosPerMilli);
+  const double fallen = book_delta(95.0, kT0, short_calls);
+  ASSERT_GT(fallen + 1000.0, kBand);  // over-hedged once the spot is at 95
+  const TimeNs t = kT0 + 2 * kInterval;
+  std::vector<Action> actions = quote(94.99, 95.01, t);
+  EXPECT_TRUE(only<NewChildOrder>(actions).empty());
+  const auto cancels = only<CancelOrder>(actions);
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].orig_cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(snapshot().underlyings[0].parent_replaces, 1u);
+  EXPECT_EQ(snapshot().underlyings[0].parent_total_qty, 1000);  // cut to what is filled
+
+  // The cancel completes the old parent; the next decision starts the sell-back.
+  actions = report(exec(order.cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled, 1000), t + 1);
+  EXPECT_TRUE(only<NewChildOrder>(actions).empty());
+  EXPECT_FALSE(snapshot().underlyings[0].parent_active);
+  const auto sells = only<NewChildOrder>(quote(94.99, 95.01, t + kInterval));
+  ASSERT_EQ(sells.size(), 1u);
+  EXPECT_EQ(sells[0].side, Side::kSell);
+  EXPECT_EQ(sells[0].qty, std::llround(1000.0 + fallen));
+  EXPECT_EQ(sells[0].price_ticks, 9499);
+  const UnderlyingSnapshot u = snapshot().underlyings[0];
+  EXPECT_EQ(u.parents_started, 2u);
+  EXPECT_EQ(u.parent_side, Side::kSell);
+  EXPECT_EQ(engine_->hedge_position(0), 1000);
+}
+
+TEST_F(EngineTest, blocked_child_stays_with_its_parent_and_is_retried_once_per_interval) {
+  EngineConfig config = twap_config();
+  config.limits.pre_trade[0].price_band_pct = 0.5;
+  start(config);
+  // Joining the ask of a wide market is outside the price band: blocked, nothing sent.
+  std::vector<Action> actions = quote(99.00, 101.00, kT0);
+  ASSERT_EQ(only<OrderNotice>(actions).size(), 1u);
+  EXPECT_EQ(only<OrderNotice>(actions)[0].outcome, OrderOutcome::kBlocked);
+  EXPECT_TRUE(only<NewChildOrder>(actions).empty());
+  EXPECT_TRUE(snapshot().underlyings[0].parent_active);
+  EXPECT_EQ(snapshot().underlyings[0].parent_unsent_qty,
+            snapshot().underlyings[0].parent_total_qty);
+  // Within the pacing interval: no retry, however many events come.
+  EXPECT_TRUE(timer(kT0 + kInterval / 2).empty());
+  EXPECT_TRUE(quote(99.00, 101.00, kT0 + kInterval / 2 + 1).empty());
+  // One retry per interval while the market stays wide: one blocked attempt each, no loop.
+  actions = timer(kT0 + kInterval);
+  EXPECT_EQ(only<OrderNotice>(actions).size(), 1u);
+  EXPECT_EQ(snapshot().orders[kSell][idx(OrderOutcome::kBlocked)], 2u);
+  // A tight market: the same parent sends its first slice with the first id.
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0 + 2 * kInterval));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].cl_ord_id, kFirstId);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, kT0)) / 6);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].parents_started, 1u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kBlocked)], 2u);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kSubmitted)], 1u);
+}
+
+TEST_F(EngineTest, halt_drops_the_parent_and_cancels_its_children) {
+  start(twap_config());
+  const auto first = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_TRUE(snapshot().underlyings[0].parent_active);
+  const TimeNs t_halt = kT0 + kNanosPerSecond / 2;
+  const auto cancels = only<CancelOrder>(command(Command::kHalt, t_halt, "operator"));
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].orig_cl_ord_id, first[0].cl_ord_id);
+  EXPECT_FALSE(snapshot().underlyings[0].parent_active);
+  report(exec(first[0].cl_ord_id, ExecKind::kCanceled, OrdStatus::kCanceled), t_halt + 1);
+  // No slice is released by the dropped parent, halted or not.
+  EXPECT_TRUE(only<NewChildOrder>(timer(kT0 + kNanosPerSecond)).empty());
+  ASSERT_EQ(only<StateNotice>(command(Command::kResume, kT0 + 2 * kNanosPerSecond)).size(), 1u);
+  EXPECT_TRUE(only<NewChildOrder>(timer(kT0 + 3 * kNanosPerSecond)).empty());
+  EXPECT_EQ(engine_->live_orders(), 0u);
+  // The next decision starts a new parent for the whole hedge.
+  const TimeNs t = kT0 + 3 * kNanosPerSecond + 1;
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, t));
+  ASSERT_EQ(orders.size(), 1u);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].parents_started, 2u);
+  EXPECT_TRUE(s.underlyings[0].parent_active);
+  EXPECT_EQ(orders[0].qty, s.underlyings[0].parent_total_qty / 6);
 }
 
 }  // namespace
