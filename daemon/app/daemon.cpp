@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/fix/fix_gateway.hpp"
+#include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/concurrent/conflating_board.hpp"
@@ -125,6 +126,15 @@ class Daemon::Impl final : public fix::InboundSink,
       hedge_symbols_.push_back(config_.engine.instruments[u.hedge_instrument].symbol);
     }
     gateway_ = std::make_unique<fix::FixGateway>(config_.fix, symbols_, *this);
+    if (config_.market_data.source == "fix") {
+      std::vector<marketdata::MdInstrument> subscriptions;
+      for (const InstrumentSpec& spec : config_.engine.instruments) {
+        subscriptions.push_back({spec.symbol, spec.id});
+      }
+      md_feed_ = std::make_unique<marketdata::FixMdFeed>(
+          config_.market_data.fix, std::move(subscriptions),
+          [] { return runtime::wall_clock_ns(); }, *this);
+    }
     if (config_.venue.embedded) {
       venue_ = std::make_unique<venue::VenueSimulator>(
           config_.venue.venue, [this](const std::string& symbol, venue::VenueQuote& out) {
@@ -157,7 +167,8 @@ class Daemon::Impl final : public fix::InboundSink,
         std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
-    runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
+    // With FIX market data, quotes arrive on the market-data session's thread instead.
+    if (!md_feed_) runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
     bool any_surface = false;
     for (const UnderlyingConfig& u : config_.engine.underlyings)
       any_surface |= u.vol_mode == VolMode::kSurface;
@@ -169,6 +180,12 @@ class Daemon::Impl final : public fix::InboundSink,
     spdlog::info("FIX session {}->{} connecting to {}:{}", config_.fix.sender_comp_id,
                  config_.fix.target_comp_id, config_.fix.host, config_.fix.port);
     gateway_->start();
+    if (md_feed_) {
+      spdlog::info("FIX market data {}->{} connecting to {}:{}",
+                   config_.market_data.fix.sender_comp_id, config_.market_data.fix.target_comp_id,
+                   config_.market_data.fix.host, config_.market_data.fix.port);
+      md_feed_->start();
+    }
     if (config_.metrics.enabled) {
       metrics_ =
           std::make_unique<metrics::MetricsServer>(config_.metrics.listen, *this, HEDGED_VERSION);
@@ -193,6 +210,7 @@ class Daemon::Impl final : public fix::InboundSink,
     const EngineSnapshot last = snapshot_.load();
     if (last.live_orders != 0)
       spdlog::warn("{} orders still working at shutdown", last.live_orders);
+    if (md_feed_) md_feed_->stop(500);
     gateway_->stop(500);
     spdlog::debug("stop: FIX session closed");
     // The control agent goes last so it logs what the others emitted while stopping.
@@ -272,6 +290,10 @@ class Daemon::Impl final : public fix::InboundSink,
     out.quotes_conflated = quote_board_.conflated();
     out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);
     out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
+    if (md_feed_) {
+      out.md_fix = true;
+      out.md = md_feed_->stats();
+    }
     out.reloads_applied = reloads_applied_.load(std::memory_order_relaxed);
     out.reloads_rejected = reloads_rejected_.load(std::memory_order_relaxed);
     out.reloads_unchanged = reloads_unchanged_.load(std::memory_order_relaxed);
@@ -667,6 +689,7 @@ class Daemon::Impl final : public fix::InboundSink,
   Engine engine_;
   marketdata::SimFeed feed_;
   std::unique_ptr<fix::FixGateway> gateway_;
+  std::unique_ptr<marketdata::FixMdFeed> md_feed_;  // market_data.source: fix
   std::unique_ptr<venue::VenueSimulator> venue_;
   std::unique_ptr<metrics::MetricsServer> metrics_;
   MdAgent md_agent_;

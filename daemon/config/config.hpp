@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/fix/fix_gateway.hpp"
+#include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
 #include "core/sim/market_simulator.hpp"
@@ -18,7 +19,8 @@ namespace hedged::config {
 enum class IdleStrategyName : std::uint8_t { kSpin, kBackoff };
 
 struct MarketDataConfig {
-  std::string source = "simulator";  // only the built-in simulator so far
+  std::string source = "simulator";  // "simulator" (built in) or "fix" (a venue's FIX market data)
+  marketdata::FixMdConfig fix;       // source: fix; host, port and CompIDs from the `fix` section
   std::uint64_t seed = 1;
   TimeNs tick_interval_ns = 100 * kNanosPerMilli;
   std::vector<sim::UnderlyingModel> models;  // one per underlying

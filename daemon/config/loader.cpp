@@ -184,8 +184,15 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   }
 
   if (const YAML::Node n = root["market_data"]) {
-    r.allow_keys(n, "market_data", {"source", "seed", "tick_interval"});
-    cfg.market_data.source = r.one_of(n, "source", "market_data", "simulator", {"simulator"});
+    r.allow_keys(n, "market_data", {"source", "seed", "tick_interval", "fix"});
+    cfg.market_data.source =
+        r.one_of(n, "source", "market_data", "simulator", {"simulator", "fix"});
+    if (const YAML::Node f = n["fix"]) {
+      r.allow_keys(f, "market_data.fix", {"sender_comp_id", "password"});
+      cfg.market_data.fix.sender_comp_id =
+          r.string(f, "sender_comp_id", "market_data.fix", cfg.market_data.fix.sender_comp_id);
+      cfg.market_data.fix.password = r.string(f, "password", "market_data.fix", "");
+    }
     cfg.market_data.seed =
         static_cast<std::uint64_t>(r.integer(n, "seed", "market_data", 1, 0, INT64_MAX));
     cfg.market_data.tick_interval_ns =
@@ -428,8 +435,29 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     r.fail(where, "fix.data_dictionary", "file not found: " + cfg.fix.data_dictionary);
   }
 
+  // The market-data session reaches the same venue as the orders, under its own CompID.
+  cfg.market_data.fix.target_comp_id = cfg.fix.target_comp_id;
+  cfg.market_data.fix.host = cfg.fix.host;
+  cfg.market_data.fix.port = cfg.fix.port;
+  cfg.market_data.fix.heartbeat_interval_s = cfg.fix.heartbeat_interval_s;
+  cfg.market_data.fix.reconnect_interval_s = cfg.fix.reconnect_interval_s;
+  cfg.market_data.fix.data_dictionary = cfg.fix.data_dictionary;
+  if (cfg.market_data.fix.sender_comp_id == cfg.fix.sender_comp_id) {
+    r.fail(root["market_data"], "market_data.fix.sender_comp_id",
+           "must differ from fix.sender_comp_id (one FIX session each)");
+  }
   cfg.venue.venue.comp_id = cfg.fix.target_comp_id;
-  cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id};
+  cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id, cfg.market_data.fix.sender_comp_id};
+  for (const InstrumentSpec& spec : cfg.engine.instruments) {
+    cfg.venue.venue.md_symbols.push_back(spec.symbol);
+  }
+  if (!cfg.fix.password.empty()) {
+    cfg.venue.venue.logon_passwords[cfg.fix.sender_comp_id] = cfg.fix.password;
+  }
+  if (!cfg.market_data.fix.password.empty()) {
+    cfg.venue.venue.logon_passwords[cfg.market_data.fix.sender_comp_id] =
+        cfg.market_data.fix.password;
+  }
   cfg.venue.venue.port = cfg.fix.port;
   cfg.venue.venue.data_dictionary = cfg.fix.data_dictionary;
   if (const YAML::Node n = root["venue"]) {
@@ -442,6 +470,11 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.venue.venue.reject_probability = r.number(n, "reject_probability", "venue", 0.0, 0.0, 1.0);
     cfg.venue.venue.seed =
         static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
+  }
+  if (cfg.market_data.source == "fix" && cfg.venue.embedded) {
+    r.fail(root["market_data"]["source"], "market_data.source",
+           "the embedded venue trades on the built-in simulator's quotes; with source: fix set "
+           "venue.embedded: false and point `fix` at the venue (e.g. `hedged venue`)");
   }
   if (cfg.venue.embedded && cfg.fix.host != "127.0.0.1" && cfg.fix.host != "localhost") {
     r.fail(

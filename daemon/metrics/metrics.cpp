@@ -407,6 +407,29 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   add(session, in.fix_logged_on ? 1.0 : 0.0, {{"session", in.fix_session}});
   out.push_back(std::move(session));
 
+  if (in.md_fix) {
+    auto md_up = family("hedged_md_session_up",
+                        "1 when the FIX market-data session is logged on and subscribed.",
+                        MetricType::Gauge);
+    add(md_up, in.md.logged_on && in.md.subscribed_symbols > 0 ? 1.0 : 0.0);
+    out.push_back(std::move(md_up));
+    auto md_messages = family("hedged_md_messages_total",
+                              "FIX market-data messages by kind: snapshot (35=W), update (book "
+                              "entries of 35=X), trade, reject (35=Y), malformed (dropped).",
+                              MetricType::Counter);
+    add(md_messages, static_cast<double>(in.md.snapshots), {{"kind", "snapshot"}});
+    add(md_messages, static_cast<double>(in.md.updates), {{"kind", "update"}});
+    add(md_messages, static_cast<double>(in.md.trades), {{"kind", "trade"}});
+    add(md_messages, static_cast<double>(in.md.rejects), {{"kind", "reject"}});
+    add(md_messages, static_cast<double>(in.md.malformed), {{"kind", "malformed"}});
+    out.push_back(std::move(md_messages));
+    auto md_logons = family("hedged_md_logons_total",
+                            "Logons of the FIX market-data session (each one resubscribes).",
+                            MetricType::Counter);
+    add(md_logons, static_cast<double>(in.md.logons));
+    out.push_back(std::move(md_logons));
+  }
+
   auto rejected =
       family("hedged_fix_messages_rejected_total",
              "Inbound FIX application messages that could not be translated and were dropped.",

@@ -11,6 +11,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
+#include "adapters/marketdata/fix_md_feed.hpp"
 #include "core/engine/engine.hpp"
 
 namespace hedged::metrics {
@@ -31,6 +32,8 @@ struct ScrapeInputs {
   std::uint64_t reloads_applied = 0;    // limit sets handed to the engine
   std::uint64_t reloads_rejected = 0;   // files with an error: the running limits stayed
   std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
+  bool md_fix = false;                  // market data from a FIX session
+  marketdata::FixMdStats md;
 };
 
 class ScrapeSource {

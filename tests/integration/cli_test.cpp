@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/support/test_support.hpp"
@@ -264,6 +265,40 @@ TEST(Cli, standalone_venue_serves_a_daemon_started_without_its_embedded_venue) {
   ASSERT_NE(at, std::string::npos) << log;
   EXPECT_EQ(log.find("venue stopped: 0 orders"), std::string::npos) << log;
   EXPECT_EQ(log.find(" 0 fills", at), std::string::npos) << log;
+}
+
+// The production shape: the daemon takes its quotes from the venue's FIX market data (one
+// session) and sends its orders over another, to a venue running as its own process.
+TEST(Cli, daemon_hedges_on_the_venues_fix_market_data) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"  embedded: true\n", "  embedded: false\n"},
+        {"  source: simulator\n", "  source: fix\n"}}) {
+    ASSERT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), to);
+  }
+  const auto file = dir.write("run.yaml", text);
+  Process venue({"venue", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(venue, {"venue simulator VENUE at"}, 20s)) << venue.err();
+  Process daemon({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(
+      daemon, {"FIX market data HEDGED-MD->VENUE", "FIX logon", "hedge TST: ", "fill TST: "}, 60s))
+      << daemon.err();
+  const auto metrics = testing::http_get(ports.metrics, "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_md_session_up"), 1.0);
+  // One snapshot per instrument (the spot and five options), then updates as the market moves.
+  EXPECT_GE(
+      testing::metric_value(*metrics, "hedged_md_messages_total{kind=\"snapshot\"}").value_or(0),
+      6.0);
+  EXPECT_GT(testing::metric_value(*metrics, "hedged_quotes_total").value_or(0), 6.0);
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_md_messages_total{kind=\"reject\"}"), 0.0);
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait(5s), 0) << daemon.err();
+  venue.signal(SIGTERM);
+  ASSERT_EQ(venue.wait(5s), 0) << venue.err();
 }
 
 // Value of "key": number in a one-line JSON object, or NaN.

@@ -754,3 +754,42 @@ TEST(ConfigExecution, bad_settings_name_their_position_and_key) {
 
 }  // namespace
 }  // namespace hedged
+
+namespace hedged {
+namespace {
+
+TEST(ConfigMarketData, fix_source_uses_its_own_session_to_the_same_venue) {
+  std::string text = kBase;
+  text.replace(text.find("market_data:\n"), 13, "market_data:\n  source: fix\n");
+  text += "venue:\n  embedded: false\n";
+  const auto result = config::load_text(text, "test.yaml", config_dir(), kNow);
+  ASSERT_TRUE(result.config) << result.error;
+  const config::DaemonConfig& c = *result.config;
+  EXPECT_EQ(c.market_data.source, "fix");
+  EXPECT_EQ(c.market_data.fix.sender_comp_id, "HEDGED-MD");
+  EXPECT_EQ(c.market_data.fix.target_comp_id, c.fix.target_comp_id);
+  EXPECT_EQ(c.market_data.fix.port, 9878);
+  EXPECT_EQ(c.market_data.fix.data_dictionary, c.fix.data_dictionary);
+  // A venue run on this file accepts both sessions and knows every symbol.
+  EXPECT_EQ(c.venue.venue.client_comp_ids, (std::vector<std::string>{"HEDGED", "HEDGED-MD"}));
+  EXPECT_EQ(c.venue.venue.md_symbols.size(), c.engine.instruments.size());
+}
+
+TEST(ConfigMarketData, fix_source_needs_an_external_venue_and_its_own_comp_id) {
+  std::string text = kBase;
+  text.replace(text.find("market_data:\n"), 13, "market_data:\n  source: fix\n");
+  const auto embedded = config::load_text(text, "test.yaml", config_dir(), kNow);
+  ASSERT_FALSE(embedded.config);
+  EXPECT_THAT(embedded.error,
+              StartsWith("test.yaml:5:11: key 'market_data.source': the embedded venue trades"));
+  std::string same = kBase;
+  same.replace(same.find("market_data:\n"), 13,
+               "market_data:\n  source: fix\n  fix: {sender_comp_id: HEDGED}\n");
+  same += "venue:\n  embedded: false\n";
+  const auto clash = config::load_text(same, "test.yaml", config_dir(), kNow);
+  ASSERT_FALSE(clash.config);
+  EXPECT_THAT(clash.error, HasSubstr("key 'market_data.fix.sender_comp_id': must differ"));
+}
+
+}  // namespace
+}  // namespace hedged
