@@ -267,22 +267,8 @@ LimitsLoadResult load(const std::function<YAML::Node()>& read, const std::string
                       const std::string& base_dir, const EngineConfig* engine) {
   LimitsLoadResult result;
   const Reader reader(name);
-  try {
-    const YAML::Node root = read();
-    result.limits = parse(root, reader, name, base_dir, engine);
-  } catch (const ConfigError& e) {
-    result.error = e.what();
-  } catch (const YAML::BadFile&) {
-    result.error = name + ": cannot open the file";
-  } catch (const YAML::ParserException& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                   std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
-  } catch (const YAML::Exception& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                   std::to_string(e.mark.column + 1) + ": " + e.msg;
-  } catch (const std::exception& e) {
-    result.error = name + ": cannot read the file: " + e.what();
-  }
+  result.error = capture_load_error(
+      name, [&] { result.limits = parse(read(), reader, name, base_dir, engine); });
   return result;
 }
 

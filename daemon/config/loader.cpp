@@ -541,23 +541,8 @@ LoadResult load(const std::function<YAML::Node()>& read, const std::string& name
                 const std::string& base_dir, TimeNs now) {
   LoadResult result;
   const Reader reader(name);
-  try {
-    const YAML::Node root = read();
-    result.config = parse(root, reader, name, base_dir, now);
-  } catch (const ConfigError& e) {
-    result.error = e.what();
-  } catch (const YAML::BadFile&) {
-    result.error = name + ": cannot open the file";
-  } catch (const YAML::ParserException& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                   std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
-  } catch (const YAML::Exception& e) {
-    result.error = name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                   std::to_string(e.mark.column + 1) + ": " + e.msg;
-  } catch (const std::exception& e) {
-    // e.g. reading a folder: the stream fails with std::ios_base::failure.
-    result.error = name + ": cannot read the file: " + e.what();
-  }
+  result.error =
+      capture_load_error(name, [&] { result.config = parse(read(), reader, name, base_dir, now); });
   return result;
 }
 
@@ -642,19 +627,8 @@ FileKindResult detect_file_kind(const std::string& path) {
     result.error = path + ": not a regular file";
     return result;
   }
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    result.error = path + ": cannot open the file";
-    return result;
-  } catch (const YAML::Exception& e) {
-    result.error = path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                   std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg;
-    return result;
-  } catch (const std::exception& e) {
-    result.error = path + ": cannot read the file: " + e.what();
-    return result;
-  }
+  result.error = capture_load_error(path, [&] { root = YAML::LoadFile(path); });
+  if (!result.error.empty()) return result;
   if (!root.IsMap()) {
     result.error = path + ":1:1: expected a mapping of keys at the top level";
     return result;

@@ -54,6 +54,30 @@ inline std::string unknown_key_message(std::string_view key,
          " (allowed here: " + list + ")";
 }
 
+// Runs `parse` (which reads and parses one file) and turns every way it can fail into the text
+// an operator sees: "file:line:column: message" where there is a position. Empty on success.
+template <typename Parse>
+std::string capture_load_error(const std::string& name, Parse&& parse) {
+  const auto at = [&](const YAML::Mark& mark) {
+    return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  };
+  try {
+    parse();
+    return {};
+  } catch (const ConfigError& e) {
+    return e.what();
+  } catch (const YAML::BadFile&) {
+    return name + ": cannot open the file";
+  } catch (const YAML::ParserException& e) {
+    return at(e.mark) + ": YAML syntax error: " + e.msg;
+  } catch (const YAML::Exception& e) {
+    return at(e.mark) + ": " + e.msg;
+  } catch (const std::exception& e) {
+    // e.g. reading a folder: the stream fails with std::ios_base::failure.
+    return name + ": cannot read the file: " + e.what();
+  }
+}
+
 class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}

@@ -53,15 +53,7 @@ config::DaemonConfig load_test_config(const std::string& text) {
   return *loaded.config;
 }
 
-template <typename Predicate>
-bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return predicate();
-}
+using testing::wait_for;
 
 class PipelineTest : public ::testing::Test {
  protected:
