@@ -1,5 +1,7 @@
 #include "adapters/fix/fix_gateway.hpp"
 
+#include "adapters/quickfix/initiator_session.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <mutex>
@@ -96,54 +98,20 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
   Application(const GatewayConfig& config, InboundSink& sink) : config_(config), sink_(sink) {}
 
   void start() {
-    std::ostringstream settings;
-    settings << "[DEFAULT]\n"
-             << "ConnectionType=initiator\n"
-             << "NonStopSession=Y\nStartTime=00:00:00\nEndTime=00:00:00\n"
-             << "ReconnectInterval=" << config_.reconnect_interval_s << "\n"
-             << "HeartBtInt=" << config_.heartbeat_interval_s << "\n"
-             << "SocketConnectHost=" << config_.host << "\n"
-             << "SocketConnectPort=" << config_.port << "\n"
-             << "SocketNodelay=Y\n"
-             << "UseDataDictionary=Y\n"
-             << "DataDictionary=" << config_.data_dictionary << "\n"
-             << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n"
-             << "[SESSION]\n"
-             << "BeginString=FIX.4.4\n"
-             << "SenderCompID=" << config_.sender_comp_id << "\n"
-             << "TargetCompID=" << config_.target_comp_id << "\n";
-    session_id_ = FIX::SessionID("FIX.4.4", config_.sender_comp_id, config_.target_comp_id);
-    try {
-      std::istringstream in(settings.str());
-      settings_ = std::make_unique<FIX::SessionSettings>(in);
-      initiator_ =
-          std::make_unique<FIX::ThreadedSocketInitiator>(*this, store_factory_, *settings_);
-      initiator_->start();
-    } catch (const FIX::Exception& e) {
-      throw std::runtime_error(std::string("FIX gateway: ") + e.what());
-    }
+    quickfix::InitiatorSettings settings;
+    settings.sender_comp_id = config_.sender_comp_id;
+    settings.target_comp_id = config_.target_comp_id;
+    settings.host = config_.host;
+    settings.port = config_.port;
+    settings.heartbeat_interval_s = config_.heartbeat_interval_s;
+    settings.reconnect_interval_s = config_.reconnect_interval_s;
+    settings.data_dictionary = config_.data_dictionary;
+    session_.start(*this, settings, "FIX gateway");
   }
 
-  void stop(int logout_timeout_ms) {
-    if (!initiator_) return;
-    if (FIX::Session* session = FIX::Session::lookupSession(session_id_)) {
-      if (session->isLoggedOn()) {
-        session->logout("hedged shutting down");
-        // QuickFIX sends the Logout from its next timer tick (up to a second away); run the tick
-        // now.
-        session->next();
-        const auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_timeout_ms);
-        while (session->isLoggedOn() && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-      }
-    }
-    initiator_->stop(true);
-    initiator_.reset();
-  }
+  void stop(int logout_timeout_ms) { session_.stop(logout_timeout_ms); }
 
-  bool send(FIX::Message& message) { return FIX::Session::sendToTarget(message, session_id_); }
+  bool send(FIX::Message& message) { return FIX::Session::sendToTarget(message, session_.id()); }
 
   bool logged_on() const noexcept { return logged_on_.load(std::memory_order_acquire); }
 
@@ -250,10 +218,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
 
   const GatewayConfig& config_;
   InboundSink& sink_;
-  FIX::SessionID session_id_;
-  FIX::MemoryStoreFactory store_factory_;
-  std::unique_ptr<FIX::SessionSettings> settings_;
-  std::unique_ptr<FIX::ThreadedSocketInitiator> initiator_;
+  quickfix::InitiatorSession session_;
   std::atomic<bool> logged_on_{false};
   std::atomic<std::uint64_t> exec_reports_{0};
   std::atomic<std::uint64_t> messages_rejected_{0};

@@ -1,5 +1,7 @@
 #include "adapters/marketdata/fix_md_feed.hpp"
 
+#include "adapters/quickfix/initiator_session.hpp"
+
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -87,49 +89,19 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
   }
 
   void start() {
-    std::ostringstream settings;
-    settings << "[DEFAULT]\n"
-             << "ConnectionType=initiator\n"
-             << "NonStopSession=Y\nStartTime=00:00:00\nEndTime=00:00:00\n"
-             << "ReconnectInterval=" << config_.reconnect_interval_s << "\n"
-             << "HeartBtInt=" << config_.heartbeat_interval_s << "\n"
-             << "SocketConnectHost=" << config_.host << "\n"
-             << "SocketConnectPort=" << config_.port << "\n"
-             << "SocketNodelay=Y\n"
-             << "UseDataDictionary=Y\n"
-             << "DataDictionary=" << config_.data_dictionary << "\n"
-             << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n"
-             << "[SESSION]\n"
-             << "BeginString=FIX.4.4\n"
-             << "SenderCompID=" << config_.sender_comp_id << "\n"
-             << "TargetCompID=" << config_.target_comp_id << "\n";
-    session_id_ = FIX::SessionID("FIX.4.4", config_.sender_comp_id, config_.target_comp_id);
-    try {
-      std::istringstream in(settings.str());
-      settings_ = std::make_unique<FIX::SessionSettings>(in);
-      initiator_ =
-          std::make_unique<FIX::ThreadedSocketInitiator>(*this, store_factory_, *settings_);
-      initiator_->start();
-    } catch (const FIX::Exception& e) {
-      throw std::runtime_error(std::string("FIX market data: ") + e.what());
-    }
+    quickfix::InitiatorSettings settings;
+    settings.sender_comp_id = config_.sender_comp_id;
+    settings.target_comp_id = config_.target_comp_id;
+    settings.host = config_.host;
+    settings.port = config_.port;
+    settings.heartbeat_interval_s = config_.heartbeat_interval_s;
+    settings.reconnect_interval_s = config_.reconnect_interval_s;
+    settings.data_dictionary = config_.data_dictionary;
+    session_.start(*this, settings, "FIX market data");
   }
 
   void stop(int logout_timeout_ms) {
-    if (!initiator_) return;
-    if (FIX::Session* session = FIX::Session::lookupSession(session_id_)) {
-      if (session->isLoggedOn()) {
-        session->logout("hedged shutting down");
-        session->next();  // sends the Logout now rather than on the next timer tick
-        const auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_timeout_ms);
-        while (session->isLoggedOn() && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-      }
-    }
-    initiator_->stop(true);
-    initiator_.reset();
+    session_.stop(logout_timeout_ms);
     logged_on_.store(false, std::memory_order_release);
   }
 
@@ -212,7 +184,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
   }
 
   bool send_request(FIX44::MarketDataRequest& request, bool subscribing) {
-    if (!FIX::Session::sendToTarget(request, session_id_)) return false;
+    if (!FIX::Session::sendToTarget(request, session_.id())) return false;
     requests_sent_.fetch_add(1, std::memory_order_relaxed);
     subscribed_symbols_.store(subscribing ? instruments_.size() : 0, std::memory_order_relaxed);
     return true;
@@ -405,10 +377,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
   std::string md_req_id_;          // guarded by request_mutex_
   std::uint64_t request_counter_ = 0;
 
-  FIX::SessionID session_id_;
-  FIX::MemoryStoreFactory store_factory_;
-  std::unique_ptr<FIX::SessionSettings> settings_;
-  std::unique_ptr<FIX::ThreadedSocketInitiator> initiator_;
+  quickfix::InitiatorSession session_;
 
   std::atomic<bool> logged_on_{false};
   std::atomic<std::uint64_t> logons_{0};

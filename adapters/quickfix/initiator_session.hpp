@@ -1,0 +1,50 @@
+// One FIX 4.4 initiator session over QuickFIX, as every FIX adapter of the daemon runs it:
+// non-stop, sequence numbers in memory and reset at every logon, the project's data dictionary,
+// and a logout that is sent at once on stop. Shared by the order gateway and the market-data
+// feed (adapters/quickfix is the QuickFIX layer those adapters are built on, not an adapter).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <quickfix/Application.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/SessionID.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/ThreadedSocketInitiator.h>
+
+namespace hedged::quickfix {
+
+struct InitiatorSettings {
+  std::string sender_comp_id;
+  std::string target_comp_id;
+  std::string host;
+  int port = 0;
+  int heartbeat_interval_s = 10;
+  int reconnect_interval_s = 1;
+  std::string data_dictionary;
+};
+
+class InitiatorSession {
+ public:
+  InitiatorSession() = default;
+  ~InitiatorSession() { stop(0); }
+  InitiatorSession(const InitiatorSession&) = delete;
+  InitiatorSession& operator=(const InitiatorSession&) = delete;
+
+  // Starts connecting `application`'s session; throws std::runtime_error("<what>: <QuickFIX's
+  // message>") on bad settings.
+  void start(FIX::Application& application, const InitiatorSettings& settings, const char* what);
+  // Logs out (waiting at most `logout_timeout_ms` for the counterparty's Logout) and stops.
+  void stop(int logout_timeout_ms);
+
+  [[nodiscard]] const FIX::SessionID& id() const noexcept { return id_; }
+
+ private:
+  FIX::SessionID id_;
+  FIX::MemoryStoreFactory store_factory_;
+  std::unique_ptr<FIX::SessionSettings> settings_;
+  std::unique_ptr<FIX::ThreadedSocketInitiator> initiator_;
+};
+
+}  // namespace hedged::quickfix
