@@ -557,7 +557,36 @@ void Engine::start_parent(std::uint32_t u, Side side, std::int64_t qty, TimeNs n
 }
 
 void Engine::drop_parent(std::uint32_t u, ActionBuffer& out) noexcept {
-  ParentState& parent = underlyings_[u].parent;
+  UnderlyingState& state = underlyings_[u];
+  ParentState& parent = state.parent;
+  if (parent.active && parent.filled_qty > 0) {
+    // Execution quality against the arrival mid, as a cost: positive when a buy paid more or
+    // a sell received less than the mid at the decision.
+    const execution::ParentOrder& p = parent.order;
+    const double sign = p.side == Side::kBuy ? 1.0 : -1.0;
+    const double average = parent.filled_notional / static_cast<double>(parent.filled_qty);
+    const double multiplier =
+        config_.instruments[config_.underlyings[u].hedge_instrument].multiplier;
+    ParentDone done;
+    done.underlying = u;
+    done.side = p.side;
+    done.total_qty = p.total_qty;
+    done.filled_qty = parent.filled_qty;
+    done.arrival_price = p.arrival_price;
+    done.average_price = average;
+    done.slippage_bps = sign * (average - p.arrival_price) / p.arrival_price * 1e4;
+    done.shortfall_currency =
+        sign * (average - p.arrival_price) * static_cast<double>(parent.filled_qty) * multiplier;
+    done.children = parent.children_sent;
+    ++state.parents_done;
+    state.slippage_bps_sum += done.slippage_bps;
+    state.last_slippage_bps = done.slippage_bps;
+    state.shortfall_currency += done.shortfall_currency;
+    out.push(done);
+  }
+  parent.filled_notional = 0.0;
+  parent.filled_qty = 0;
+  parent.children_sent = 0;
   for (const OrderId id : parent.children) {
     if (execution::ChildOrder* child = orders_.find(id);
         child != nullptr && !execution::is_terminal(child->status)) {
@@ -722,6 +751,7 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
   execution::record_child_sent(parent.order, qty, now);
   if (parent.children.size() < parent.children.capacity()) parent.children.push_back(order->id);
   ++state.parent_children_sent;
+  ++parent.children_sent;
 
   HedgeDecision decision;
   decision.underlying = u;
@@ -753,7 +783,16 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
 }
 
 void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept {
+  // The venue's first answer to an order (ack, fill or reject) measures its ack latency.
+  const execution::ChildOrder* before = orders_.find(report.cl_ord_id);
+  const bool awaiting_ack = before != nullptr && before->status == OrdStatus::kPendingNew &&
+                            !report.internal && report.received_ns > before->sent_ns &&
+                            report.kind != ExecKind::kCancelReject;
+  const TimeNs sent_ns = before != nullptr ? before->sent_ns : 0;
   const execution::ApplyOutcome result = orders_.apply(report);
+  if (awaiting_ack && result.result == execution::ApplyResult::kApplied) {
+    ack_latency_.record(static_cast<double>(report.received_ns - sent_ns) * 1e-9);
+  }
   if (result.result == execution::ApplyResult::kUnknownOrder ||
       result.result == execution::ApplyResult::kStale) {
     ++exec_reports_ignored_;
@@ -782,7 +821,11 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   if (parent.active) {
     const auto it = std::find(parent.children.begin(), parent.children.end(), order->id);
     if (it != parent.children.end()) {
-      if (result.fill_qty > 0) execution::record_fill(parent.order, result.fill_qty);
+      if (result.fill_qty > 0) {
+        execution::record_fill(parent.order, result.fill_qty);
+        parent.filled_notional += result.fill_px * static_cast<double>(result.fill_qty);
+        parent.filled_qty += result.fill_qty;
+      }
       if (result.became_terminal) {
         execution::record_child_closed(parent.order, order->leaves_qty());
         parent.children.erase(it);
@@ -948,6 +991,10 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.parent_children_sent = s.parent_children_sent;
     o.parent_amends = s.parent_amends;
     o.parent_replaces = s.parent_replaces;
+    o.parents_done = s.parents_done;
+    o.slippage_bps_sum = s.slippage_bps_sum;
+    o.last_slippage_bps = s.last_slippage_bps;
+    o.shortfall_currency = s.shortfall_currency;
     o.child_reprices = s.child_reprices;
     o.bucket_count = 0;
     for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
@@ -981,6 +1028,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
   for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)
     out.parents_by_algorithm[a] = parents_by_algorithm_[a];
+  out.ack_latency = ack_latency_;
 }
 
 }  // namespace hedged

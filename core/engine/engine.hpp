@@ -91,6 +91,23 @@ struct EngineConfig {
 // Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
 [[nodiscard]] std::string validate(const EngineConfig& config);
 
+// Order acknowledgement latency: child order decided -> the venue's first answer received.
+inline constexpr std::array<double, 15> kAckLatencyBucketsSeconds = {
+    50e-6, 100e-6, 250e-6, 500e-6, 1e-3,   2.5e-3, 5e-3, 10e-3,
+    25e-3, 50e-3,  100e-3, 250e-3, 500e-3, 1.0,    2.5};
+struct LatencyHistogram {
+  std::array<std::uint64_t, kAckLatencyBucketsSeconds.size() + 1> counts{};  // last: +Inf
+  std::uint64_t count = 0;
+  double sum_seconds = 0.0;
+  void record(double seconds) noexcept {
+    std::size_t b = 0;
+    while (b < kAckLatencyBucketsSeconds.size() && seconds > kAckLatencyBucketsSeconds[b]) ++b;
+    ++counts[b];
+    ++count;
+    sum_seconds += seconds;
+  }
+};
+
 // Risk view of one scope (an underlying or the whole book).
 struct RiskScopeSnapshot {
   TradingState state = TradingState::kActive;
@@ -132,6 +149,11 @@ struct UnderlyingSnapshot {
   std::uint64_t parent_amends = 0;         // new targets applied to a working parent
   std::uint64_t parent_replaces = 0;       // opposite-side targets: cancel and replace
   std::uint64_t child_reprices = 0;        // children canceled to be resent at a new price
+  // Execution quality of finished parents (those with fills), against their arrival mid.
+  std::uint64_t parents_done = 0;
+  double slippage_bps_sum = 0.0;    // sum over parents of the average fill's cost vs arrival
+  double last_slippage_bps = 0.0;   // positive: paid more (bought higher, sold lower) than arrival
+  double shortfall_currency = 0.0;  // sum of (fill - arrival) x filled x multiplier, signed as cost
 };
 
 // Everything readers (metrics, admin, tests) may see; published by the engine's owner thread.
@@ -157,6 +179,7 @@ struct EngineSnapshot {
   std::uint64_t quote_iv_failures = 0;  // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
+  LatencyHistogram ack_latency;
 };
 
 class Engine {
@@ -209,6 +232,9 @@ class Engine {
     bool active = false;
     execution::ParentOrder order;
     std::vector<OrderId> children;  // sent and not yet closed; capacity reserved at start
+    double filled_notional = 0.0;   // sum of fill price x quantity of its children
+    std::int64_t filled_qty = 0;
+    std::uint64_t children_sent = 0;
   };
 
   struct UnderlyingState {
@@ -244,6 +270,10 @@ class Engine {
     std::uint64_t parent_amends = 0;
     std::uint64_t parent_replaces = 0;
     std::uint64_t child_reprices = 0;
+    std::uint64_t parents_done = 0;
+    double slippage_bps_sum = 0.0;
+    double last_slippage_bps = 0.0;
+    double shortfall_currency = 0.0;
   };
 
   void on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept;
@@ -306,6 +336,7 @@ class Engine {
   std::uint64_t exec_reports_invalid_ = 0;
   std::uint64_t cancels_sent_ = 0;
   std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};
+  LatencyHistogram ack_latency_;
   TimeNs last_event_ns_ = 0;
 };
 

@@ -124,13 +124,27 @@ struct LimitNotice {
   double limit = 0.0;
 };
 
+// A parent order finished (filled, amended away, replaced or dropped) after some fills: its
+// execution quality against the arrival mid.
+struct ParentDone {
+  std::uint32_t underlying = 0;
+  Side side = Side::kBuy;
+  std::int64_t total_qty = 0;
+  std::int64_t filled_qty = 0;
+  double arrival_price = 0.0;
+  double average_price = 0.0;
+  double slippage_bps = 0.0;        // positive: a cost against the arrival mid
+  double shortfall_currency = 0.0;  // (average - arrival) x filled x multiplier, as a cost
+  std::uint64_t children = 0;
+};
+
 // A new limit set is in force from this event on.
 struct LimitsApplied {
   std::uint64_t version = 0;
 };
 
 using Action = std::variant<NewChildOrder, CancelOrder, HedgeDecision, FillNotice, OrderNotice,
-                            StateNotice, BreakerNotice, LimitNotice, LimitsApplied>;
+                            StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

@@ -644,6 +644,13 @@ class Daemon::Impl final : public fix::InboundSink,
           spdlog::info("soft limit clear ({}): {} {:.6g} back within {:.6g}",
                        scope_name(l->underlying), measure, l->value, l->limit);
         }
+      } else if (const auto* p = std::get_if<ParentDone>(&action)) {
+        spdlog::info(
+            "parent {} done: {} {}/{} {} avg {:.4f} vs arrival {:.4f}: slippage {:.2f} bp, "
+            "shortfall {:.2f}, {} children",
+            names[p->underlying], to_string(p->side), p->filled_qty, p->total_qty,
+            d_.hedge_symbols_[p->underlying], p->average_price, p->arrival_price, p->slippage_bps,
+            p->shortfall_currency, p->children);
       } else if (const auto* a = std::get_if<LimitsApplied>(&action)) {
         spdlog::info("limits v{} in force", a->version);
       }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -401,6 +402,56 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   out.push_back(std::move(invalid));
 
   collect_risk(in, out);
+
+  auto ack = family("hedged_order_ack_latency_seconds",
+                    "Time from a child order's decision to the venue's first answer (ack, fill or "
+                    "reject), seconds.",
+                    MetricType::Histogram);
+  {
+    ClientMetric m;
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < e.ack_latency.counts.size(); ++b) {
+      cumulative += e.ack_latency.counts[b];
+      ClientMetric::Bucket bucket;
+      bucket.cumulative_count = cumulative;
+      bucket.upper_bound = b < kAckLatencyBucketsSeconds.size()
+                               ? kAckLatencyBucketsSeconds[b]
+                               : std::numeric_limits<double>::infinity();
+      m.histogram.bucket.push_back(bucket);
+    }
+    m.histogram.sample_count = e.ack_latency.count;
+    m.histogram.sample_sum = e.ack_latency.sum_seconds;
+    ack.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(ack));
+
+  auto done = family("hedged_parent_orders_done_total",
+                     "Parent orders finished with fills (their slippage is measured).",
+                     MetricType::Counter);
+  auto slippage = family("hedged_execution_slippage_bps_sum",
+                         "Sum over finished parents of the average fill's cost against the arrival "
+                         "mid, basis points (divide by hedged_parent_orders_done_total for the "
+                         "mean); positive is a cost. A gauge: improvements make it fall.",
+                         MetricType::Gauge);
+  auto last_slippage = family("hedged_execution_last_slippage_bps",
+                              "The last finished parent's cost against its arrival mid, basis "
+                              "points; positive is a cost.",
+                              MetricType::Gauge);
+  auto shortfall = family("hedged_implementation_shortfall_currency",
+                          "Sum over finished parents of (average fill - arrival mid) x filled x "
+                          "multiplier, as a cost, currency.",
+                          MetricType::Gauge);
+  for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+    const UnderlyingSnapshot& us = e.underlyings[u];
+    add(done, static_cast<double>(us.parents_done), {{"underlying", in.underlyings[u]}});
+    add(slippage, us.slippage_bps_sum, {{"underlying", in.underlyings[u]}});
+    add(last_slippage, us.last_slippage_bps, {{"underlying", in.underlyings[u]}});
+    add(shortfall, us.shortfall_currency, {{"underlying", in.underlyings[u]}});
+  }
+  out.push_back(std::move(done));
+  out.push_back(std::move(slippage));
+  out.push_back(std::move(last_slippage));
+  out.push_back(std::move(shortfall));
 
   auto session = family("hedged_fix_session_up", "1 when the FIX order session is logged on.",
                         MetricType::Gauge);

@@ -351,8 +351,10 @@ TEST_F(EngineTest, partial_then_full_fill_updates_hedge_position) {
   actions =
       report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, qty, qty - 1000, 99.98),
              kT0 + 3 * kNanosPerMilli);
-  ASSERT_EQ(actions.size(), 1u);  // a fill notice; no order notice for a filled order
+  // A fill notice (no order notice for a filled order), then the finished parent's quality.
+  ASSERT_EQ(actions.size(), 2u);
   fill = std::get<FillNotice>(actions[0]);
+  EXPECT_TRUE(std::holds_alternative<ParentDone>(actions[1]));
   EXPECT_EQ(fill.last_qty, qty - 1000);
   EXPECT_DOUBLE_EQ(fill.last_px, 99.98);
   EXPECT_TRUE(fill.order_complete);
@@ -1266,6 +1268,43 @@ TEST_F(EngineTest, halt_drops_the_parent_and_cancels_its_children) {
   EXPECT_EQ(s.underlyings[0].parents_started, 2u);
   EXPECT_TRUE(s.underlyings[0].parent_active);
   EXPECT_EQ(orders[0].qty, s.underlyings[0].parent_total_qty / 6);
+}
+
+// Execution quality: a parent's fills are measured against the mid when it was decided, and the
+// venue's first answer to a child gives its acknowledgement latency.
+TEST_F(EngineTest, finished_parent_reports_slippage_and_the_ack_latency_is_recorded) {
+  start(make_config());
+  const NewChildOrder order = first_order();  // a sell at the 99.99 bid; arrival mid 100.00
+  ASSERT_EQ(order.side, Side::kSell);
+  const std::int64_t qty = order.qty;
+  ASSERT_GT(qty, 1000);
+  ExecReportEvent ack = exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew);
+  ack.received_ns = kT0 + 2 * kNanosPerMilli;  // 2 ms after the decision at kT0
+  report(ack, kT0 + 2 * kNanosPerMilli);
+  report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 1000, 1000, 99.99),
+         kT0 + 3 * kNanosPerMilli);
+  const auto actions =
+      report(exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, qty, qty - 1000, 99.98),
+             kT0 + 4 * kNanosPerMilli);
+  const auto done = only<ParentDone>(actions);
+  ASSERT_EQ(done.size(), 1u);
+  const double average =
+      (1000 * 99.99 + static_cast<double>(qty - 1000) * 99.98) / static_cast<double>(qty);
+  EXPECT_EQ(done[0].filled_qty, qty);
+  EXPECT_DOUBLE_EQ(done[0].arrival_price, 100.0);
+  EXPECT_NEAR(done[0].average_price, average, 1e-12);
+  // A sell below the arrival mid is a cost: positive basis points and currency.
+  EXPECT_NEAR(done[0].slippage_bps, (100.0 - average) / 100.0 * 1e4, 1e-9);
+  EXPECT_NEAR(done[0].shortfall_currency, (100.0 - average) * static_cast<double>(qty), 1e-6);
+  EXPECT_EQ(done[0].children, 1u);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].parents_done, 1u);
+  EXPECT_NEAR(s.underlyings[0].last_slippage_bps, done[0].slippage_bps, 1e-12);
+  // One ack, 2 ms: in the (1 ms, 2.5 ms] bucket.
+  EXPECT_EQ(s.ack_latency.count, 1u);
+  EXPECT_NEAR(s.ack_latency.sum_seconds, 0.002, 1e-12);
+  EXPECT_EQ(s.ack_latency.counts[5], 1u);
+  EXPECT_DOUBLE_EQ(kAckLatencyBucketsSeconds[5], 2.5e-3);
 }
 
 }  // namespace
