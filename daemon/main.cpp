@@ -19,6 +19,7 @@
 #include "daemon/app/quant_cli.hpp"
 #include "daemon/app/venue_command.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/config/scenario.hpp"
 #include "daemon/runtime/agent.hpp"
 
 namespace {
@@ -34,7 +35,9 @@ void print_help(std::FILE* out) {
       "\n"
       "commands:\n"
       "  run [-c FILE]           run the daemon (default FILE: %s)\n"
-      "  venue [-c FILE]         run the FIX venue simulator alone, on FILE's market and FIX port\n"
+      "  venue [-c FILE] [--scenario SCENARIO_FILE]\n"
+      "                          run the FIX venue simulator alone, on FILE's market and FIX\n"
+      "                          port; a scenario (config/scenarios/*.yaml) plays from start\n"
       "  check-config FILE...    validate main configs and limits files (told apart by\n"
       "                          their keys), print a summary, exit 0 only if all are valid\n"
       "  version                 print the version\n"
@@ -51,6 +54,7 @@ void print_help(std::FILE* out) {
 struct Options {
   std::string config_path = kDefaultConfig;
   std::vector<std::string> files;  // check-config: every file named (-c or positional)
+  std::string scenario_path;       // venue: --scenario FILE
   bool ok = true;
   std::string error;
 };
@@ -65,6 +69,10 @@ Options parse_options(const std::vector<std::string>& args) {
     } else if (a.rfind("--config=", 0) == 0) {
       options.config_path = a.substr(9);
       options.files.push_back(options.config_path);
+    } else if (a == "--scenario" && i + 1 < args.size()) {
+      options.scenario_path = args[++i];
+    } else if (a.rfind("--scenario=", 0) == 0) {
+      options.scenario_path = a.substr(11);
     } else if (!a.empty() && a[0] != '-') {
       options.files.push_back(a);
     } else {
@@ -204,10 +212,19 @@ int venue(const Options& options) {
     std::fprintf(stderr, "hedged venue: configuration rejected: %s\n", loaded.error.c_str());
     return 2;
   }
+  std::optional<hedged::sim::Scenario> scenario;
+  if (!options.scenario_path.empty()) {
+    auto loaded_scenario = hedged::config::load_scenario_file(options.scenario_path);
+    if (!loaded_scenario.scenario) {
+      std::fprintf(stderr, "hedged venue: scenario rejected: %s\n", loaded_scenario.error.c_str());
+      return 2;
+    }
+    scenario = std::move(loaded_scenario.scenario);
+  }
   hedged::app::init_logging(loaded.config->logging);
   int status = 0;
   {
-    hedged::app::StandaloneVenue venue(*loaded.config);
+    hedged::app::StandaloneVenue venue(*loaded.config, scenario ? &*scenario : nullptr);
     try {
       venue.start();
     } catch (const std::exception& e) {
@@ -268,6 +285,12 @@ int main(int argc, char** argv) {
   if (!options.ok) {
     std::fprintf(stderr, "hedged %s: %s (see hedged --help)\n", command.c_str(),
                  options.error.c_str());
+    return 64;
+  }
+  if (!options.scenario_path.empty() && command != "venue") {
+    std::fprintf(stderr,
+                 "hedged %s: --scenario is an option of `hedged venue` (see hedged --help)\n",
+                 command.c_str());
     return 64;
   }
   if (command == "run") return run(options);

@@ -114,7 +114,12 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     } catch (const FIX::Exception& e) {
       throw std::runtime_error(std::string("venue simulator: ") + e.what());
     }
-    running_ = true;
+    {
+      std::lock_guard lock(mutex_);
+      running_ = true;
+      outage_.store(false, std::memory_order_release);
+      outage_disabled_.clear();
+    }
     matcher_ = std::thread([this] { match_loop(); });
   }
 
@@ -148,6 +153,68 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     return sessions_logged_on_.load(std::memory_order_acquire) > 0;
   }
 
+  void set_outage(bool down) {
+    std::vector<FIX::SessionID> enable;
+    {
+      std::lock_guard lock(mutex_);
+      if (!running_ || outage_.load(std::memory_order_relaxed) == down) return;
+      // Under mutex_ so that a Logon is either refused by fromAdmin or was in before the drop.
+      outage_.store(down, std::memory_order_release);
+      if (down) {
+        ++stats_.outages;
+      } else {
+        enable.swap(outage_disabled_);
+      }
+    }
+    // Not under mutex_: a session calls onLogout, which takes it.
+    if (!down) {
+      for (const FIX::SessionID& id : enable) {
+        if (FIX::Session* session = FIX::Session::lookupSession(id)) session->logon();
+      }
+      return;
+    }
+    // QuickFIX's own switch, safe from any thread: logout() makes the session send Logout
+    // (58="venue outage") from its own thread, then disconnect, and leaves it disabled; the
+    // matching thread enables it again once it is down, so that later Logons reach fromAdmin
+    // and are refused there (and counted).
+    std::vector<FIX::SessionID> dropped;
+    for (const std::string& client : config_.client_comp_ids) {
+      const FIX::SessionID id(FIX::BeginString_FIX44, config_.comp_id, client);
+      FIX::Session* session = FIX::Session::lookupSession(id);
+      if (session == nullptr || !session->isLoggedOn()) continue;
+      session->logout("venue outage");
+      dropped.push_back(id);
+    }
+    std::lock_guard lock(mutex_);
+    stats_.outage_sessions_dropped += dropped.size();
+    outage_disabled_.insert(outage_disabled_.end(), dropped.begin(), dropped.end());
+  }
+
+  // Matching thread, without mutex_: sessions the outage logged out take Logons again (which
+  // fromAdmin refuses while the outage lasts) once they are down.
+  void enable_dropped_sessions() {
+    std::vector<FIX::SessionID> pending;
+    {
+      std::lock_guard lock(mutex_);
+      if (outage_disabled_.empty()) return;
+      pending = outage_disabled_;
+    }
+    std::vector<FIX::SessionID> enabled;
+    for (const FIX::SessionID& id : pending) {
+      FIX::Session* session = FIX::Session::lookupSession(id);
+      if (session == nullptr || session->isLoggedOn()) continue;
+      session->logon();
+      enabled.push_back(id);
+    }
+    std::lock_guard lock(mutex_);
+    for (const FIX::SessionID& id : enabled) {
+      outage_disabled_.erase(std::remove(outage_disabled_.begin(), outage_disabled_.end(), id),
+                             outage_disabled_.end());
+    }
+  }
+
+  bool in_outage() const noexcept { return outage_.load(std::memory_order_acquire); }
+
  private:
   // --- FIX::Application (QuickFIX session threads) ------------------------------------------
   void onCreate(const FIX::SessionID&) override {}
@@ -168,6 +235,13 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   void toApp(FIX::Message&, const FIX::SessionID&) override {}
   void fromAdmin(const FIX::Message& message, const FIX::SessionID& session) override {
     if (message.getHeader().getField(FIX::FIELD::MsgType) != FIX::MsgType_Logon) return;
+    if (outage_.load(std::memory_order_acquire)) {
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.outage_logons_refused;
+      }
+      throw FIX::RejectLogon("venue outage");
+    }
     const auto it = config_.logon_passwords.find(session.getTargetCompID().getValue());
     if (it == config_.logon_passwords.end()) return;
     if (!message.isSetField(FIX::FIELD::Password) ||
@@ -528,10 +602,12 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         it = it->second.cum_qty >= it->second.qty ? resting_.erase(it) : std::next(it);
       }
       publish_market_data(out);
-      if (out.empty()) continue;
+      const bool reenable = !outage_disabled_.empty();
+      if (out.empty() && !reenable) continue;
       // Never send while holding mutex_: QuickFIX holds its session lock while calling us.
       lock.unlock();
       send_all(out);
+      if (reenable) enable_dropped_sessions();
       lock.lock();
     }
   }
@@ -577,6 +653,8 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   bool running_ = false;
   std::thread matcher_;
   std::atomic<int> sessions_logged_on_{0};
+  std::atomic<bool> outage_{false};
+  std::vector<FIX::SessionID> outage_disabled_;  // logged out by an outage, not yet enabled again
   FIX::MemoryStoreFactory store_factory_;
   std::unique_ptr<FIX::SessionSettings> settings_;
   std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
@@ -598,6 +676,12 @@ VenueStats VenueSimulator::stats() const {
 }
 bool VenueSimulator::any_session_logged_on() const noexcept {
   return impl_->any_logged_on();
+}
+void VenueSimulator::set_outage(bool down) {
+  impl_->set_outage(down);
+}
+bool VenueSimulator::in_outage() const noexcept {
+  return impl_->in_outage();
 }
 
 }  // namespace hedged::venue

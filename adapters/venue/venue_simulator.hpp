@@ -2,8 +2,9 @@
 // fills them against a reference market's touch, with partial fills when the displayed size is
 // short, resting the remainder until the market comes to it. Any logged-on client session may
 // also subscribe to market data (MarketDataRequest 35=V): a snapshot (35=W) per symbol, then
-// incremental refreshes (35=X) of the touch and of the venue's own trades. Thread-safe; its own
-// threads.
+// incremental refreshes (35=X) of the touch and of the venue's own trades. An outage (a scenario's
+// venue_outage phase) logs every session out and refuses logons until it ends. Thread-safe; its
+// own threads.
 #pragma once
 
 #include <atomic>
@@ -55,9 +56,12 @@ struct VenueStats {
   std::uint64_t md_requests = 0;   // MarketDataRequests received (subscribe, snapshot, unsubscribe)
   std::uint64_t md_rejects = 0;    // MarketDataRequestRejects sent
   std::uint64_t md_snapshots = 0;  // MarketDataSnapshotFullRefresh messages sent
-  std::uint64_t md_incrementals = 0;   // MarketDataIncrementalRefresh messages sent
-  std::uint64_t md_subscriptions = 0;  // live (session, request, symbol) subscriptions now
-  std::uint64_t logons_rejected = 0;   // Logons refused for a wrong or missing password
+  std::uint64_t md_incrementals = 0;          // MarketDataIncrementalRefresh messages sent
+  std::uint64_t md_subscriptions = 0;         // live (session, request, symbol) subscriptions now
+  std::uint64_t logons_rejected = 0;          // Logons refused for a wrong or missing password
+  std::uint64_t outages = 0;                  // outages begun (set_outage(true) while up)
+  std::uint64_t outage_sessions_dropped = 0;  // sessions logged on when an outage began
+  std::uint64_t outage_logons_refused = 0;    // Logons that reached the venue during an outage
 };
 
 class VenueSimulator {
@@ -73,6 +77,12 @@ class VenueSimulator {
 
   [[nodiscard]] VenueStats stats() const;
   [[nodiscard]] bool any_session_logged_on() const noexcept;
+
+  // true: an outage begins now: every session is logged out ("venue outage") and logons are
+  // refused until set_outage(false). Repeating the current state does nothing. Any thread; only
+  // while started.
+  void set_outage(bool down);
+  [[nodiscard]] bool in_outage() const noexcept;
 
  private:
   class Impl;

@@ -1,7 +1,9 @@
 #include "daemon/app/venue_command.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -17,9 +19,13 @@ namespace hedged::app {
 
 class StandaloneVenue::Impl {
  public:
-  explicit Impl(const config::DaemonConfig& config)
+  Impl(const config::DaemonConfig& config, const sim::Scenario* scenario)
       : config_(config),
         simulator_(config.engine.instruments, config.market_data.models, config.market_data.seed) {
+    if (scenario != nullptr) {
+      scenario_ = *scenario;
+      phase_state_.assign(scenario->phases.size(), PhaseState::kPending);
+    }
     for (const InstrumentSpec& spec : config_.engine.instruments) {
       id_by_symbol_.emplace(spec.symbol, spec.id);
       quotes_.push_back(std::make_unique<concurrent::Seqlock<venue::VenueQuote>>());
@@ -39,7 +45,14 @@ class StandaloneVenue::Impl {
   ~Impl() { stop(); }
 
   void start() {
-    publish(runtime::wall_clock_ns());  // quotes exist before the first client logs on
+    const TimeNs now = runtime::wall_clock_ns();
+    if (scenario_) {
+      const std::string error = simulator_.set_scenario(*scenario_, now);
+      if (!error.empty()) throw std::runtime_error(error);
+      spdlog::info("scenario {}: {} phases from now{}{}", scenario_->name, scenario_->phases.size(),
+                   scenario_->description.empty() ? "" : ": ", scenario_->description);
+    }
+    publish(now);  // quotes exist before the first client logs on
     running_.store(true, std::memory_order_release);
     market_ = std::thread([this] { run_market(); });
     try {
@@ -71,7 +84,54 @@ class StandaloneVenue::Impl {
     while (running_.load(std::memory_order_acquire)) {
       std::this_thread::sleep_until(next);
       next += interval;
-      publish(runtime::wall_clock_ns());
+      const TimeNs now = runtime::wall_clock_ns();
+      publish(now);
+      if (scenario_) follow_scenario(now);
+    }
+  }
+
+  // Logs phases as they start and end, and runs outages through the venue. Market thread.
+  void follow_scenario(TimeNs now) {
+    const TimeNs offset = now - simulator_.scenario_start();
+    for (std::size_t i = 0; i < scenario_->phases.size(); ++i) {
+      const sim::ScenarioPhase& p = scenario_->phases[i];
+      PhaseState& state = phase_state_[i];
+      const std::string_view kind = sim::to_string(p.kind);
+      if (state == PhaseState::kPending && offset >= p.at_ns) {
+        state = PhaseState::kStarted;
+        if (p.kind == sim::PhaseKind::kPriceJump) {
+          spdlog::warn("scenario {}: phase {} {} ({})", scenario_->name, i + 1, kind, p.details());
+          state = PhaseState::kEnded;
+          continue;
+        }
+        spdlog::warn("scenario {}: phase {} {} started ({})", scenario_->name, i + 1, kind,
+                     p.details());
+      }
+      if (state == PhaseState::kStarted && offset >= p.end_ns()) {
+        state = PhaseState::kEnded;
+        spdlog::warn("scenario {}: phase {} {} ended", scenario_->name, i + 1, kind);
+      }
+    }
+    // Repeated every tick until the venue agrees: it ignores the call until it has started.
+    const bool down = simulator_.active_outage(now);
+    if (down != venue_->in_outage()) {
+      venue_->set_outage(down);
+      if (venue_->in_outage() == down) {
+        const venue::VenueStats st = venue_->stats();
+        if (down) {
+          spdlog::warn("venue outage: sessions logged out ({} dropped so far), logons refused",
+                       st.outage_sessions_dropped);
+        } else {
+          spdlog::warn("venue outage over: logons accepted ({} refused during outages)",
+                       st.outage_logons_refused);
+        }
+      }
+    }
+    if (!scenario_done_ && std::all_of(phase_state_.begin(), phase_state_.end(),
+                                       [](PhaseState s) { return s == PhaseState::kEnded; })) {
+      scenario_done_ = true;
+      spdlog::info("scenario {}: every phase has ended; the market is plain GBM again",
+                   scenario_->name);
     }
   }
 
@@ -82,8 +142,13 @@ class StandaloneVenue::Impl {
     }
   }
 
+  enum class PhaseState : std::uint8_t { kPending, kStarted, kEnded };
+
   config::DaemonConfig config_;
   sim::MarketSimulator simulator_;
+  std::optional<sim::Scenario> scenario_;
+  std::vector<PhaseState> phase_state_;  // market thread only
+  bool scenario_done_ = false;
   std::unordered_map<std::string, InstrumentId> id_by_symbol_;
   std::vector<std::unique_ptr<concurrent::Seqlock<venue::VenueQuote>>> quotes_;
   std::unique_ptr<venue::VenueSimulator> venue_;
@@ -91,8 +156,8 @@ class StandaloneVenue::Impl {
   std::thread market_;
 };
 
-StandaloneVenue::StandaloneVenue(const config::DaemonConfig& config)
-    : impl_(std::make_unique<Impl>(config)) {}
+StandaloneVenue::StandaloneVenue(const config::DaemonConfig& config, const sim::Scenario* scenario)
+    : impl_(std::make_unique<Impl>(config, scenario)) {}
 StandaloneVenue::~StandaloneVenue() = default;
 void StandaloneVenue::start() {
   impl_->start();

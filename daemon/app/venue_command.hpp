@@ -2,26 +2,31 @@
 // file as `hedged run` and takes from it the market to simulate (instruments, simulator models,
 // seed and tick) and the FIX endpoint (fix.host and fix.port, fix.target_comp_id as its own
 // CompID, fix.sender_comp_id as the client), so a daemon started with `venue.embedded: false`
-// on the same file trades against it.
+// on the same file trades against it. With a scenario (`--scenario FILE`) the market follows its
+// timeline from start(), outages included, and each phase is logged as it starts and ends.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "adapters/venue/venue_simulator.hpp"
+#include "core/sim/scenario.hpp"
 #include "daemon/config/config.hpp"
 
 namespace hedged::app {
 
 class StandaloneVenue {
  public:
-  explicit StandaloneVenue(const config::DaemonConfig& config);
+  // `scenario` (copied; may be null) starts with start().
+  explicit StandaloneVenue(const config::DaemonConfig& config,
+                           const sim::Scenario* scenario = nullptr);
   ~StandaloneVenue();
   StandaloneVenue(const StandaloneVenue&) = delete;
   StandaloneVenue& operator=(const StandaloneVenue&) = delete;
 
   // Starts the market thread and the FIX acceptor. Throws std::runtime_error with an
-  // operator-readable message (e.g. the port is taken).
+  // operator-readable message (e.g. the port is taken, or a scenario phase names a symbol that
+  // is not simulated).
   void start();
   void stop();
 
