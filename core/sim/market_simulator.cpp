@@ -8,6 +8,12 @@
 
 namespace hedged::sim {
 
+double option_vol_at(const UnderlyingModel& model, double strike, double forward) noexcept {
+  if (!(strike > 0.0) || !(forward > 0.0)) return model.option_vol;
+  const double k = std::log(strike / forward);
+  return std::max(0.01, model.option_vol + model.option_skew * k + model.option_smile * k * k);
+}
+
 MarketSimulator::MarketSimulator(std::vector<InstrumentSpec> instruments,
                                  std::vector<UnderlyingModel> models, std::uint64_t seed)
     : instruments_(std::move(instruments)), quotes_(instruments_.size()), rng_(seed) {
@@ -142,11 +148,13 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
     if (spec.kind == InstrumentKind::kOption) {
       const double t_years = static_cast<double>(spec.expiry_ns - now) /
                              static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+      const double forward =
+          spot * std::exp((s->model.rate - s->model.dividend_yield) * std::max(t_years, 0.0));
       const pricing::BsInputs in{spot,
                                  spec.strike,
                                  s->model.rate,
                                  s->model.dividend_yield,
-                                 s->model.option_vol,
+                                 option_vol_at(s->model, spec.strike, forward),
                                  std::max(t_years, 0.0),
                                  spec.right};
       theo = spec.exercise == ExerciseStyle::kAmerican ? pricing::american_price(in)

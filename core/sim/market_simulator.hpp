@@ -23,12 +23,20 @@ struct UnderlyingModel {
   double vol = 0.2;             // GBM vol of the underlying, per sqrt(year)
   double rate = 0.0;            // for option quotes
   double dividend_yield = 0.0;  // for option quotes
-  double option_vol = 0.2;      // flat implied vol the option quotes are made from
+  double option_vol = 0.2;      // at-the-money implied vol the option quotes are made from
+  // Smile of the option quotes in log-moneyness k = ln(K / F):
+  // vol(k) = option_vol + option_skew * k + option_smile * k^2 (floored at 1%).
+  double option_skew = 0.0;     // vol per unit of k; negative: downside puts richer (equity skew)
+  double option_smile = 0.0;    // vol per unit of k^2; positive: both wings richer
   double spread_bps = 2.0;      // underlying bid/ask spread, basis points of spot
   std::int64_t min_size = 100;  // displayed size at each side, units
   std::int64_t max_size = 1000;
   double option_spread_pct = 2.0;  // option bid/ask spread, % of theoretical (at least 1 tick)
 };
+
+// The implied vol the simulator quotes an option of this strike at, given the forward.
+[[nodiscard]] double option_vol_at(const UnderlyingModel& model, double strike,
+                                   double forward) noexcept;
 
 class MarketSimulator {
  public:

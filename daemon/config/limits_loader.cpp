@@ -120,18 +120,7 @@ void parse_breakers(const Reader& r, const YAML::Node& node, const std::string& 
     std::vector<std::string_view> keys = {"enabled", "action", "reset", "cooldown",
                                           "hysteresis_pct"};
     keys.insert(keys.end(), own.begin(), own.end());
-    r.expect_map(n, path);
-    std::vector<std::string> seen;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const std::string k = it->first.Scalar();
-      if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
-        r.fail(it->first, join(path, k), "duplicate key");
-      }
-      seen.push_back(k);
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-        r.fail(it->first, join(path, k), unknown_key_message(k, keys));
-      }
-    }
+    r.allow_keys(n, path, keys);
     parse_policy(r, n, path, b[breaker]);
     read(n, path);
   };

@@ -341,7 +341,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       const std::string sp = join(path, "simulator");
       r.allow_keys(s, sp,
                    {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size",
-                    "option_vol", "option_spread_pct"});
+                    "option_vol", "option_skew", "option_smile", "option_spread_pct"});
       model.initial_spot = r.number(s, "initial_spot", sp, 100.0, 1e-6, 1e9);
       model.drift = r.number(s, "drift", sp, 0.0, -10.0, 10.0);
       model.vol = r.number(s, "vol", sp, uc.vol, 0.0, 10.0);
@@ -349,6 +349,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       model.min_size = r.integer(s, "min_size", sp, 100, 1, INT64_MAX / 2);
       model.max_size = r.integer(s, "max_size", sp, 1000, model.min_size, INT64_MAX / 2);
       model.option_vol = r.number(s, "option_vol", sp, uc.vol, 1e-4, 10.0);
+      model.option_skew = r.number(s, "option_skew", sp, 0.0, -5.0, 5.0);
+      model.option_smile = r.number(s, "option_smile", sp, 0.0, 0.0, 50.0);
       model.option_spread_pct = r.number(s, "option_spread_pct", sp, 2.0, 0.0, 100.0);
     } else {
       model.vol = uc.vol;

@@ -64,19 +64,7 @@ void require(const Reader& r, const YAML::Node& node, const std::string& path, c
 }
 
 sim::ScenarioPhase parse_phase(const Reader& r, const YAML::Node& node, const std::string& path) {
-  r.expect_map(node, path);
-  const std::vector<std::string_view> all = all_phase_keys();
-  std::vector<std::string> seen;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.Scalar();
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      r.fail(it->first, join(path, key), "duplicate key");
-    }
-    seen.push_back(key);
-    if (std::find(all.begin(), all.end(), key) == all.end()) {
-      r.fail(it->first, join(path, key), unknown_key_message(key, all));
-    }
-  }
+  r.allow_keys(node, path, all_phase_keys());
   if (!node["kind"]) r.fail(node, path, "missing required key 'kind'");
   const std::string kind_name = r.one_of(node, "kind", path, "",
                                          {"calm", "volatile", "trending", "flash_crash",

@@ -98,8 +98,9 @@ class Reader {
     if (!node.IsMap()) fail(node, path, "expected a mapping of keys to values");
   }
 
+  // The map's keys must be among `keys`, each at most once.
   void allow_keys(const YAML::Node& map, const std::string& path,
-                  std::initializer_list<std::string_view> keys) const {
+                  const std::vector<std::string_view>& keys) const {
     expect_map(map, path);
     std::vector<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {

@@ -211,6 +211,42 @@ TEST(MarketSimulator, option_quotes_bracket_black_scholes_at_option_vol) {
   }
 }
 
+TEST(MarketSimulator, smile_quotes_each_strike_at_its_own_vol) {
+  UnderlyingModel m = model();
+  m.option_skew = -0.3;  // equity-like: downside richer
+  m.option_smile = 0.5;
+  // The formula: at the forward the ATM vol; at k = ln(0.9) = -0.10536,
+  // 0.25 + 0.3 * 0.10536 + 0.5 * 0.0111 = 0.28716.
+  EXPECT_DOUBLE_EQ(option_vol_at(m, 100.0, 100.0), 0.25);
+  EXPECT_NEAR(option_vol_at(m, 90.0, 100.0),
+              0.25 - 0.3 * std::log(0.9) + 0.5 * std::log(0.9) * std::log(0.9), 1e-15);
+  EXPECT_GT(option_vol_at(m, 90.0, 100.0), option_vol_at(m, 110.0, 100.0));  // skew
+  UnderlyingModel wild = m;
+  wild.option_skew = 10.0;
+  EXPECT_DOUBLE_EQ(option_vol_at(wild, 50.0, 100.0), 0.01);  // floored
+  // Quotes bracket Black-Scholes at each strike's smile vol, not the flat one.
+  MarketSimulator sim(instruments(), {m}, 7);
+  const TimeNs now = kT0;
+  const std::vector<Quote>& quotes = sim.step(now);
+  const double spot = sim.spot(0);
+  for (const InstrumentSpec& spec : sim.instruments()) {
+    if (spec.kind != InstrumentKind::kOption) continue;
+    const double t = static_cast<double>(spec.expiry_ns - now) / 1e9 / (365.0 * 86'400.0);
+    const double forward = spot * std::exp((m.rate - m.dividend_yield) * t);
+    const double theo =
+        pricing::black_scholes_price({spot, spec.strike, m.rate, m.dividend_yield,
+                                      option_vol_at(m, spec.strike, forward), t, spec.right});
+    EXPECT_LE(quotes[spec.id].bid, theo) << spec.id;
+    EXPECT_GE(quotes[spec.id].ask, theo) << spec.id;
+  }
+  // The 90 put (k < 0) is quoted above its flat-vol price.
+  const InstrumentSpec& put = sim.instruments()[2];
+  const double t = static_cast<double>(put.expiry_ns - now) / 1e9 / (365.0 * 86'400.0);
+  const double flat = pricing::black_scholes_price(
+      {spot, put.strike, m.rate, m.dividend_yield, m.option_vol, t, put.right});
+  EXPECT_GT(quotes[put.id].bid, flat);
+}
+
 TEST(MarketSimulator, expired_option_quotes_intrinsic_value) {
   UnderlyingModel m = model();
   m.vol = 0.0;  // spot stays at 100 (up to the drift)
