@@ -156,15 +156,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     }
   }
   void fromApp(const FIX::Message& message, const FIX::SessionID& id) override {
-    try {
-      crack(message, id);
-    } catch (const FIX::UnsupportedMessageType&) {
-      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
-      throw;  // QuickFIX answers with a BusinessMessageReject
-    } catch (const std::exception&) {
-      // A message we cannot translate must not take the session down: count it and drop it.
-      messages_rejected_.fetch_add(1, std::memory_order_relaxed);
-    }
+    quickfix::crack_or_count([&] { crack(message, id); }, messages_rejected_);
   }
 
   // --- FIX44::MessageCracker ----------------------------------------------------------------

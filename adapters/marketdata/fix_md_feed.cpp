@@ -225,15 +225,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
   void toApp(FIX::Message&, const FIX::SessionID&) override {}
   void fromAdmin(const FIX::Message&, const FIX::SessionID&) override {}
   void fromApp(const FIX::Message& message, const FIX::SessionID& id) override {
-    try {
-      crack(message, id);
-    } catch (const FIX::UnsupportedMessageType&) {
-      malformed_.fetch_add(1, std::memory_order_relaxed);
-      throw;  // QuickFIX answers with a BusinessMessageReject
-    } catch (const std::exception&) {
-      // A message we cannot read must not take the session down: count it and drop it.
-      malformed_.fetch_add(1, std::memory_order_relaxed);
-    }
+    quickfix::crack_or_count([&] { crack(message, id); }, malformed_);
   }
 
   // --- FIX44::MessageCracker ----------------------------------------------------------------

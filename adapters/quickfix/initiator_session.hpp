@@ -4,10 +4,14 @@
 // feed (adapters/quickfix is the QuickFIX layer those adapters are built on, not an adapter).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
 #include <quickfix/Application.h>
+#include <quickfix/Exceptions.h>
 #include <quickfix/MessageStore.h>
 #include <quickfix/SessionID.h>
 #include <quickfix/SessionSettings.h>
@@ -24,6 +28,21 @@ struct InitiatorSettings {
   int reconnect_interval_s = 1;
   std::string data_dictionary;
 };
+
+// Runs `crack` on an application message. A message it cannot read is counted in `dropped` and
+// dropped, so one bad message never takes the session down; an unsupported message type is
+// counted and rethrown, so QuickFIX answers it with a BusinessMessageReject.
+template <typename Crack>
+void crack_or_count(Crack&& crack, std::atomic<std::uint64_t>& dropped) {
+  try {
+    crack();
+  } catch (const FIX::UnsupportedMessageType&) {
+    dropped.fetch_add(1, std::memory_order_relaxed);
+    throw;
+  } catch (const std::exception&) {
+    dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
 
 class InitiatorSession {
  public:
