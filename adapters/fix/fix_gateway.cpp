@@ -69,7 +69,11 @@ ExecKind exec_kind_from_fix(char exec_type) noexcept {
     case '6': return ExecKind::kPendingCancel;
     case '8': return ExecKind::kRejected;
     case 'C': return ExecKind::kExpired;
-    default: return ExecKind::kOrderStatus;
+    case '3': return ExecKind::kDoneForDay;
+    case '5': return ExecKind::kReplaced;
+    case 'E': return ExecKind::kPendingReplace;
+    case 'D': return ExecKind::kRestated;
+    default: return ExecKind::kOrderStatus;  // 'I' and anything else: status only
   }
 }
 
@@ -83,6 +87,8 @@ OrdStatus ord_status_from_fix(char ord_status) noexcept {
     case '8': return OrdStatus::kRejected;
     case 'C': return OrdStatus::kExpired;
     case 'A': return OrdStatus::kPendingNew;
+    case '3': return OrdStatus::kDoneForDay;
+    case 'E': return OrdStatus::kPendingReplace;
     default: return OrdStatus::kNew;
   }
 }

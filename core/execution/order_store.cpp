@@ -98,16 +98,24 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
       break;
     case ExecKind::kTrade:
     case ExecKind::kOrderStatus:
+    case ExecKind::kReplaced:
+    case ExecKind::kPendingReplace:
+    case ExecKind::kRestated:
       next = order->cum_qty >= order->qty ? OrdStatus::kFilled
              : order->cum_qty > 0         ? OrdStatus::kPartiallyFilled
                                   : (before == OrdStatus::kPendingNew ? OrdStatus::kNew : before);
-      if (report.kind == ExecKind::kOrderStatus && is_terminal(report.status)) next = report.status;
+      // Status-only reports (order status, replaced, pending replace, restated) may carry a
+      // terminal state the order reached without a separate report.
+      if (report.kind != ExecKind::kTrade && is_terminal(report.status)) next = report.status;
       break;
     case ExecKind::kCanceled:
       next = order->cum_qty >= order->qty ? OrdStatus::kFilled : OrdStatus::kCanceled;
       break;
     case ExecKind::kExpired:
       next = order->cum_qty >= order->qty ? OrdStatus::kFilled : OrdStatus::kExpired;
+      break;
+    case ExecKind::kDoneForDay:
+      next = order->cum_qty >= order->qty ? OrdStatus::kFilled : OrdStatus::kDoneForDay;
       break;
     case ExecKind::kRejected: next = OrdStatus::kRejected; break;
     case ExecKind::kPendingCancel:

@@ -32,7 +32,8 @@ struct ChildOrder {
 
 [[nodiscard]] constexpr bool is_terminal(OrdStatus status) noexcept {
   return status == OrdStatus::kFilled || status == OrdStatus::kCanceled ||
-         status == OrdStatus::kRejected || status == OrdStatus::kExpired;
+         status == OrdStatus::kRejected || status == OrdStatus::kExpired ||
+         status == OrdStatus::kDoneForDay;
 }
 
 enum class ApplyResult : std::uint8_t {

@@ -51,18 +51,24 @@ enum class OrdStatus : std::uint8_t {
   kPendingCancel,    // 39=6
   kRejected,         // 39=8
   kExpired,          // 39=C
+  kDoneForDay,       // 39=3: the venue ended the order for the day; nothing more will fill
+  kPendingReplace,   // 39=E
 };
 
 // FIX ExecType (150), reduced to what changes an order's state.
 enum class ExecKind : std::uint8_t {
-  kNew,            // 150=0 acknowledgement
-  kTrade,          // 150=F (or 1/2 in older dialects): a fill, LastQty/LastPx set
-  kCanceled,       // 150=4
-  kRejected,       // 150=8
-  kExpired,        // 150=C
-  kPendingCancel,  // 150=6
-  kOrderStatus,    // 150=I: status only, no state change beyond what OrdStatus says
-  kCancelReject,   // an OrderCancelReject (35=9) for a cancel we sent
+  kNew,             // 150=0 acknowledgement
+  kTrade,           // 150=F (or 1/2 in older dialects): a fill, LastQty/LastPx set
+  kCanceled,        // 150=4
+  kRejected,        // 150=8
+  kExpired,         // 150=C
+  kPendingCancel,   // 150=6
+  kOrderStatus,     // 150=I: status only, no state change beyond what OrdStatus says
+  kCancelReject,    // an OrderCancelReject (35=9) for a cancel we sent
+  kDoneForDay,      // 150=3: terminal, like expired
+  kReplaced,        // 150=5: the venue applied a replace; status and quantities as reported
+  kPendingReplace,  // 150=E: status only
+  kRestated,        // 150=D: the venue restated the order; status and quantities as reported
 };
 
 struct ExecReportEvent {

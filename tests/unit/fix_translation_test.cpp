@@ -23,6 +23,11 @@ TEST(ExecKindFromFix, trade_and_older_fill_codes_are_trades) {
   EXPECT_EQ(exec_kind_from_fix('F'), ExecKind::kTrade);
   EXPECT_EQ(exec_kind_from_fix('1'), ExecKind::kTrade);
   EXPECT_EQ(exec_kind_from_fix('2'), ExecKind::kTrade);
+  EXPECT_EQ(exec_kind_from_fix('3'), ExecKind::kDoneForDay);
+  EXPECT_EQ(exec_kind_from_fix('5'), ExecKind::kReplaced);
+  EXPECT_EQ(exec_kind_from_fix('E'), ExecKind::kPendingReplace);
+  EXPECT_EQ(exec_kind_from_fix('D'), ExecKind::kRestated);
+  EXPECT_EQ(exec_kind_from_fix('I'), ExecKind::kOrderStatus);
 }
 
 TEST(ExecKindFromFix, terminal_and_pending_states_map_one_to_one) {
@@ -33,10 +38,10 @@ TEST(ExecKindFromFix, terminal_and_pending_states_map_one_to_one) {
 }
 
 TEST(ExecKindFromFix, every_other_exec_type_is_a_status_report) {
-  // Done for day, replaced, stopped, suspended, pending new, calculated, restated, pending
-  // replace, trade correct, trade cancel, order status; then codes FIX does not define.
-  for (const char code :
-       {'3', '5', '7', '9', 'A', 'B', 'D', 'E', 'G', 'H', 'I', 'c', 'f', 'Z', ' ', '\0'}) {
+  // Stopped, suspended, pending new, calculated, trade correct, trade cancel, order status; then
+  // codes FIX does not define. (Done for day, replaced, restated and pending replace have their
+  // own kinds, above.)
+  for (const char code : {'7', '9', 'A', 'B', 'G', 'H', 'I', 'c', 'f', 'Z', ' ', '\0'}) {
     EXPECT_EQ(exec_kind_from_fix(code), ExecKind::kOrderStatus) << "ExecType '" << code << "'";
   }
 }
@@ -56,10 +61,12 @@ TEST(OrdStatusFromFix, each_fix_status_maps_to_its_state) {
   EXPECT_EQ(ord_status_from_fix('8'), OrdStatus::kRejected);
   EXPECT_EQ(ord_status_from_fix('C'), OrdStatus::kExpired);
   EXPECT_EQ(ord_status_from_fix('A'), OrdStatus::kPendingNew);
+  EXPECT_EQ(ord_status_from_fix('3'), OrdStatus::kDoneForDay);
+  EXPECT_EQ(ord_status_from_fix('E'), OrdStatus::kPendingReplace);
 }
 
 TEST(OrdStatusFromFix, unmapped_status_falls_back_to_new) {
-  for (const char code : {'3', '5', '7', '9', 'B', 'D', 'E', 'F', 'c', 'a', '\0'}) {
+  for (const char code : {'5', '7', '9', 'B', 'D', 'F', 'c', 'a', '\0'}) {
     EXPECT_EQ(ord_status_from_fix(code), OrdStatus::kNew) << "OrdStatus '" << code << "'";
   }
 }

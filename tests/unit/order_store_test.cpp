@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -423,6 +424,81 @@ TEST(OrderStore, for_each_live_visits_only_live_orders) {
   });
   EXPECT_EQ(visited, (std::vector<OrderId>{1, 3}));
   EXPECT_EQ(working, 100 - 200);
+}
+
+// The transition table: from each live state, what each kind of execution report (every FIX
+// ExecType the gateway maps) leads to, for an order of 1000 with 400 filled where it matters.
+TEST(OrderStoreTable, every_exec_type_from_every_live_state) {
+  struct Row {
+    OrdStatus from;
+    ExecKind kind;
+    OrdStatus reported;  // OrdStatus (39) on the report
+    std::int64_t cum;    // CumQty on the report
+    OrdStatus expected;
+    bool terminal;
+  };
+  const Row rows[] = {
+      {OrdStatus::kPendingNew, ExecKind::kNew, OrdStatus::kNew, 0, OrdStatus::kNew, false},
+      {OrdStatus::kPendingNew, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 400,
+       OrdStatus::kPartiallyFilled, false},
+      {OrdStatus::kPendingNew, ExecKind::kRejected, OrdStatus::kRejected, 0, OrdStatus::kRejected,
+       true},
+      {OrdStatus::kNew, ExecKind::kTrade, OrdStatus::kFilled, 1000, OrdStatus::kFilled, true},
+      {OrdStatus::kNew, ExecKind::kPendingCancel, OrdStatus::kPendingCancel, 0,
+       OrdStatus::kPendingCancel, false},
+      {OrdStatus::kNew, ExecKind::kCanceled, OrdStatus::kCanceled, 0, OrdStatus::kCanceled, true},
+      {OrdStatus::kNew, ExecKind::kExpired, OrdStatus::kExpired, 0, OrdStatus::kExpired, true},
+      {OrdStatus::kNew, ExecKind::kDoneForDay, OrdStatus::kDoneForDay, 0, OrdStatus::kDoneForDay,
+       true},
+      {OrdStatus::kNew, ExecKind::kPendingReplace, OrdStatus::kPendingReplace, 0, OrdStatus::kNew,
+       false},
+      {OrdStatus::kNew, ExecKind::kReplaced, OrdStatus::kNew, 0, OrdStatus::kNew, false},
+      {OrdStatus::kNew, ExecKind::kRestated, OrdStatus::kNew, 0, OrdStatus::kNew, false},
+      {OrdStatus::kNew, ExecKind::kOrderStatus, OrdStatus::kCanceled, 0, OrdStatus::kCanceled,
+       true},
+      {OrdStatus::kPartiallyFilled, ExecKind::kCanceled, OrdStatus::kCanceled, 400,
+       OrdStatus::kCanceled, true},  // unsolicited cancel of the rest
+      {OrdStatus::kPartiallyFilled, ExecKind::kDoneForDay, OrdStatus::kDoneForDay, 400,
+       OrdStatus::kDoneForDay, true},
+      {OrdStatus::kPartiallyFilled, ExecKind::kRestated, OrdStatus::kPartiallyFilled, 600,
+       OrdStatus::kPartiallyFilled, false},  // a restatement can carry a fill we missed
+      {OrdStatus::kPendingCancel, ExecKind::kCancelReject, OrdStatus::kNew, 0, OrdStatus::kNew,
+       false},
+      {OrdStatus::kPendingCancel, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 400,
+       OrdStatus::kPendingCancel, false},
+      {OrdStatus::kPendingCancel, ExecKind::kCanceled, OrdStatus::kCanceled, 0,
+       OrdStatus::kCanceled, true},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(::testing::Message() << "from " << static_cast<int>(row.from) << " kind "
+                                      << static_cast<int>(row.kind));
+    OrderStore store(4);
+    ChildOrder* o = store.add(child(1, Side::kBuy, 1000));
+    ASSERT_NE(o, nullptr);
+    // Bring the order to `from` with real reports.
+    if (row.from != OrdStatus::kPendingNew) {
+      store.apply(report(1, ExecKind::kNew, OrdStatus::kNew));
+    }
+    if (row.from == OrdStatus::kPartiallyFilled) store.apply(trade(1, 400, 400, 10.0));
+    if (row.from == OrdStatus::kPendingCancel) {
+      ASSERT_TRUE(store.mark_cancel_requested(1));
+      store.apply(report(1, ExecKind::kPendingCancel, OrdStatus::kPendingCancel));
+    }
+    ASSERT_EQ(store.find(1)->status, row.from);
+    const std::int64_t filled_before = store.find(1)->cum_qty;
+    ExecReportEvent r = report(1, row.kind, row.reported, row.cum);
+    r.exec_id.assign("E-table");
+    if (row.kind == ExecKind::kTrade || row.cum > filled_before) {
+      r.last_qty = row.cum - filled_before;
+      r.last_px = 10.0;
+    }
+    const ApplyOutcome out = store.apply(r);
+    EXPECT_EQ(store.find(1)->status, row.expected);
+    EXPECT_EQ(out.became_terminal, row.terminal);
+    EXPECT_EQ(is_terminal(store.find(1)->status), row.terminal);
+    EXPECT_EQ(out.fill_qty, std::max<std::int64_t>(row.cum - filled_before, 0));
+    EXPECT_EQ(store.live_count(), row.terminal ? 0u : 1u);
+  }
 }
 
 }  // namespace
