@@ -103,17 +103,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
  public:
   Application(const GatewayConfig& config, InboundSink& sink) : config_(config), sink_(sink) {}
 
-  void start() {
-    quickfix::InitiatorSettings settings;
-    settings.sender_comp_id = config_.sender_comp_id;
-    settings.target_comp_id = config_.target_comp_id;
-    settings.host = config_.host;
-    settings.port = config_.port;
-    settings.heartbeat_interval_s = config_.heartbeat_interval_s;
-    settings.reconnect_interval_s = config_.reconnect_interval_s;
-    settings.data_dictionary = config_.data_dictionary;
-    session_.start(*this, settings, "FIX gateway");
-  }
+  void start() { session_.start(*this, quickfix::initiator_settings(config_), "FIX gateway"); }
 
   void stop(int logout_timeout_ms) { session_.stop(logout_timeout_ms); }
 

@@ -29,6 +29,14 @@ struct InitiatorSettings {
   std::string data_dictionary;
 };
 
+// The session settings of an adapter's config (GatewayConfig, FixMdConfig): any struct with
+// these seven fields.
+template <typename Config>
+[[nodiscard]] InitiatorSettings initiator_settings(const Config& c) {
+  return {c.sender_comp_id,       c.target_comp_id,       c.host,           c.port,
+          c.heartbeat_interval_s, c.reconnect_interval_s, c.data_dictionary};
+}
+
 // Runs `crack` on an application message. A message it cannot read is counted in `dropped` and
 // dropped, so one bad message never takes the session down; an unsupported message type is
 // counted and rethrown, so QuickFIX answers it with a BusinessMessageReject.
