@@ -19,7 +19,9 @@
 #include <quickfix/fix44/MessageCracker.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
+#include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderStatusRequest.h>
 
 namespace hedged::fix {
 namespace {
@@ -115,6 +117,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     GatewayStats s;
     s.orders_sent = orders_sent_.load(std::memory_order_relaxed);
     s.cancels_sent = cancels_sent_.load(std::memory_order_relaxed);
+    s.replaces_sent = replaces_sent_.load(std::memory_order_relaxed);
+    s.status_requests_sent = status_requests_sent_.load(std::memory_order_relaxed);
     s.send_failures = send_failures_.load(std::memory_order_relaxed);
     s.exec_reports = exec_reports_.load(std::memory_order_relaxed);
     s.messages_rejected = messages_rejected_.load(std::memory_order_relaxed);
@@ -126,6 +130,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
   // Counters bumped by the sending thread, read at scrape time.
   std::atomic<std::uint64_t> orders_sent_{0};
   std::atomic<std::uint64_t> cancels_sent_{0};
+  std::atomic<std::uint64_t> replaces_sent_{0};
+  std::atomic<std::uint64_t> status_requests_sent_{0};
   std::atomic<std::uint64_t> send_failures_{0};
 
  private:
@@ -163,7 +169,8 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     report.kind = exec_kind_from_fix(exec_type);
     report.status = ord_status_from_fix(char_field(message, FIX::FIELD::OrdStatus));
     // Reports about a cancel carry the cancel's ClOrdID; the order they concern is OrigClOrdID.
-    const bool about_cancel = exec_type == '4' || exec_type == '6' || exec_type == '5';
+    // Replace reports (5, E) carry the replace's ClOrdID, which the engine knows as well.
+    const bool about_cancel = exec_type == '4' || exec_type == '6';
     const int id_tag = about_cancel && message.isSetField(FIX::FIELD::OrigClOrdID)
                            ? FIX::FIELD::OrigClOrdID
                            : FIX::FIELD::ClOrdID;
@@ -187,7 +194,10 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
   void onMessage(const FIX44::OrderCancelReject& message, const FIX::SessionID&) override {
     ExecReportEvent report;
     report.received_ns = wall_now_ns();
-    report.kind = ExecKind::kCancelReject;
+    report.kind = char_field(message, FIX::FIELD::CxlRejResponseTo) ==
+                          FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST
+                      ? ExecKind::kReplaceReject
+                      : ExecKind::kCancelReject;
     report.status = ord_status_from_fix(char_field(message, FIX::FIELD::OrdStatus));
     if (!message.isSetField(FIX::FIELD::OrigClOrdID) ||
         !parse_order_id(message.getField(FIX::FIELD::OrigClOrdID), report.cl_ord_id)) {
@@ -273,6 +283,42 @@ SendResult FixGateway::send(const CancelOrder& cancel) {
     return SendResult::kSessionDown;
   }
   app_->cancels_sent_.fetch_add(1, std::memory_order_relaxed);
+  return SendResult::kSent;
+}
+
+SendResult FixGateway::send(const ReplaceOrder& replace) {
+  if (replace.instrument >= symbols_.size()) return SendResult::kUnknownInstrument;
+  if (!app_->logged_on()) return SendResult::kSessionDown;
+  FIX44::OrderCancelReplaceRequest message(
+      FIX::OrigClOrdID(std::to_string(replace.orig_cl_ord_id)),
+      FIX::ClOrdID(std::to_string(replace.cl_ord_id)),
+      FIX::Side(replace.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL), FIX::TransactTime(),
+      FIX::OrdType(FIX::OrdType_LIMIT));
+  message.set(FIX::Symbol(symbols_[replace.instrument]));
+  message.set(FIX::OrderQty(static_cast<double>(replace.qty)));
+  message.set(FIX::Price(replace.price));
+  message.set(FIX::TimeInForce(FIX::TimeInForce_DAY));
+  if (!config_.account.empty()) message.set(FIX::Account(config_.account));
+  if (!app_->send(message)) {
+    app_->send_failures_.fetch_add(1, std::memory_order_relaxed);
+    return SendResult::kSessionDown;
+  }
+  app_->replaces_sent_.fetch_add(1, std::memory_order_relaxed);
+  return SendResult::kSent;
+}
+
+SendResult FixGateway::send(const StatusRequest& request) {
+  if (request.instrument >= symbols_.size()) return SendResult::kUnknownInstrument;
+  if (!app_->logged_on()) return SendResult::kSessionDown;
+  FIX44::OrderStatusRequest message(
+      FIX::ClOrdID(std::to_string(request.cl_ord_id)),
+      FIX::Side(request.side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL));
+  message.set(FIX::Symbol(symbols_[request.instrument]));
+  if (!app_->send(message)) {
+    app_->send_failures_.fetch_add(1, std::memory_order_relaxed);
+    return SendResult::kSessionDown;
+  }
+  app_->status_requests_sent_.fetch_add(1, std::memory_order_relaxed);
   return SendResult::kSent;
 }
 

@@ -1,5 +1,6 @@
 // FIX 4.4 order gateway over QuickFIX (ThreadedSocketInitiator). It translates engine orders
-// into NewOrderSingle / OrderCancelRequest and venue messages into POD events; it decides
+// into NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest / OrderStatusRequest and
+// venue messages into POD events; it decides
 // nothing. send() is called by the gateway agent's thread; InboundSink callbacks arrive on
 // QuickFIX's session threads (assume any thread).
 #pragma once
@@ -38,6 +39,8 @@ class InboundSink {
 struct GatewayStats {
   std::uint64_t orders_sent = 0;
   std::uint64_t cancels_sent = 0;
+  std::uint64_t replaces_sent = 0;         // OrderCancelReplaceRequest (35=G)
+  std::uint64_t status_requests_sent = 0;  // OrderStatusRequest (35=H)
   std::uint64_t send_failures = 0;
   std::uint64_t exec_reports = 0;
   std::uint64_t messages_rejected = 0;  // app messages we could not translate (counted, dropped)
@@ -62,6 +65,8 @@ class FixGateway {
 
   [[nodiscard]] SendResult send(const NewChildOrder& order);
   [[nodiscard]] SendResult send(const CancelOrder& cancel);
+  [[nodiscard]] SendResult send(const ReplaceOrder& replace);
+  [[nodiscard]] SendResult send(const StatusRequest& request);
 
   [[nodiscard]] bool logged_on() const noexcept;
   [[nodiscard]] GatewayStats stats() const noexcept;

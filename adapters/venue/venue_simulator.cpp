@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -26,7 +28,9 @@
 #include <quickfix/fix44/MessageCracker.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
+#include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderStatusRequest.h>
 
 namespace hedged::venue {
 namespace {
@@ -42,6 +46,11 @@ struct RestingOrder {
   std::int64_t qty = 0;
   std::int64_t cum_qty = 0;
   double avg_px = 0.0;
+};
+
+struct DoneOrder {
+  RestingOrder order;
+  char status = FIX::OrdStatus_FILLED;
 };
 
 // Liquidity already taken from one quote of a symbol.
@@ -226,7 +235,12 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     // Cancel on disconnect: a client that is gone must not be filled.
     std::lock_guard lock(mutex_);
     for (auto it = resting_.begin(); it != resting_.end();) {
-      it = it->second.session == session ? resting_.erase(it) : std::next(it);
+      if (it->second.session == session) {
+        remember_done(session, it->second, FIX::OrdStatus_CANCELED);
+        it = resting_.erase(it);
+      } else {
+        ++it;
+      }
     }
     // A session that logs out loses its market data subscriptions.
     md_subscriptions_.erase(session);
@@ -306,26 +320,32 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
                      config_.reject_probability) {
         reject = "rejected by venue simulator (injected)";
       }
-      if (reject != nullptr) {
+      if (reject == nullptr && config_.drop_probability > 0.0 &&
+          std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < config_.drop_probability) {
+        ++stats_.orders_dropped;  // lost on the way: no answer at all
+      } else if (reject != nullptr) {
         ++stats_.rejects;
         auto report =
             execution_report(order, FIX::ExecType_REJECTED, FIX::OrdStatus_REJECTED, 0, 0.0);
         report.setField(FIX::OrdRejReason(reason));
         report.setField(FIX::Text(reject));
         out.push_back({std::move(report), session});
+        if (reason != FIX::OrdRejReason_DUPLICATE_ORDER)
+          remember_done(session, order, FIX::OrdStatus_REJECTED);
       } else {
         out.push_back(
             {execution_report(order, FIX::ExecType_NEW, FIX::OrdStatus_NEW, 0, 0.0), session});
         match(order, quote, out);
-        if (order.cum_qty < order.qty) {
-          if (order.ord_type == FIX::OrdType_MARKET) {
-            // A market order does not rest: what the touch could not fill is canceled.
-            out.push_back(
-                {execution_report(order, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0),
-                 session});
-          } else {
-            resting_.emplace(key(session, order.cl_ord_id), order);
-          }
+        if (order.cum_qty >= order.qty) {
+          remember_done(session, order, FIX::OrdStatus_FILLED);
+        } else if (order.ord_type == FIX::OrdType_MARKET) {
+          // A market order does not rest: what the touch could not fill is canceled.
+          out.push_back(
+              {execution_report(order, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED, 0, 0.0),
+               session});
+          remember_done(session, order, FIX::OrdStatus_CANCELED);
+        } else {
+          resting_.emplace(key(session, order.cl_ord_id), order);
         }
       }
     }
@@ -355,10 +375,121 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         report.setField(FIX::OrigClOrdID(orig));
         report.setField(FIX::LeavesQty(0));
         out.push_back({std::move(report), session});
+        remember_done(session, it->second, FIX::OrdStatus_CANCELED);
         resting_.erase(it);
       }
     }
     send_all(out);
+  }
+
+  // Cancel/replace (35=G): a new price and/or total for a resting order, which is known by the
+  // new ClOrdID from then on. Refused when the order is unknown or done, or the new total is
+  // not above what has filled.
+  void onMessage(const FIX44::OrderCancelReplaceRequest& message,
+                 const FIX::SessionID& session) override {
+    std::vector<Outbound> out;
+    {
+      std::lock_guard lock(mutex_);
+      const std::string orig = message.getField(FIX::FIELD::OrigClOrdID);
+      const std::string cl_ord_id = message.getField(FIX::FIELD::ClOrdID);
+      const double qty = message.isSetField(FIX::FIELD::OrderQty)
+                             ? std::stod(message.getField(FIX::FIELD::OrderQty))
+                             : 0.0;
+      const double price = message.isSetField(FIX::FIELD::Price)
+                               ? std::stod(message.getField(FIX::FIELD::Price))
+                               : 0.0;
+      auto it = resting_.find(key(session, orig));
+      const char* refusal = nullptr;
+      int reason = FIX::CxlRejReason_OTHER;
+      if (it == resting_.end()) {
+        refusal = "order not found or already done";
+        reason = FIX::CxlRejReason_UNKNOWN_ORDER;
+      } else if (resting_.count(key(session, cl_ord_id)) != 0) {
+        refusal = "duplicate ClOrdID";
+        reason = FIX::CxlRejReason_DUPLICATE_CLORDID_RECEIVED;
+      } else if (!(qty > 0.0) || qty != std::floor(qty) ||
+                 static_cast<std::int64_t>(qty) <= it->second.cum_qty) {
+        refusal = "new quantity must be a whole number above the filled quantity";
+      } else if (it->second.ord_type == FIX::OrdType_LIMIT && !(price > 0.0)) {
+        refusal = "limit price must be positive";
+      }
+      if (refusal != nullptr) {
+        ++stats_.replace_rejects;
+        FIX44::OrderCancelReject reject(
+            FIX::OrderID(it == resting_.end() ? "NONE" : it->second.order_id),
+            FIX::ClOrdID(cl_ord_id), FIX::OrigClOrdID(orig),
+            FIX::OrdStatus(it == resting_.end() ? FIX::OrdStatus_REJECTED : status_of(it->second)),
+            FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
+        reject.set(FIX::CxlRejReason(reason));
+        reject.set(FIX::Text(refusal));
+        out.push_back({std::move(reject), session});
+      } else {
+        ++stats_.replaces;
+        RestingOrder order = it->second;
+        resting_.erase(it);
+        order.cl_ord_id = cl_ord_id;
+        order.qty = static_cast<std::int64_t>(qty);
+        if (order.ord_type == FIX::OrdType_LIMIT) order.price = price;
+        auto report = execution_report(order, FIX::ExecType_REPLACED, status_of(order), 0, 0.0);
+        report.setField(FIX::OrigClOrdID(orig));
+        out.push_back({std::move(report), session});
+        VenueQuote quote;
+        if (quotes_(order.symbol, quote)) match(order, quote, out);
+        if (order.cum_qty < order.qty) {
+          resting_.emplace(key(session, order.cl_ord_id), order);
+        } else {
+          remember_done(session, order, FIX::OrdStatus_FILLED);
+        }
+      }
+    }
+    send_all(out);
+  }
+
+  // Order status (35=H): an ExecutionReport with ExecType I describing the order as the venue
+  // knows it, or OrdStatus rejected for an order it never received.
+  void onMessage(const FIX44::OrderStatusRequest& message, const FIX::SessionID& session) override {
+    std::vector<Outbound> out;
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.status_requests;
+      const std::string cl_ord_id = message.getField(FIX::FIELD::ClOrdID);
+      RestingOrder order;
+      char status = FIX::OrdStatus_REJECTED;
+      if (const auto it = resting_.find(key(session, cl_ord_id)); it != resting_.end()) {
+        order = it->second;
+        status = status_of(order);
+      } else if (const auto done = done_.find(key(session, cl_ord_id)); done != done_.end()) {
+        order = done->second.order;
+        status = done->second.status;
+      } else {
+        order.cl_ord_id = cl_ord_id;
+        order.order_id = "NONE";
+        order.symbol = message.getField(FIX::FIELD::Symbol);
+        order.side = message.getField(FIX::FIELD::Side)[0];
+      }
+      auto report = execution_report(order, FIX::ExecType_ORDER_STATUS, status, 0, 0.0);
+      if (order.order_id == "NONE") report.setField(FIX::Text("unknown order"));
+      out.push_back({std::move(report), session});
+    }
+    send_all(out);
+  }
+
+  static char status_of(const RestingOrder& order) noexcept {
+    return order.cum_qty >= order.qty ? FIX::OrdStatus_FILLED
+           : order.cum_qty > 0        ? FIX::OrdStatus_PARTIALLY_FILLED
+                                      : FIX::OrdStatus_NEW;
+  }
+
+  // Finished orders are remembered (the latest kDoneMemory) so that a status request about one
+  // gets its final state. Caller holds mutex_.
+  void remember_done(const FIX::SessionID& session, const RestingOrder& order, char status) {
+    static constexpr std::size_t kDoneMemory = 100'000;
+    const std::string k = key(session, order.cl_ord_id);
+    if (done_.insert_or_assign(k, DoneOrder{order, status}).second) done_order_.push_back(k);
+    while (done_order_.size() > kDoneMemory) {
+      done_.erase(done_order_.front());
+      done_order_.pop_front();
+    }
   }
 
   // --- Market data: requests (QuickFIX session threads) ---------------------------------------
@@ -599,7 +730,12 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       for (auto it = resting_.begin(); it != resting_.end();) {
         VenueQuote quote;
         if (quotes_(it->second.symbol, quote)) match(it->second, quote, out);
-        it = it->second.cum_qty >= it->second.qty ? resting_.erase(it) : std::next(it);
+        if (it->second.cum_qty >= it->second.qty) {
+          remember_done(it->second.session, it->second, FIX::OrdStatus_FILLED);
+          it = resting_.erase(it);
+        } else {
+          ++it;
+        }
       }
       publish_market_data(out);
       const bool reenable = !outage_disabled_.empty();
@@ -643,6 +779,8 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, RestingOrder> resting_;
+  std::map<std::string, DoneOrder> done_;  // by key(); the latest finished orders
+  std::deque<std::string> done_order_;     // done_'s keys, oldest first
   std::map<std::string, TakenAtQuote> taken_;
   std::map<FIX::SessionID, SessionSubscriptions> md_subscriptions_;
   std::map<std::string, LastTrade> last_trade_;

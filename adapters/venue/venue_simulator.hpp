@@ -25,7 +25,10 @@ struct VenueConfig {
   std::string data_dictionary;      // path of the FIX 4.4 dictionary
   int match_interval_ms = 5;        // how often resting orders are matched against the market
   double reject_probability = 0.0;  // share of new orders rejected at random, 0..1
-  std::uint64_t seed = 1;           // for reject injection
+  // Share of new orders silently ignored, 0..1: no ack, no fill, as if lost on the way. The
+  // client learns of it only by asking (OrderStatusRequest answers "unknown order").
+  double drop_probability = 0.0;
+  std::uint64_t seed = 1;  // for reject injection
   // Symbols market data may be requested for. Empty: a symbol is known when the QuoteSource
   // returns a quote for it. Listed symbols without a quote yet get their snapshot once one comes.
   std::vector<std::string> md_symbols;
@@ -51,6 +54,10 @@ struct VenueStats {
   std::uint64_t fills = 0;
   std::uint64_t rejects = 0;
   std::uint64_t cancels = 0;
+  std::uint64_t replaces = 0;         // OrderCancelReplaceRequests applied
+  std::uint64_t replace_rejects = 0;  // ... refused with OrderCancelReject
+  std::uint64_t status_requests = 0;  // OrderStatusRequests answered
+  std::uint64_t orders_dropped = 0;   // NewOrderSingles ignored on purpose (drop_probability)
   std::uint64_t resting = 0;
   std::uint64_t malformed = 0;
   std::uint64_t md_requests = 0;   // MarketDataRequests received (subscribe, snapshot, unsubscribe)

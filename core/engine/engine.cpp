@@ -623,17 +623,19 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     }
     excess -= child->leaves_qty();
   }
-  // Re-pricing: the OrderStore has no replace, so a child the algorithm would move is canceled
-  // and its leaves go out again at the new price once the cancel is confirmed.
+  // Re-pricing: a child the algorithm would move is replaced in place (or, for a venue without
+  // cancel/replace, canceled and its leaves sent again once the cancel is confirmed). A child
+  // whose replace is still unanswered is left alone; the next event looks again.
   if (excess <= 0 && session_up_) {
     for (const OrderId id : parent.children) {
       execution::ChildOrder* child = orders_.find(id);
-      if (child == nullptr || child->cancel_requested || execution::is_terminal(child->status))
+      if (child == nullptr || child->cancel_requested || child->replace_pending() ||
+          execution::is_terminal(child->status))
         continue;
       const execution::RepriceDecision reprice =
           execution::reprice_child(p, market, child->price_ticks, child->sent_ns, now);
       if (reprice.action == execution::RepriceAction::kReprice && monitor_.try_cancel(u, now)) {
-        cancel_order(*child, out);
+        reprice_order(*child, reprice.price_ticks, now, out);
         ++state.child_reprices;
       }
     }
@@ -787,7 +789,8 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   const execution::ChildOrder* before = orders_.find(report.cl_ord_id);
   const bool awaiting_ack = before != nullptr && before->status == OrdStatus::kPendingNew &&
                             !report.internal && report.received_ns > before->sent_ns &&
-                            report.kind != ExecKind::kCancelReject;
+                            report.kind != ExecKind::kCancelReject &&
+                            report.kind != ExecKind::kReplaceReject;
   const TimeNs sent_ns = before != nullptr ? before->sent_ns : 0;
   const execution::ApplyOutcome result = orders_.apply(report);
   if (awaiting_ack && result.result == execution::ApplyResult::kApplied) {
@@ -804,6 +807,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   }
   const execution::ChildOrder* order = orders_.find(report.cl_ord_id);
   if (order == nullptr) return;  // cannot happen after kApplied; keeps the path total
+  if (report.kind == ExecKind::kReplaceReject) ++replaces_rejected_;
   const std::uint32_t u = order->underlying;
   UnderlyingState& state = underlyings_[u];
   const std::size_t side = side_index(order->side);
@@ -876,16 +880,67 @@ void Engine::recompute_working(std::uint32_t u) noexcept {
   underlyings_[u].working_qty = working;
 }
 
-void Engine::cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept {
-  if (!orders_.mark_cancel_requested(order.id)) return;
+void Engine::cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now) noexcept {
+  if (!orders_.mark_cancel_requested(order.id, now)) return;
   CancelOrder cancel;
   cancel.cl_ord_id = next_order_id_++;
-  cancel.orig_cl_ord_id = order.id;
+  // A replace still unanswered may or may not have happened: the venue finds the order by
+  // either ClOrdID, and the current one is the one it surely knows.
+  cancel.orig_cl_ord_id = order.wire_id;
   cancel.instrument = order.instrument;
   cancel.side = order.side;
   cancel.qty = order.qty;
   out.push(cancel);
   ++cancels_sent_;
+}
+
+void Engine::reprice_order(execution::ChildOrder& order, std::int64_t price_ticks, TimeNs now,
+                           ActionBuffer& out) noexcept {
+  if (!config_.use_replace) {
+    cancel_order(order, out, now);
+    return;
+  }
+  const OrderId new_id = next_order_id_;
+  const OrderId orig = order.wire_id;
+  if (!orders_.mark_replace_requested(order.id, new_id, order.qty, price_ticks, now)) return;
+  ++next_order_id_;
+  const InstrumentSpec& spec = config_.instruments[order.instrument];
+  ReplaceOrder replace;
+  replace.cl_ord_id = new_id;
+  replace.orig_cl_ord_id = orig;
+  replace.instrument = order.instrument;
+  replace.side = order.side;
+  replace.qty = order.qty;
+  replace.price_ticks = price_ticks;
+  replace.price = from_ticks(price_ticks, spec.tick_size);
+  out.push(replace);
+  ++replaces_sent_;
+}
+
+void Engine::chase_unanswered(TimeNs now, ActionBuffer& out) noexcept {
+  const TimeNs after = config_.status_request_after_ns;
+  if (after <= 0 || !session_up_) return;
+  // Bounded per timer event so a venue that answers nothing cannot fill the action buffer.
+  constexpr int kMaxPerTimer = 16;
+  int sent = 0;
+  orders_.for_each_live([&](execution::ChildOrder& o) {
+    if (sent >= kMaxPerTimer) return;
+    const bool unanswered =
+        o.status == OrdStatus::kPendingNew || o.cancel_requested || o.replace_pending();
+    if (!unanswered) return;
+    const TimeNs since = o.status == OrdStatus::kPendingNew ? o.sent_ns : o.request_ns;
+    const TimeNs last = std::max(since, o.last_status_request_ns);
+    if (now - last < after) return;
+    o.last_status_request_ns = now;
+    ++o.status_requests;
+    StatusRequest request;
+    request.cl_ord_id = o.wire_id;
+    request.instrument = o.instrument;
+    request.side = o.side;
+    out.push(request);
+    ++status_requests_sent_;
+    ++sent;
+  });
 }
 
 void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
@@ -904,13 +959,14 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
       drive_parent(u, now, 0, out);  // schedules release slices and cross timeouts fire here
     }
   }
+  chase_unanswered(now, out);
   // A child order that has not completed within its timeout is pulled (as the cancel rate limit
   // allows; the rest wait for the next timer); the next decision re-prices what is left.
   orders_.for_each_live([&](execution::ChildOrder& o) {
     const TimeNs timeout = config_.underlyings[o.underlying].order_timeout_ns;
     if (!o.cancel_requested && timeout > 0 && now - o.sent_ns >= timeout &&
         monitor_.try_cancel(o.underlying, now)) {
-      cancel_order(o, out);
+      cancel_order(o, out, now);
     }
   });
 }
@@ -1024,6 +1080,9 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.exec_reports_ignored = exec_reports_ignored_;
   out.exec_reports_invalid = exec_reports_invalid_;
   out.cancels_sent = cancels_sent_;
+  out.replaces_sent = replaces_sent_;
+  out.replaces_rejected = replaces_rejected_;
+  out.status_requests_sent = status_requests_sent_;
   out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
   for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)

@@ -79,6 +79,14 @@ struct EngineConfig {
   risk::RiskLimits limits;              // initial limits; Engine::apply_limits replaces them
   std::size_t max_working_orders = 64;  // capacity of the order store (risk limits may be lower)
   OrderId first_order_id = 1;
+  // Re-pricing a working child: true sends an OrderCancelReplaceRequest (35=G) and the order
+  // keeps its quantity and, at the venue, its identity; false cancels it and sends the leaves
+  // again once the cancel is confirmed (for venues without cancel/replace).
+  bool use_replace = true;
+  // An order the venue has not answered for this long (a new order without an ack, a cancel or
+  // replace without a reply) is asked about with an OrderStatusRequest (35=H), again at this
+  // interval while it stays unanswered. 0 = never.
+  TimeNs status_request_after_ns = 2 * kNanosPerSecond;
   // Spot-independent pricing terms (time to expiry, quote-implied vols) are refreshed this often,
   // on timer events, never on a quote.
   TimeNs pricing_refresh_ns = kNanosPerSecond;
@@ -148,7 +156,8 @@ struct UnderlyingSnapshot {
   std::uint64_t parent_children_sent = 0;  // child orders sent on behalf of parents
   std::uint64_t parent_amends = 0;         // new targets applied to a working parent
   std::uint64_t parent_replaces = 0;       // opposite-side targets: cancel and replace
-  std::uint64_t child_reprices = 0;        // children canceled to be resent at a new price
+  std::uint64_t child_reprices =
+      0;  // children moved to a new price (replaced, or canceled and resent)
   // Execution quality of finished parents (those with fills), against their arrival mid.
   std::uint64_t parents_done = 0;
   double slippage_bps_sum = 0.0;    // sum over parents of the average fill's cost vs arrival
@@ -176,7 +185,10 @@ struct EngineSnapshot {
   std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
   std::uint64_t exec_reports_invalid = 0;
   std::uint64_t cancels_sent = 0;
-  std::uint64_t quote_iv_failures = 0;  // option quotes whose mid has no implied vol
+  std::uint64_t replaces_sent = 0;         // OrderCancelReplaceRequests (35=G)
+  std::uint64_t replaces_rejected = 0;     // answered with OrderCancelReject (or never sent)
+  std::uint64_t status_requests_sent = 0;  // OrderStatusRequests (35=H) for unanswered orders
+  std::uint64_t quote_iv_failures = 0;     // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
   LatencyHistogram ack_latency;
@@ -282,7 +294,13 @@ class Engine {
   void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
-  void cancel_order(execution::ChildOrder& order, ActionBuffer& out) noexcept;
+  void cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now = 0) noexcept;
+  // Re-prices a working child: a replace (35=G) when the venue takes them, else a cancel whose
+  // leaves the parent sends again.
+  void reprice_order(execution::ChildOrder& order, std::int64_t price_ticks, TimeNs now,
+                     ActionBuffer& out) noexcept;
+  // Sends an OrderStatusRequest for every order the venue has left unanswered too long.
+  void chase_unanswered(TimeNs now, ActionBuffer& out) noexcept;
   // Parent orders. start_parent makes one for a decided hedge; drive_parent asks the algorithm
   // for children and sends them (through the pre-trade checks), re-prices working children and
   // cancels what exceeds the parent; drop_parent cancels its children and forgets it.
@@ -335,6 +353,9 @@ class Engine {
   std::uint64_t exec_reports_ignored_ = 0;
   std::uint64_t exec_reports_invalid_ = 0;
   std::uint64_t cancels_sent_ = 0;
+  std::uint64_t replaces_sent_ = 0;
+  std::uint64_t replaces_rejected_ = 0;
+  std::uint64_t status_requests_sent_ = 0;
   std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};
   LatencyHistogram ack_latency_;
   TimeNs last_event_ns_ = 0;

@@ -1,5 +1,7 @@
 #include "core/execution/order_store.hpp"
 
+#include <algorithm>
+
 namespace hedged::execution {
 
 OrderStore::OrderStore(std::size_t capacity) : slots_(capacity) {}
@@ -20,28 +22,60 @@ ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
   target->cum_qty = 0;
   target->avg_px = 0.0;
   target->cancel_requested = false;
+  target->wire_id = order.id;
+  target->prev_wire_id = 0;
+  target->replace_id = 0;
+  target->replace_qty = 0;
+  target->replace_price_ticks = 0;
+  target->request_ns = 0;
+  target->status_requests = 0;
+  target->last_status_request_ns = 0;
   ++live_;
   return target;
 }
 
+namespace {
+
+bool known_as(const ChildOrder& order, OrderId id) noexcept {
+  return id != 0 && (order.id == id || order.wire_id == id || order.prev_wire_id == id ||
+                     order.replace_id == id);
+}
+
+}  // namespace
+
 ChildOrder* OrderStore::find(OrderId id) noexcept {
   for (auto& slot : slots_) {
-    if (slot.id == id && id != 0) return &slot;
+    if (known_as(slot, id)) return &slot;
   }
   return nullptr;
 }
 
 const ChildOrder* OrderStore::find(OrderId id) const noexcept {
   for (const auto& slot : slots_) {
-    if (slot.id == id && id != 0) return &slot;
+    if (known_as(slot, id)) return &slot;
   }
   return nullptr;
 }
 
-bool OrderStore::mark_cancel_requested(OrderId id) noexcept {
+bool OrderStore::mark_cancel_requested(OrderId id, TimeNs now) noexcept {
   ChildOrder* order = find(id);
   if (order == nullptr || is_terminal(order->status) || order->cancel_requested) return false;
   order->cancel_requested = true;
+  order->request_ns = now;
+  return true;
+}
+
+bool OrderStore::mark_replace_requested(OrderId id, OrderId new_id, std::int64_t qty,
+                                        std::int64_t price_ticks, TimeNs now) noexcept {
+  ChildOrder* order = find(id);
+  if (order == nullptr || is_terminal(order->status) || order->cancel_requested ||
+      order->replace_pending() || new_id == 0 || qty <= order->cum_qty) {
+    return false;
+  }
+  order->replace_id = new_id;
+  order->replace_qty = qty;
+  order->replace_price_ticks = price_ticks;
+  order->request_ns = now;
   return true;
 }
 
@@ -53,6 +87,21 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     return out;
   }
   out.status = order->status;
+  // A replace the venue applied takes effect before anything else in the report is read: a
+  // Replaced report says so, and so does any report under the replace's ClOrdID (a fill under
+  // it may overtake the Replaced report itself).
+  bool replaced = false;
+  if (order->replace_pending() && !is_terminal(order->status) &&
+      (report.kind == ExecKind::kReplaced ||
+       (report.cl_ord_id == order->replace_id && report.kind != ExecKind::kReplaceReject &&
+        report.kind != ExecKind::kCancelReject))) {
+    order->qty = order->replace_qty;
+    order->price_ticks = order->replace_price_ticks;
+    order->prev_wire_id = order->wire_id;
+    order->wire_id = order->replace_id;
+    order->replace_id = 0;
+    replaced = true;
+  }
   if (is_terminal(order->status)) {
     // Late or duplicate report for a finished order. A fill reported after a cancel would
     // still be real, so a larger CumQty is taken even here.
@@ -61,7 +110,11 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
       return out;
     }
   }
-  if (report.cum_qty < 0 || report.cum_qty > order->qty || report.last_qty < 0) {
+  // While a replace is pending the venue may already report against the new total.
+  const std::int64_t max_qty =
+      order->replace_pending() ? std::max(order->qty, order->replace_qty) : order->qty;
+
+  if (report.cum_qty < 0 || report.cum_qty > max_qty || report.last_qty < 0) {
     out.result = ApplyResult::kInvalid;
     return out;
   }
@@ -70,7 +123,7 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
   std::int64_t new_cum = report.cum_qty;
   if (new_cum == 0 && report.kind == ExecKind::kTrade && report.last_qty > 0) {
     new_cum = order->cum_qty + report.last_qty;  // a venue that omits CumQty
-    if (new_cum > order->qty) {
+    if (new_cum > max_qty) {
       out.result = ApplyResult::kInvalid;
       return out;
     }
@@ -87,6 +140,12 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     order->cum_qty = new_cum;
     out.fill_qty = fill;
     out.fill_px = px;
+    changed = true;
+  }
+
+  if (replaced) changed = true;
+  if (report.kind == ExecKind::kReplaceReject && order->replace_pending()) {
+    order->replace_id = 0;  // refused: the order stays as it was
     changed = true;
   }
 
@@ -120,6 +179,9 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
     case ExecKind::kRejected: next = OrdStatus::kRejected; break;
     case ExecKind::kPendingCancel:
       if (!is_terminal(before)) next = OrdStatus::kPendingCancel;
+      break;
+    case ExecKind::kReplaceReject:
+      if (is_terminal(report.status)) next = report.status;
       break;
     case ExecKind::kCancelReject:
       // The cancel failed; the order stays as the venue last described it.

@@ -12,7 +12,9 @@
 namespace hedged::execution {
 
 struct ChildOrder {
-  OrderId id = 0;
+  OrderId id = 0;            // the engine's key: the ClOrdID the order was first sent with
+  OrderId wire_id = 0;       // the ClOrdID the venue knows it by now (changes with each replace)
+  OrderId prev_wire_id = 0;  // the one before the last replace, for late reports that use it
   InstrumentId instrument = kNoInstrument;
   std::uint32_t underlying = 0;
   Side side = Side::kBuy;
@@ -23,7 +25,16 @@ struct ChildOrder {
   OrdStatus status = OrdStatus::kPendingNew;
   TimeNs sent_ns = 0;
   bool cancel_requested = false;
+  // A replace (35=G) sent and not yet answered: its ClOrdID (0: none), new total and price.
+  OrderId replace_id = 0;
+  std::int64_t replace_qty = 0;
+  std::int64_t replace_price_ticks = 0;
+  TimeNs request_ns = 0;  // when the pending cancel or replace was sent
+  // Order status requests (35=H) sent for this order and when the last went out.
+  std::uint32_t status_requests = 0;
+  TimeNs last_status_request_ns = 0;
 
+  [[nodiscard]] bool replace_pending() const noexcept { return replace_id != 0; }
   [[nodiscard]] std::int64_t leaves_qty() const noexcept { return qty - cum_qty; }
   [[nodiscard]] std::int64_t signed_leaves() const noexcept {
     return signed_qty(side, leaves_qty());
@@ -59,6 +70,8 @@ class OrderStore {
   // Registers a new order in PendingNew. Returns nullptr when every slot is live.
   [[nodiscard]] ChildOrder* add(const ChildOrder& order) noexcept;
 
+  // By any ClOrdID the order has had: its first, its current, the one before the last replace,
+  // or that of a pending replace. Ids come from one increasing counter, so none is shared.
   [[nodiscard]] ChildOrder* find(OrderId id) noexcept;
   [[nodiscard]] const ChildOrder* find(OrderId id) const noexcept;
 
@@ -67,7 +80,14 @@ class OrderStore {
   ApplyOutcome apply(const ExecReportEvent& report) noexcept;
 
   // Marks a cancel as sent; PendingCancel until the venue answers.
-  bool mark_cancel_requested(OrderId id) noexcept;
+  bool mark_cancel_requested(OrderId id, TimeNs now = 0) noexcept;
+
+  // Marks a replace as sent under `new_id` (to `qty` in total at `price_ticks`). Refused (false)
+  // for a finished order, one with a cancel or replace already pending, or a total at or below
+  // what has filled. Until the venue answers, the order keeps its old quantity and price; a
+  // Replaced report (150=5) applies the new ones, an OrderCancelReject drops them.
+  bool mark_replace_requested(OrderId id, OrderId new_id, std::int64_t qty,
+                              std::int64_t price_ticks, TimeNs now) noexcept;
 
   [[nodiscard]] std::size_t live_count() const noexcept { return live_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }

@@ -32,6 +32,27 @@ struct CancelOrder {
   std::int64_t qty = 0;
 };
 
+// Moves a working order to a new price and/or total quantity in place (FIX
+// OrderCancelReplaceRequest, 35=G). The order keeps its place in the engine; at the venue it is
+// known by cl_ord_id once the replace is acknowledged.
+struct ReplaceOrder {
+  OrderId cl_ord_id = 0;       // the order's new ClOrdID
+  OrderId orig_cl_ord_id = 0;  // the ClOrdID the venue knows the order by now
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+  std::int64_t qty = 0;  // new total quantity, filled part included (FIX OrderQty)
+  std::int64_t price_ticks = 0;
+  double price = 0.0;
+};
+
+// Asks the venue for an order's state (FIX OrderStatusRequest, 35=H): sent for an order the
+// venue has not answered within the configured time (a lost order or a lost report).
+struct StatusRequest {
+  OrderId cl_ord_id = 0;  // the ClOrdID the venue knows the order by
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::kBuy;
+};
+
 // Why the engine decided to trade, for the log and for observers.
 struct HedgeDecision {
   std::uint32_t underlying = 0;  // index into the engine's underlyings
@@ -143,8 +164,9 @@ struct LimitsApplied {
   std::uint64_t version = 0;
 };
 
-using Action = std::variant<NewChildOrder, CancelOrder, HedgeDecision, FillNotice, OrderNotice,
-                            StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone>;
+using Action =
+    std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision, FillNotice,
+                 OrderNotice, StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

@@ -69,6 +69,7 @@ enum class ExecKind : std::uint8_t {
   kReplaced,        // 150=5: the venue applied a replace; status and quantities as reported
   kPendingReplace,  // 150=E: status only
   kRestated,        // 150=D: the venue restated the order; status and quantities as reported
+  kReplaceReject,   // an OrderCancelReject (35=9, CxlRejResponseTo=2) for a replace we sent
 };
 
 struct ExecReportEvent {

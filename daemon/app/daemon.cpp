@@ -71,6 +71,9 @@ ExecReportEvent not_sent(const Action& action, const char* why, TimeNs now) {
   } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
     report.cl_ord_id = cancel->orig_cl_ord_id;
     report.kind = ExecKind::kCancelReject;
+  } else if (const auto* replace = std::get_if<ReplaceOrder>(&action)) {
+    report.cl_ord_id = replace->cl_ord_id;
+    report.kind = ExecKind::kReplaceReject;
   }
   report.text.assign(why);
   report.internal = true;
@@ -421,8 +424,14 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
     void route(const Action& action, TimeNs now) {
+      if (std::holds_alternative<StatusRequest>(action)) {
+        // Only a question: if it cannot go now, the engine asks again later.
+        (void)d_.orders_.try_push(action);
+        return;
+      }
       if (std::holds_alternative<NewChildOrder>(action) ||
-          std::holds_alternative<CancelOrder>(action)) {
+          std::holds_alternative<CancelOrder>(action) ||
+          std::holds_alternative<ReplaceOrder>(action)) {
         if (d_.orders_.try_push(action)) return;
         // The gateway is not keeping up: tell the engine the order never left.
         d_.inbound_.push(not_sent(action, "not sent: gateway queue full", now));
@@ -458,6 +467,12 @@ class Daemon::Impl final : public fix::InboundSink,
           result = d_.gateway_->send(*order);
         } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
           result = d_.gateway_->send(*cancel);
+        } else if (const auto* replace = std::get_if<ReplaceOrder>(&action)) {
+          result = d_.gateway_->send(*replace);
+        } else if (const auto* request = std::get_if<StatusRequest>(&action)) {
+          // A question that could not be asked is asked again on a later timer.
+          (void)d_.gateway_->send(*request);
+          continue;
         }
         if (result != fix::SendResult::kSent) {
           d_.inbound_.push(not_sent(action,

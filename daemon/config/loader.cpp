@@ -405,7 +405,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (const YAML::Node n = root["fix"]) {
     r.allow_keys(n, "fix",
                  {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
-                  "reconnect_interval", "data_dictionary", "password", "account"});
+                  "reconnect_interval", "data_dictionary", "password", "account",
+                  "use_cancel_replace", "status_request_after"});
     cfg.fix.sender_comp_id = r.string(n, "sender_comp_id", "fix", cfg.fix.sender_comp_id);
     cfg.fix.target_comp_id = r.string(n, "target_comp_id", "fix", cfg.fix.target_comp_id);
     cfg.fix.host = r.string(n, "host", "fix", cfg.fix.host);
@@ -421,6 +422,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.fix.data_dictionary = r.string(n, "data_dictionary", "fix", "fix/FIX44.xml");
     cfg.fix.password = r.string(n, "password", "fix", "");
     cfg.fix.account = r.string(n, "account", "fix", "");
+    cfg.engine.use_replace = r.boolean(n, "use_cancel_replace", "fix", cfg.engine.use_replace);
+    cfg.engine.status_request_after_ns =
+        r.duration(n, "status_request_after", "fix", cfg.engine.status_request_after_ns, 0,
+                   3600 * kNanosPerSecond);
   } else {
     cfg.fix.data_dictionary = "fix/FIX44.xml";
   }
@@ -463,13 +468,15 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.venue.venue.port = cfg.fix.port;
   cfg.venue.venue.data_dictionary = cfg.fix.data_dictionary;
   if (const YAML::Node n = root["venue"]) {
-    r.allow_keys(n, "venue", {"embedded", "match_interval", "reject_probability", "seed"});
+    r.allow_keys(n, "venue",
+                 {"embedded", "match_interval", "reject_probability", "drop_probability", "seed"});
     cfg.venue.embedded = r.boolean(n, "embedded", "venue", true);
     cfg.venue.venue.match_interval_ms =
         static_cast<int>(r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli,
                                     kNanosPerMilli, 10 * kNanosPerSecond) /
                          kNanosPerMilli);
     cfg.venue.venue.reject_probability = r.number(n, "reject_probability", "venue", 0.0, 0.0, 1.0);
+    cfg.venue.venue.drop_probability = r.number(n, "drop_probability", "venue", 0.0, 0.0, 1.0);
     cfg.venue.venue.seed =
         static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
   }

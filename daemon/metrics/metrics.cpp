@@ -345,7 +345,9 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
              "Opposite-side hedge targets: the parent canceled and replaced.", MetricType::Counter);
   auto reprices =
       family("hedged_child_reprices_total",
-             "Working children canceled to be resent at a new price.", MetricType::Counter);
+             "Working children moved to a new price: replaced in place (35=G), or canceled "
+             "and resent where fix.use_cancel_replace is false.",
+             MetricType::Counter);
   auto active = family("hedged_parent_active", "1 while the underlying has a working parent order.",
                        MetricType::Gauge);
   auto unsent = family("hedged_parent_unsent_quantity",
@@ -400,6 +402,17 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
                         MetricType::Counter);
   add(invalid, static_cast<double>(e.exec_reports_invalid));
   out.push_back(std::move(invalid));
+
+  auto requests = family("hedged_order_requests_total",
+                         "Requests about working orders sent to the venue, by kind: cancel (35=F), "
+                         "replace (35=G), status (35=H, for orders left unanswered); and replaces "
+                         "the venue refused (replace_rejected).",
+                         MetricType::Counter);
+  add(requests, static_cast<double>(e.cancels_sent), {{"kind", "cancel"}});
+  add(requests, static_cast<double>(e.replaces_sent), {{"kind", "replace"}});
+  add(requests, static_cast<double>(e.replaces_rejected), {{"kind", "replace_rejected"}});
+  add(requests, static_cast<double>(e.status_requests_sent), {{"kind", "status"}});
+  out.push_back(std::move(requests));
 
   collect_risk(in, out);
 

@@ -98,6 +98,9 @@ EngineConfig make_config(const std::vector<OptionSpec>& book = default_book()) {
   config.limits.breakers[risk::Breaker::kKillSwitch].enabled = true;
   config.max_working_orders = 16;
   config.first_order_id = kFirstId;
+  // Status requests for unanswered orders have their own tests below; elsewhere they would
+  // interleave with the actions under test.
+  config.status_request_after_ns = 0;
   return config;
 }
 
@@ -306,12 +309,18 @@ TEST_F(EngineTest, second_quote_while_order_works_does_not_hedge_again) {
   // After it: the working order already covers the delta.
   EXPECT_TRUE(quote(99.99, 100.01, kT0 + kInterval + kNanosPerMilli).empty());
   EXPECT_TRUE(quote(100.04, 100.06, kT0 + 5 * kInterval).empty());  // small move, still in band
-  // The bid fell below the working sell: the child is re-priced (canceled, to go out again at
-  // the new bid once the venue confirms), which is no new hedge.
+  // The bid fell below the working sell: the child is re-priced in place (a replace to the new
+  // bid, same quantity), which is no new hedge.
   const std::vector<Action> moved = quote(99.95, 99.97, kT0 + 9 * kInterval);
   EXPECT_TRUE(only<NewChildOrder>(moved).empty());
-  ASSERT_EQ(only<CancelOrder>(moved).size(), 1u);
-  EXPECT_EQ(only<CancelOrder>(moved)[0].orig_cl_ord_id, first.cl_ord_id);
+  EXPECT_TRUE(only<CancelOrder>(moved).empty());
+  ASSERT_EQ(only<ReplaceOrder>(moved).size(), 1u);
+  const ReplaceOrder replace = only<ReplaceOrder>(moved)[0];
+  EXPECT_EQ(replace.orig_cl_ord_id, first.cl_ord_id);
+  EXPECT_EQ(replace.cl_ord_id, first.cl_ord_id + 1);
+  EXPECT_EQ(replace.qty, first.qty);
+  EXPECT_EQ(replace.price_ticks, 9995);
+  EXPECT_DOUBLE_EQ(replace.price, 99.95);
   const EngineSnapshot s = snapshot();
   EXPECT_EQ(s.live_orders, 1u);
   EXPECT_EQ(s.underlyings[0].working_qty, -first.qty);
@@ -1305,6 +1314,139 @@ TEST_F(EngineTest, finished_parent_reports_slippage_and_the_ack_latency_is_recor
   EXPECT_NEAR(s.ack_latency.sum_seconds, 0.002, 1e-12);
   EXPECT_EQ(s.ack_latency.counts[5], 1u);
   EXPECT_DOUBLE_EQ(kAckLatencyBucketsSeconds[5], 2.5e-3);
+}
+
+// --- Cancel/replace (35=G) and order status requests (35=H) ---------------------------------
+
+class ReplaceTest : public EngineTest {
+ protected:
+  // A working sell, acked, then a quote that moves the bid away: returns the replace.
+  ReplaceOrder reprice(const NewChildOrder& order, TimeNs t) {
+    EXPECT_TRUE(report(exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + kNanosPerMilli)
+                    .empty());
+    const auto replaces = only<ReplaceOrder>(quote(99.95, 99.97, t));
+    EXPECT_EQ(replaces.size(), 1u);
+    return replaces.empty() ? ReplaceOrder{} : replaces[0];
+  }
+};
+
+TEST_F(ReplaceTest, replaced_order_keeps_its_quantity_and_is_known_by_the_new_id) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const ReplaceOrder replace = reprice(order, kT0 + 9 * kInterval);
+  EXPECT_EQ(snapshot().replaces_sent, 1u);
+  // While the replace is pending, the quote moving further does not send a second one.
+  EXPECT_TRUE(only<ReplaceOrder>(quote(99.90, 99.92, kT0 + 10 * kInterval)).empty());
+
+  // The venue applies it; a fill then arrives under the new ClOrdID.
+  ExecReportEvent replaced = exec(replace.cl_ord_id, ExecKind::kReplaced, OrdStatus::kNew);
+  (void)report(replaced, kT0 + 10 * kInterval + 1);
+  const std::int64_t part = order.qty / 2;
+  (void)report(
+      exec(replace.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, part, part, 99.95),
+      kT0 + 11 * kInterval);
+  EXPECT_EQ(engine_->hedge_position(0), -part);
+  EXPECT_EQ(snapshot().underlyings[0].working_qty, -(order.qty - part));
+  // A late duplicate of the fill under the old id is the same order and counts nothing.
+  (void)report(
+      exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, part, part, 99.95),
+      kT0 + 11 * kInterval + 1);
+  EXPECT_EQ(engine_->hedge_position(0), -part);
+  EXPECT_EQ(snapshot().exec_reports_ignored, 1u);
+
+  // A cancel now names the order by its current ClOrdID.
+  const auto cancels = only<CancelOrder>(timer(kT0 + kTimeout));
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].orig_cl_ord_id, replace.cl_ord_id);
+}
+
+TEST_F(ReplaceTest, rejected_replace_leaves_the_order_as_it_was_and_may_be_retried) {
+  start(make_config());
+  const NewChildOrder order = first_order();
+  const ReplaceOrder replace = reprice(order, kT0 + 9 * kInterval);
+  ExecReportEvent reject = exec(replace.orig_cl_ord_id, ExecKind::kReplaceReject, OrdStatus::kNew);
+  (void)report(reject, kT0 + 9 * kInterval + 1);
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.replaces_rejected, 1u);
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -order.qty);
+  // The old price stands, so the next look re-prices again, with a fresh ClOrdID.
+  const auto again = only<ReplaceOrder>(quote(99.95, 99.97, kT0 + 10 * kInterval));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].orig_cl_ord_id, order.cl_ord_id);
+  EXPECT_GT(again[0].cl_ord_id, replace.cl_ord_id);
+  // A reject saying the order is gone (filled meanwhile) ends it as the venue says.
+  (void)report(
+      exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, order.qty, order.qty, 99.99),
+      kT0 + 10 * kInterval + 1);
+  (void)report(exec(again[0].cl_ord_id, ExecKind::kReplaceReject, OrdStatus::kFilled),
+               kT0 + 10 * kInterval + 2);
+  s = snapshot();
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(engine_->hedge_position(0), -order.qty);
+}
+
+TEST_F(ReplaceTest, without_cancel_replace_a_reprice_is_a_cancel) {
+  EngineConfig config = make_config();
+  config.use_replace = false;
+  start(config);
+  const NewChildOrder order = first_order();
+  (void)report(exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + kNanosPerMilli);
+  const std::vector<Action> moved = quote(99.95, 99.97, kT0 + 9 * kInterval);
+  EXPECT_TRUE(only<ReplaceOrder>(moved).empty());
+  ASSERT_EQ(only<CancelOrder>(moved).size(), 1u);
+  EXPECT_EQ(only<CancelOrder>(moved)[0].orig_cl_ord_id, order.cl_ord_id);
+}
+
+TEST_F(ReplaceTest, unacknowledged_order_is_chased_and_an_unknown_answer_frees_its_quantity) {
+  EngineConfig config = make_config();
+  constexpr TimeNs kAfter = kNanosPerSecond;
+  static_assert(kAfter < kTimeout);
+  config.status_request_after_ns = kAfter;
+  start(config);
+  const NewChildOrder order = first_order();
+  EXPECT_TRUE(only<StatusRequest>(timer(kT0 + kAfter - 1)).empty());
+  const auto asked = only<StatusRequest>(timer(kT0 + kAfter));
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].cl_ord_id, order.cl_ord_id);
+  EXPECT_EQ(asked[0].side, Side::kSell);
+  // Not again before another interval has passed.
+  EXPECT_TRUE(only<StatusRequest>(timer(kT0 + kAfter + kAfter / 2)).empty());
+  EXPECT_EQ(snapshot().status_requests_sent, 1u);
+
+  // The venue never received it: OrdStatus rejected in an order-status report.
+  ExecReportEvent unknown = exec(order.cl_ord_id, ExecKind::kOrderStatus, OrdStatus::kRejected, 0,
+                                 0, 0.0, "unknown order");
+  const std::vector<Action> answered = report(unknown, kT0 + kAfter + 1);
+  const auto notices = only<OrderNotice>(answered);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].outcome, OrderOutcome::kRejected);
+  EXPECT_EQ(notices[0].cl_ord_id, order.cl_ord_id);
+  // The hedge is still needed, so the parent sends the quantity again at once, under a new id:
+  // working quantity is that one order's, never both.
+  const auto resent = only<NewChildOrder>(answered);
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].qty, order.qty);
+  EXPECT_GT(resent[0].cl_ord_id, order.cl_ord_id);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].working_qty, -order.qty);
+  EXPECT_EQ(s.orders[kSell][idx(OrderOutcome::kRejected)], 1u);
+}
+
+TEST_F(ReplaceTest, acknowledged_order_is_not_chased_but_an_unanswered_cancel_is) {
+  EngineConfig config = make_config();
+  config.status_request_after_ns = kNanosPerSecond;
+  start(config);
+  const NewChildOrder order = first_order();
+  (void)report(exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + kNanosPerMilli);
+  EXPECT_TRUE(only<StatusRequest>(timer(kT0 + kTimeout - 1)).empty());
+  const std::vector<Action> pulled = timer(kT0 + kTimeout);
+  ASSERT_EQ(only<CancelOrder>(pulled).size(), 1u);
+  EXPECT_TRUE(only<StatusRequest>(pulled).empty());
+  const auto asked = only<StatusRequest>(timer(kT0 + kTimeout + kNanosPerSecond));
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].cl_ord_id, order.cl_ord_id);
 }
 
 }  // namespace

@@ -468,6 +468,9 @@ TEST(OrderStoreTable, every_exec_type_from_every_live_state) {
        OrdStatus::kPendingCancel, false},
       {OrdStatus::kPendingCancel, ExecKind::kCanceled, OrdStatus::kCanceled, 0,
        OrdStatus::kCanceled, true},
+      {OrdStatus::kNew, ExecKind::kReplaceReject, OrdStatus::kNew, 0, OrdStatus::kNew, false},
+      {OrdStatus::kPartiallyFilled, ExecKind::kReplaceReject, OrdStatus::kFilled, 1000,
+       OrdStatus::kFilled, true},  // refused because it filled meanwhile
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(::testing::Message() << "from " << static_cast<int>(row.from) << " kind "
@@ -499,6 +502,76 @@ TEST(OrderStoreTable, every_exec_type_from_every_live_state) {
     EXPECT_EQ(out.fill_qty, std::max<std::int64_t>(row.cum - filled_before, 0));
     EXPECT_EQ(store.live_count(), row.terminal ? 0u : 1u);
   }
+}
+
+// --- Cancel/replace ----------------------------------------------------------------------
+
+TEST(OrderStoreReplace, replaced_report_applies_new_price_and_id_and_keeps_fills) {
+  OrderStore store(4);
+  ASSERT_NE(store.add(child(1, Side::kBuy, 1000)), nullptr);
+  store.apply(report(1, ExecKind::kNew, OrdStatus::kNew));
+  store.apply(trade(1, 300, 300, 100.0));
+  ASSERT_TRUE(store.mark_replace_requested(1, 7, 1000, 10'005, 2'000));
+  // Pending: a second replace or a cancel is refused until the venue answers.
+  EXPECT_FALSE(store.mark_replace_requested(1, 8, 1000, 10'010, 2'001));
+  EXPECT_EQ(store.find(7), store.find(1));
+  EXPECT_EQ(store.find(1)->price_ticks, 10'000);
+  // A fill under the old id before the replace is applied.
+  EXPECT_EQ(store.apply(trade(1, 400, 100, 100.0)).fill_qty, 100);
+  const ApplyOutcome out =
+      store.apply(report(7, ExecKind::kReplaced, OrdStatus::kPartiallyFilled, 400));
+  EXPECT_EQ(out.result, ApplyResult::kApplied);
+  EXPECT_EQ(out.fill_qty, 0);
+  const ChildOrder* o = store.find(7);
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->id, 1u);
+  EXPECT_EQ(o->wire_id, 7u);
+  EXPECT_EQ(o->prev_wire_id, 1u);
+  EXPECT_FALSE(o->replace_pending());
+  EXPECT_EQ(o->price_ticks, 10'005);
+  EXPECT_EQ(o->cum_qty, 400);
+  EXPECT_EQ(o->status, OrdStatus::kPartiallyFilled);
+  // The duplicate of the replace changes nothing; a fill under the new id counts once.
+  EXPECT_EQ(store.apply(report(7, ExecKind::kReplaced, OrdStatus::kPartiallyFilled, 400)).result,
+            ApplyResult::kStale);
+  EXPECT_EQ(store.apply(trade(7, 1000, 600, 100.05, OrdStatus::kFilled)).fill_qty, 600);
+  EXPECT_EQ(store.find(1)->status, OrdStatus::kFilled);
+  EXPECT_EQ(store.live_count(), 0u);
+}
+
+TEST(OrderStoreReplace, replace_to_a_larger_total_accepts_cum_above_the_old_total) {
+  OrderStore store(4);
+  ASSERT_NE(store.add(child(1, Side::kSell, 500)), nullptr);
+  store.apply(report(1, ExecKind::kNew, OrdStatus::kNew));
+  ASSERT_TRUE(store.mark_replace_requested(1, 2, 800, 10'000, 5));
+  // The venue fills 700 after applying the replace, and that report overtakes the Replaced.
+  EXPECT_EQ(store.apply(trade(2, 700, 700, 100.0)).fill_qty, 700);
+  store.apply(report(2, ExecKind::kReplaced, OrdStatus::kPartiallyFilled, 700));
+  EXPECT_EQ(store.find(1)->qty, 800);
+  EXPECT_EQ(store.find(1)->leaves_qty(), 100);
+  // Without a pending replace the same report would be an overfill.
+  OrderStore plain(4);
+  ASSERT_NE(plain.add(child(1, Side::kSell, 500)), nullptr);
+  EXPECT_EQ(plain.apply(trade(1, 700, 700, 100.0)).result, ApplyResult::kInvalid);
+}
+
+TEST(OrderStoreReplace, replace_reject_forgets_the_pending_replace) {
+  OrderStore store(4);
+  ASSERT_NE(store.add(child(1, Side::kBuy, 1000)), nullptr);
+  store.apply(report(1, ExecKind::kNew, OrdStatus::kNew));
+  ASSERT_TRUE(store.mark_replace_requested(1, 5, 1000, 10'001, 10));
+  EXPECT_EQ(store.apply(report(1, ExecKind::kReplaceReject, OrdStatus::kNew)).result,
+            ApplyResult::kApplied);
+  const ChildOrder* o = store.find(1);
+  EXPECT_FALSE(o->replace_pending());
+  EXPECT_EQ(o->price_ticks, 10'000);
+  EXPECT_EQ(o->wire_id, 1u);
+  EXPECT_EQ(store.find(5), nullptr);  // the refused id is not the order's
+  // Refused outright: a total at or below the filled quantity, or a finished order.
+  store.apply(trade(1, 600, 600, 100.0));
+  EXPECT_FALSE(store.mark_replace_requested(1, 6, 600, 10'001, 11));
+  EXPECT_TRUE(store.mark_cancel_requested(1, 12));
+  EXPECT_FALSE(store.mark_replace_requested(1, 6, 1000, 10'001, 13));
 }
 
 }  // namespace
