@@ -714,6 +714,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
         static_cast<double>(order.cum_qty + fill);
     order.cum_qty += fill;
     ++stats_.fills;
+    (buy ? stats_.filled_buy_qty : stats_.filled_sell_qty) += fill;
     const char status =
         order.cum_qty == order.qty ? FIX::OrdStatus_FILLED : FIX::OrdStatus_PARTIALLY_FILLED;
     out.push_back(

@@ -52,6 +52,8 @@ using QuoteSource = std::function<bool(const std::string& symbol, VenueQuote& ou
 struct VenueStats {
   std::uint64_t orders = 0;
   std::uint64_t fills = 0;
+  std::int64_t filled_buy_qty = 0;   // quantity clients bought, all symbols
+  std::int64_t filled_sell_qty = 0;  // quantity clients sold, all symbols
   std::uint64_t rejects = 0;
   std::uint64_t cancels = 0;
   std::uint64_t replaces = 0;         // OrderCancelReplaceRequests applied

@@ -245,6 +245,7 @@ class Daemon::Impl final : public fix::InboundSink,
     DaemonStatus s;
     s.engine = snapshot_.load();
     s.fix_logged_on = gateway_->logged_on();
+    if (venue_) s.venue = venue_->stats();
     for (const auto& runner : runners_) {
       if (runner->failed())
         s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
 #include "core/model/actions.hpp"
 #include "daemon/config/config.hpp"
@@ -21,7 +23,8 @@ using NoticeObserver = std::function<void(const Action&)>;
 struct DaemonStatus {
   EngineSnapshot engine;
   bool fix_logged_on = false;
-  std::string failure;  // non-empty when an agent stopped on an error
+  std::optional<venue::VenueStats> venue;  // the embedded venue simulator's, when it runs
+  std::string failure;                     // non-empty when an agent stopped on an error
 };
 
 class Daemon {

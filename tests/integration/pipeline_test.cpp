@@ -383,9 +383,11 @@ TEST_F(FuturesPipelineTest, hedges_in_contracts_of_the_future_and_settles_inside
 }
 
 // TWAP over the venue simulator in a thin market (children fill in pieces and rest) with one new
-// order in five rejected at random: every hedge is one parent order sliced into children, a
-// rejected or re-priced child's quantity goes back to its parent and out again under a new id,
-// and the book still ends inside its band with the position equal to the fills.
+// order in five rejected at random and about one in seven lost without an answer: every hedge is
+// one parent order sliced into children; a passive child the touch leaves behind is replaced (35=G)
+// in place; a lost one is chased with an order status request (35=H) or pulled by its timeout,
+// and found unknown; a rejected or lost child's quantity goes back to its parent and out again
+// under a new id; and the book still ends inside its band with the position equal to the fills.
 class TwapPipelineTest : public PipelineTest {
  protected:
   testing::TestMarket market() const override { return {0.6, 150, 50, 400, 3000, {}}; }
@@ -393,7 +395,9 @@ class TwapPipelineTest : public PipelineTest {
     insert_after(text, ", order_timeout: 500ms, min_order_interval: 40ms}\n",
                  "    execution: {algorithm: twap, horizon: 2s, slice_interval: 250ms, price_rule: "
                  "join, cross_after: 300ms}\n");
-    insert_after(text, "  match_interval: 5ms\n", "  reject_probability: 0.2\n");
+    insert_after(text, "  match_interval: 5ms\n",
+                 "  reject_probability: 0.2\n  drop_probability: 0.15\n");
+    insert_after(text, "fix:\n", "  status_request_after: 200ms\n");
     return text;
   }
   // 20% injected rejects would trip the default reject-storm breaker (5 in 10 s) at once.
@@ -431,10 +435,13 @@ TEST_F(TwapPipelineTest, sliced_hedges_survive_partial_fills_and_rejects_without
       [&] {
         bool partial = false;
         for (const FillNotice& f : recorder_.all<FillNotice>()) partial |= !f.order_complete;
-        return partial && rejected() > 0;
+        const EngineSnapshot s = daemon_->status().engine;
+        return partial && rejected() > 0 && s.replaces_sent > 0 && s.status_requests_sent > 0;
       },
       60s))
-      << "rejects " << rejected() << ", fills " << recorder_.all<FillNotice>().size();
+      << "rejects " << rejected() << ", fills " << recorder_.all<FillNotice>().size()
+      << ", replaces " << daemon_->status().engine.replaces_sent << ", status requests "
+      << daemon_->status().engine.status_requests_sent;
   const double band = market().band_delta_shares;
   const bool settled = wait_for(
       [&] {
@@ -476,6 +483,18 @@ TEST_F(TwapPipelineTest, sliced_hedges_survive_partial_fills_and_rejects_without
             static_cast<double>(u.parents_started));
   EXPECT_EQ(testing::metric_value(*metrics, "hedged_parent_child_orders_total{underlying=\"TST\"}"),
             static_cast<double>(u.parent_children_sent));
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_order_requests_total{kind=\"replace\"}"),
+            static_cast<double>(s.replaces_sent));
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_order_requests_total{kind=\"status\"}"),
+            static_cast<double>(s.status_requests_sent));
+  // The venue saw what the daemon sent: its lost orders were all found out, and its record of
+  // filled quantity equals the daemon's position.
+  ASSERT_TRUE(daemon_->status().venue.has_value());
+  const venue::VenueStats v = *daemon_->status().venue;
+  EXPECT_GT(v.orders_dropped, 0u);
+  EXPECT_GT(v.replaces, 0u);
+  EXPECT_GT(v.status_requests, 0u);
+  EXPECT_EQ(v.filled_buy_qty - v.filled_sell_qty, u.hedge_position);
   EXPECT_TRUE(daemon_->status().failure.empty()) << daemon_->status().failure;
 }
 
