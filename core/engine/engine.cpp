@@ -100,7 +100,8 @@ Engine::Engine(EngineConfig config)
       last_quotes_(config_.instruments.size()),
       orders_(config_.max_working_orders),
       next_order_id_(config_.first_order_id),
-      monitor_(config_.underlyings.size(), config_.limits) {
+      monitor_(config_.underlyings.size(), config_.limits),
+      recent_exec_ids_(kRecentExecIds, 0) {
   underlying_of_option_.assign(config_.instruments.size(), kNotAnUnderlying);
   for (std::uint32_t u = 0; u < config_.underlyings.size(); ++u) {
     underlying_of_spot_[config_.underlyings[u].spot_instrument] = u;
@@ -161,7 +162,80 @@ void Engine::on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcep
     session_up_ = session->up;
     monitor_.on_session(session->up, now, out);
     act_on_halts(out);
+  } else if (const auto* trade = std::get_if<OptionTradeEvent>(&event)) {
+    on_option_trade(*trade, now, out);
   }
+}
+
+bool Engine::seen_exec_id(const FixedText<40>& exec_id) noexcept {
+  // FNV-1a over the text; 0 marks an empty slot, so a zero hash is moved off it.
+  std::uint64_t h = 14695981039346656037ull;
+  for (const char* c = exec_id.c_str(); *c != '\0'; ++c) {
+    h ^= static_cast<unsigned char>(*c);
+    h *= 1099511628211ull;
+  }
+  if (h == 0) h = 1;
+  if (std::find(recent_exec_ids_.begin(), recent_exec_ids_.end(), h) != recent_exec_ids_.end()) {
+    return true;
+  }
+  recent_exec_ids_[next_exec_id_slot_] = h;
+  next_exec_id_slot_ = (next_exec_id_slot_ + 1) % recent_exec_ids_.size();
+  return false;
+}
+
+void Engine::on_option_trade(const OptionTradeEvent& trade, TimeNs now,
+                             ActionBuffer& out) noexcept {
+  OptionTradeNotice notice;
+  notice.instrument = trade.instrument;
+  notice.qty = trade.qty;
+  notice.price = trade.price;
+  notice.exec_id = trade.exec_id;
+  const std::uint32_t u = trade.instrument < underlying_of_option_.size()
+                              ? underlying_of_option_[trade.instrument]
+                              : kNotAnUnderlying;
+  const char* ignored = nullptr;
+  if (u == kNotAnUnderlying) {
+    ignored = "not an option of the book's underlyings";
+  } else if (trade.qty == 0) {
+    ignored = "zero quantity";
+  } else if (!trade.exec_id.empty() && seen_exec_id(trade.exec_id)) {
+    ignored = "duplicate ExecID";
+  }
+  if (ignored != nullptr) {
+    ++option_trades_ignored_;
+    notice.applied = false;
+    notice.reason.assign(ignored);
+    out.push(notice);
+    return;
+  }
+  UnderlyingState& state = underlyings_[u];
+  const std::uint32_t line = state.line_of_option[trade.instrument];
+  greeks::OptionLine& option = state.lines[line];
+  const InstrumentSpec& spec = config_.instruments[trade.instrument];
+  std::int64_t position = 0;
+  if (spec.exercise == ExerciseStyle::kAmerican) {
+    for (AmericanLine& a : state.american) {
+      if (a.option != trade.instrument) continue;
+      a.units += static_cast<double>(trade.qty) * spec.multiplier;
+      position = std::llround(a.units / spec.multiplier);
+    }
+  } else {
+    option.quantity += trade.qty;
+    position = option.quantity;
+    state.kernel->set_units(line, static_cast<double>(option.quantity) * option.multiplier);
+  }
+  ++state.option_trades;
+  (trade.qty > 0 ? state.option_contracts_bought : state.option_contracts_sold) +=
+      trade.qty > 0 ? trade.qty : -trade.qty;
+  revalue(u, now);
+  notice.underlying = u;
+  notice.position = position;
+  notice.portfolio_delta_shares = state.greeks.delta_shares;
+  out.push(notice);
+  // The book's Greeks changed: limits are checked and the hedger answers at once.
+  update_risk(u, now, out);
+  act_on_halts(out);
+  if (monitor_.state(u) != TradingState::kHalted) evaluate_hedge(u, now, trade.received_ns, out);
 }
 
 void Engine::apply_limits(const risk::RiskLimits& limits, TimeNs now, ActionBuffer& out) noexcept {
@@ -1052,6 +1126,9 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.last_slippage_bps = s.last_slippage_bps;
     o.shortfall_currency = s.shortfall_currency;
     o.child_reprices = s.child_reprices;
+    o.option_trades = s.option_trades;
+    o.option_contracts_bought = s.option_contracts_bought;
+    o.option_contracts_sold = s.option_contracts_sold;
     o.bucket_count = 0;
     for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
       if (s.risk.bucket_expiry_ns[b] <= last_event_ns_) continue;  // expired
@@ -1083,6 +1160,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.replaces_sent = replaces_sent_;
   out.replaces_rejected = replaces_rejected_;
   out.status_requests_sent = status_requests_sent_;
+  out.option_trades_ignored = option_trades_ignored_;
   out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
   for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)

@@ -158,6 +158,11 @@ struct UnderlyingSnapshot {
   std::uint64_t parent_replaces = 0;       // opposite-side targets: cancel and replace
   std::uint64_t child_reprices =
       0;  // children moved to a new price (replaced, or canceled and resent)
+  // Option flow from the drop copy: trades applied to this underlying's book, and the contracts
+  // the desk bought and sold in them.
+  std::uint64_t option_trades = 0;
+  std::int64_t option_contracts_bought = 0;
+  std::int64_t option_contracts_sold = 0;
   // Execution quality of finished parents (those with fills), against their arrival mid.
   std::uint64_t parents_done = 0;
   double slippage_bps_sum = 0.0;    // sum over parents of the average fill's cost vs arrival
@@ -185,10 +190,11 @@ struct EngineSnapshot {
   std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
   std::uint64_t exec_reports_invalid = 0;
   std::uint64_t cancels_sent = 0;
-  std::uint64_t replaces_sent = 0;         // OrderCancelReplaceRequests (35=G)
-  std::uint64_t replaces_rejected = 0;     // answered with OrderCancelReject (or never sent)
-  std::uint64_t status_requests_sent = 0;  // OrderStatusRequests (35=H) for unanswered orders
-  std::uint64_t quote_iv_failures = 0;     // option quotes whose mid has no implied vol
+  std::uint64_t replaces_sent = 0;          // OrderCancelReplaceRequests (35=G)
+  std::uint64_t replaces_rejected = 0;      // answered with OrderCancelReject (or never sent)
+  std::uint64_t status_requests_sent = 0;   // OrderStatusRequests (35=H) for unanswered orders
+  std::uint64_t option_trades_ignored = 0;  // drop-copy trades not applied (duplicate, unknown)
+  std::uint64_t quote_iv_failures = 0;      // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
   LatencyHistogram ack_latency;
@@ -282,6 +288,9 @@ class Engine {
     std::uint64_t parent_amends = 0;
     std::uint64_t parent_replaces = 0;
     std::uint64_t child_reprices = 0;
+    std::uint64_t option_trades = 0;
+    std::int64_t option_contracts_bought = 0;
+    std::int64_t option_contracts_sold = 0;
     std::uint64_t parents_done = 0;
     double slippage_bps_sum = 0.0;
     double last_slippage_bps = 0.0;
@@ -292,6 +301,9 @@ class Engine {
   void on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept;
   void on_timer(TimeNs now, ActionBuffer& out) noexcept;
   void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
+  void on_option_trade(const OptionTradeEvent& trade, TimeNs now, ActionBuffer& out) noexcept;
+  // Whether this ExecID was seen among the last kRecentExecIds; records it if not.
+  bool seen_exec_id(const FixedText<40>& exec_id) noexcept;
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now = 0) noexcept;
@@ -356,6 +368,12 @@ class Engine {
   std::uint64_t replaces_sent_ = 0;
   std::uint64_t replaces_rejected_ = 0;
   std::uint64_t status_requests_sent_ = 0;
+  std::uint64_t option_trades_ignored_ = 0;
+  // Hashes of the latest drop-copy ExecIDs, a ring; a trade repeated after a reconnect is
+  // recognised here. Sized at construction.
+  static constexpr std::size_t kRecentExecIds = 4096;
+  std::vector<std::uint64_t> recent_exec_ids_;
+  std::size_t next_exec_id_slot_ = 0;
   std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};
   LatencyHistogram ack_latency_;
   TimeNs last_event_ns_ = 0;

@@ -366,6 +366,17 @@ bool BookKernel::force_path(KernelPath path) noexcept {
   return true;
 }
 
+void BookKernel::set_units(std::size_t line, double units) noexcept {
+  Arrays& a = *arrays_;
+  for (std::size_t k = 0; k < size_; ++k) {
+    if (a.line_index[k] == line) {
+      a.units[k] = units;
+      break;
+    }
+  }
+  refresh();
+}
+
 std::span<const std::uint32_t> BookKernel::line_index() const noexcept {
   return {arrays_->line_index.data(), size_};
 }

@@ -82,6 +82,10 @@ class BookKernel {
   // vols from a surface). Requires vols.size() == size().
   void set_vols(std::span<const double> vols) noexcept;
 
+  // A new position for one line (its index among the lines given to the constructor): units =
+  // quantity x multiplier, signed. O(n) like the setters above: for an option trade, not a tick.
+  void set_units(std::size_t line, double units) noexcept;
+
   // Re-prices every option at `spot` (> 0, finite) and writes the aggregates to `out`.
   // Allocates nothing.
   void revalue(double spot, BookRisk& out) noexcept;

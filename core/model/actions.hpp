@@ -159,14 +159,27 @@ struct ParentDone {
   std::uint64_t children = 0;
 };
 
+// An option trade from the drop copy was applied to the book (or ignored, with why).
+struct OptionTradeNotice {
+  std::uint32_t underlying = 0;
+  InstrumentId instrument = kNoInstrument;
+  std::int64_t qty = 0;  // contracts, signed (+ the desk bought)
+  double price = 0.0;
+  std::int64_t position = 0;  // the book's position in the option after the trade, contracts
+  double portfolio_delta_shares = 0.0;  // the underlying's option delta after the trade
+  bool applied = true;                  // false: ignored (duplicate ExecID, unknown instrument)
+  FixedText<40> exec_id;
+  FixedText<64> reason;  // why it was ignored
+};
+
 // A new limit set is in force from this event on.
 struct LimitsApplied {
   std::uint64_t version = 0;
 };
 
-using Action =
-    std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision, FillNotice,
-                 OrderNotice, StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone>;
+using Action = std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision,
+                            FillNotice, OrderNotice, StateNotice, BreakerNotice, LimitNotice,
+                            LimitsApplied, ParentDone, OptionTradeNotice>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

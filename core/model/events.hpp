@@ -104,7 +104,18 @@ struct SessionEvent {
   bool up = false;
 };
 
-using Event = std::variant<QuoteEvent, ExecReportEvent, TimerEvent, CommandEvent, SessionEvent>;
+// A trade in one of the book's options made by the desk's market-making system, as reported on
+// the drop-copy session: the book's position in `instrument` changes by `qty` contracts.
+struct OptionTradeEvent {
+  InstrumentId instrument = kNoInstrument;
+  std::int64_t qty = 0;  // contracts, signed: + the desk bought, - the desk sold
+  double price = 0.0;    // per unit of the underlying (premium / multiplier)
+  TimeNs received_ns = 0;
+  FixedText<40> exec_id;  // the venue's ExecID; a repeated one is ignored
+};
+
+using Event = std::variant<QuoteEvent, ExecReportEvent, TimerEvent, CommandEvent, SessionEvent,
+                           OptionTradeEvent>;
 
 static_assert(std::is_trivially_copyable_v<Event>, "events cross SPSC rings by copy");
 

@@ -99,6 +99,7 @@ FileStamp stamp_of(const std::string& path) {
 }  // namespace
 
 class Daemon::Impl final : public fix::InboundSink,
+                           public fix::OptionTradeSink,
                            public marketdata::QuoteSink,
                            public metrics::ScrapeSource {
  public:
@@ -147,6 +148,25 @@ class Daemon::Impl final : public fix::InboundSink,
             return out.seq != 0;
           });
     }
+    if (config_.venue.embedded && config_.option_flow.enabled) {
+      option_flow_ = std::make_unique<venue::OptionFlow>(
+          config_.option_flow.flow, [this](const std::string& symbol, double& bid, double& ask) {
+            const auto it = id_by_symbol_.find(symbol);
+            if (it == id_by_symbol_.end()) return false;
+            const venue::VenueQuote q = venue_quotes_[it->second]->load();
+            bid = q.bid;
+            ask = q.ask;
+            return q.seq != 0;
+          });
+    }
+    if (config_.drop_copy.enabled) {
+      std::vector<fix::DropCopyInstrument> options;
+      for (const InstrumentSpec& spec : config_.engine.instruments) {
+        if (spec.kind == InstrumentKind::kOption) options.push_back({spec.symbol, spec.id});
+      }
+      drop_copy_ = std::make_unique<fix::DropCopySession>(config_.drop_copy.session,
+                                                          std::move(options), *this);
+    }
     EngineSnapshot initial;
     engine_.fill_snapshot(initial);
     snapshot_.store(initial);
@@ -165,6 +185,13 @@ class Daemon::Impl final : public fix::InboundSink,
       venue_->start();
       spdlog::info("venue simulator listening on {}:{} as {}", config_.venue.venue.host,
                    config_.venue.venue.port, config_.venue.venue.comp_id);
+    }
+    if (option_flow_) {
+      option_flow_->start();
+      spdlog::info("option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}",
+                   config_.option_flow.flow.symbols.size(),
+                   config_.option_flow.flow.trades_per_second, config_.option_flow.flow.host,
+                   config_.option_flow.flow.port, config_.option_flow.flow.comp_id);
     }
     runners_.push_back(
         std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
@@ -188,6 +215,13 @@ class Daemon::Impl final : public fix::InboundSink,
                    config_.market_data.fix.sender_comp_id, config_.market_data.fix.target_comp_id,
                    config_.market_data.fix.host, config_.market_data.fix.port);
       md_feed_->start();
+    }
+    if (drop_copy_) {
+      spdlog::info("FIX drop copy {}->{} connecting to {}:{}",
+                   config_.drop_copy.session.sender_comp_id,
+                   config_.drop_copy.session.target_comp_id, config_.drop_copy.session.host,
+                   config_.drop_copy.session.port);
+      drop_copy_->start();
     }
     if (config_.metrics.enabled) {
       metrics_ =
@@ -213,12 +247,14 @@ class Daemon::Impl final : public fix::InboundSink,
     const EngineSnapshot last = snapshot_.load();
     if (last.live_orders != 0)
       spdlog::warn("{} orders still working at shutdown", last.live_orders);
+    if (drop_copy_) drop_copy_->stop(500);
     if (md_feed_) md_feed_->stop(500);
     gateway_->stop(500);
     spdlog::debug("stop: FIX session closed");
     // The control agent goes last so it logs what the others emitted while stopping.
     for (auto it = runners_.rbegin(); it != runners_.rend(); ++it) (*it)->stop();
     spdlog::debug("stop: agents stopped");
+    if (option_flow_) option_flow_->stop();
     if (venue_) venue_->stop();
     spdlog::debug("stop: venue simulator stopped");
     metrics_.reset();  // last, so scrapes see the final state until the end
@@ -246,6 +282,8 @@ class Daemon::Impl final : public fix::InboundSink,
     s.engine = snapshot_.load();
     s.fix_logged_on = gateway_->logged_on();
     if (venue_) s.venue = venue_->stats();
+    if (option_flow_) s.option_flow = option_flow_->stats();
+    if (drop_copy_) s.drop_copy = drop_copy_->stats();
     for (const auto& runner : runners_) {
       if (runner->failed())
         s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();
@@ -260,6 +298,17 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   const config::DaemonConfig& config() const noexcept { return config_; }
+
+  // --- fix::OptionTradeSink (the drop copy's QuickFIX thread) ---------------------------------
+  void on_option_trade(const OptionTradeEvent& trade) noexcept override { inbound_.push(trade); }
+
+  void on_drop_copy_session(bool logged_on, const std::string& detail) noexcept override {
+    if (logged_on) {
+      spdlog::info("FIX drop copy: session {} is up", detail);
+    } else {
+      spdlog::warn("FIX drop copy: session {} is down; option fills wait until it is back", detail);
+    }
+  }
 
   // --- fix::InboundSink (QuickFIX threads) ---------------------------------------------------
   void on_exec_report(const ExecReportEvent& report) noexcept override { inbound_.push(report); }
@@ -669,6 +718,18 @@ class Daemon::Impl final : public fix::InboundSink,
             p->shortfall_currency, p->children);
       } else if (const auto* a = std::get_if<LimitsApplied>(&action)) {
         spdlog::info("limits v{} in force", a->version);
+      } else if (const auto* t = std::get_if<OptionTradeNotice>(&action)) {
+        const std::string& symbol =
+            d_.symbols_[t->instrument < d_.symbols_.size() ? t->instrument : 0];
+        if (t->applied) {
+          spdlog::info("option fill {}: desk {} {} {} @ {:.4f}, position {}, option delta {:.1f}sh",
+                       t->exec_id.c_str(), t->qty > 0 ? "bought" : "sold",
+                       t->qty > 0 ? t->qty : -t->qty, symbol, t->price, t->position,
+                       t->portfolio_delta_shares);
+        } else {
+          spdlog::warn("option fill {} ignored ({} {}): {}", t->exec_id.c_str(), t->qty, symbol,
+                       t->reason.c_str());
+        }
       }
     }
 
@@ -714,6 +775,8 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<fix::FixGateway> gateway_;
   std::unique_ptr<marketdata::FixMdFeed> md_feed_;  // market_data.source: fix
   std::unique_ptr<venue::VenueSimulator> venue_;
+  std::unique_ptr<venue::OptionFlow> option_flow_;
+  std::unique_ptr<fix::DropCopySession> drop_copy_;
   std::unique_ptr<metrics::MetricsServer> metrics_;
   MdAgent md_agent_;
   EngineAgent engine_agent_;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "adapters/fix/drop_copy.hpp"
+#include "adapters/venue/option_flow.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
 #include "core/model/actions.hpp"
@@ -24,7 +26,9 @@ struct DaemonStatus {
   EngineSnapshot engine;
   bool fix_logged_on = false;
   std::optional<venue::VenueStats> venue;  // the embedded venue simulator's, when it runs
-  std::string failure;                     // non-empty when an agent stopped on an error
+  std::optional<venue::OptionFlowStats> option_flow;  // the embedded option flow's, when it runs
+  std::optional<fix::DropCopyStats> drop_copy;        // when the drop-copy session is enabled
+  std::string failure;                                // non-empty when an agent stopped on an error
 };
 
 class Daemon {

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "adapters/fix/drop_copy.hpp"
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
+#include "adapters/venue/option_flow.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
 #include "core/sim/market_simulator.hpp"
@@ -29,6 +31,19 @@ struct MarketDataConfig {
 struct VenueSection {
   bool embedded = true;  // run the venue simulator inside the daemon, spoken to over FIX
   venue::VenueConfig venue;
+};
+
+// The drop-copy session the desk's option fills arrive on (section `drop_copy`).
+struct DropCopySection {
+  bool enabled = false;
+  fix::DropCopyConfig session;  // host and data dictionary default to the `fix` section's
+};
+
+// Option flow made by the venue simulator (embedded or `hedged venue`), section `option_flow`:
+// random trades in the book's options, sent on the drop copy.
+struct OptionFlowSection {
+  bool enabled = false;
+  venue::OptionFlowConfig flow;  // symbols: every option of the book unless listed
 };
 
 struct MetricsConfig {
@@ -56,6 +71,8 @@ struct DaemonConfig {
   MarketDataConfig market_data;
   fix::GatewayConfig fix;
   VenueSection venue;
+  DropCopySection drop_copy;
+  OptionFlowSection option_flow;
   MetricsConfig metrics;
   LoggingConfig logging;
   RiskConfig risk;

@@ -457,6 +457,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id, cfg.market_data.fix.sender_comp_id};
   for (const InstrumentSpec& spec : cfg.engine.instruments) {
     cfg.venue.venue.md_symbols.push_back(spec.symbol);
+    cfg.venue.venue.instruments[spec.symbol] = {spec.tick_size, spec.lot_size};
   }
   if (!cfg.fix.password.empty()) {
     cfg.venue.venue.logon_passwords[cfg.fix.sender_comp_id] = cfg.fix.password;
@@ -527,6 +528,71 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     r.fail(root, "", problem);
   }
   // The limits file is part of the configuration: an error in it fails the load, and names the
+  // The drop copy reaches the same venue host as the orders, on its own port and CompIDs.
+  cfg.drop_copy.session.host = cfg.fix.host;
+  cfg.drop_copy.session.heartbeat_interval_s = cfg.fix.heartbeat_interval_s;
+  cfg.drop_copy.session.reconnect_interval_s = cfg.fix.reconnect_interval_s;
+  cfg.drop_copy.session.data_dictionary = cfg.fix.data_dictionary;
+  if (const YAML::Node n = root["drop_copy"]) {
+    r.allow_keys(n, "drop_copy",
+                 {"enabled", "port", "sender_comp_id", "target_comp_id", "password"});
+    fix::DropCopyConfig& dc = cfg.drop_copy.session;
+    cfg.drop_copy.enabled = r.boolean(n, "enabled", "drop_copy", false);
+    dc.port = static_cast<int>(r.integer(n, "port", "drop_copy", dc.port, 1, 65535));
+    dc.sender_comp_id = r.string(n, "sender_comp_id", "drop_copy", dc.sender_comp_id);
+    dc.target_comp_id = r.string(n, "target_comp_id", "drop_copy", dc.target_comp_id);
+    dc.password = r.string(n, "password", "drop_copy", "");
+    if (cfg.drop_copy.enabled && dc.port == cfg.fix.port) {
+      r.fail(n["port"] ? n["port"] : n, "drop_copy.port",
+             "must differ from fix.port (the drop copy is a session of its own)");
+    }
+  }
+  {
+    venue::OptionFlowConfig& flow = cfg.option_flow.flow;
+    flow.comp_id = cfg.drop_copy.session.target_comp_id;
+    flow.client_comp_ids = {cfg.drop_copy.session.sender_comp_id};
+    flow.port = cfg.drop_copy.session.port;
+    flow.data_dictionary = cfg.fix.data_dictionary;
+    for (const InstrumentSpec& spec : cfg.engine.instruments) {
+      if (spec.kind == InstrumentKind::kOption) flow.symbols.push_back(spec.symbol);
+    }
+  }
+  if (const YAML::Node n = root["option_flow"]) {
+    r.allow_keys(n, "option_flow",
+                 {"enabled", "trades_per_second", "min_qty", "max_qty", "desk_buy_share", "seed",
+                  "symbols"});
+    venue::OptionFlowConfig& flow = cfg.option_flow.flow;
+    cfg.option_flow.enabled = r.boolean(n, "enabled", "option_flow", false);
+    flow.trades_per_second =
+        r.number(n, "trades_per_second", "option_flow", flow.trades_per_second, 0.0, 10'000.0);
+    flow.min_qty = r.integer(n, "min_qty", "option_flow", flow.min_qty, 1, 1'000'000);
+    flow.max_qty = r.integer(n, "max_qty", "option_flow", flow.max_qty, 1, 1'000'000);
+    if (flow.max_qty < flow.min_qty) {
+      r.fail(n["max_qty"] ? n["max_qty"] : n, "option_flow.max_qty", "must be >= min_qty");
+    }
+    flow.desk_buy_share =
+        r.number(n, "desk_buy_share", "option_flow", flow.desk_buy_share, 0.0, 1.0);
+    flow.seed = static_cast<std::uint64_t>(r.integer(n, "seed", "option_flow", 7, 0, INT64_MAX));
+    if (const YAML::Node list = n["symbols"]) {
+      if (!list.IsSequence()) r.fail(list, "option_flow.symbols", "expected a list of symbols");
+      std::vector<std::string> symbols;
+      for (const YAML::Node& item : list) {
+        const std::string symbol = item.IsScalar() ? item.Scalar() : "";
+        const bool option =
+            std::any_of(cfg.engine.instruments.begin(), cfg.engine.instruments.end(),
+                        [&](const InstrumentSpec& spec) {
+                          return spec.kind == InstrumentKind::kOption && spec.symbol == symbol;
+                        });
+        if (!option) {
+          r.fail(item, "option_flow.symbols",
+                 "'" + symbol + "' is not an option of the book (see the book's symbols)");
+        }
+        symbols.push_back(symbol);
+      }
+      flow.symbols = std::move(symbols);
+    }
+  }
+
   // limits file's own line and column.
   if (cfg.risk.limits_file.empty()) {
     cfg.limits = default_limits(cfg.engine);

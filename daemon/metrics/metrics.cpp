@@ -403,6 +403,30 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   add(invalid, static_cast<double>(e.exec_reports_invalid));
   out.push_back(std::move(invalid));
 
+  auto option_trades = family("hedged_option_trades_total",
+                              "Option fills from the drop copy applied to the book, by underlying.",
+                              MetricType::Counter);
+  auto option_contracts = family(
+      "hedged_option_contracts_total",
+      "Option contracts the desk bought and sold in drop-copy fills, by underlying and side.",
+      MetricType::Counter);
+  for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+    const UnderlyingSnapshot& us = e.underlyings[u];
+    add(option_trades, static_cast<double>(us.option_trades), {{"underlying", in.underlyings[u]}});
+    add(option_contracts, static_cast<double>(us.option_contracts_bought),
+        {{"side", "buy"}, {"underlying", in.underlyings[u]}});
+    add(option_contracts, static_cast<double>(us.option_contracts_sold),
+        {{"side", "sell"}, {"underlying", in.underlyings[u]}});
+  }
+  out.push_back(std::move(option_trades));
+  out.push_back(std::move(option_contracts));
+  auto option_ignored = family("hedged_option_trades_ignored_total",
+                               "Drop-copy fills not applied: repeated ExecID, or not an option of "
+                               "the book.",
+                               MetricType::Counter);
+  add(option_ignored, static_cast<double>(e.option_trades_ignored));
+  out.push_back(std::move(option_ignored));
+
   auto requests = family("hedged_order_requests_total",
                          "Requests about working orders sent to the venue, by kind: cancel (35=F), "
                          "replace (35=G), status (35=H, for orders left unanswered); and replaces "

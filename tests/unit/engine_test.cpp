@@ -1449,5 +1449,64 @@ TEST_F(ReplaceTest, acknowledged_order_is_not_chased_but_an_unanswered_cancel_is
   EXPECT_EQ(asked[0].cl_ord_id, order.cl_ord_id);
 }
 
+// --- Option flow from the drop copy ---------------------------------------------------------
+
+OptionTradeEvent option_trade(InstrumentId instrument, std::int64_t qty, const char* exec_id) {
+  OptionTradeEvent t;
+  t.instrument = instrument;
+  t.qty = qty;
+  t.price = 2.5;
+  t.exec_id.assign(exec_id);
+  return t;
+}
+
+TEST_F(EngineTest, option_trade_moves_the_book_and_the_hedger_answers_at_once) {
+  start(make_config());
+  const NewChildOrder first = first_order();
+  (void)report(
+      exec(first.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, first.qty, first.qty, 99.99),
+      kT0 + kNanosPerMilli);
+  ASSERT_EQ(snapshot().live_orders, 0u);
+  // The desk buys 25 more of the 100 calls (instrument 1): 40 -> 65 contracts.
+  const TimeNs t = kT0 + 5 * kInterval;
+  const std::vector<Action> actions = send(option_trade(1, 25, "DC-1"), t);
+  const auto notices = only<OptionTradeNotice>(actions);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_TRUE(notices[0].applied);
+  EXPECT_EQ(notices[0].position, 65);
+  const std::vector<OptionSpec> after = {{OptionRight::kCall, 100.0, 65},
+                                         {OptionRight::kPut, 95.0, -30}};
+  EXPECT_NEAR(notices[0].portfolio_delta_shares, book_delta(100.0, kT0, after), 1e-6);
+  // The hedger sells the added delta (25 x 100 x call delta) in the same event.
+  const auto orders = only<NewChildOrder>(actions);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  const double added = book_delta(100.0, kT0, after) - book_delta(100.0, kT0);
+  EXPECT_NEAR(static_cast<double>(orders[0].qty), added, 1.0);
+  EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].option_trades, 1u);
+  EXPECT_EQ(s.underlyings[0].option_contracts_bought, 25);
+  EXPECT_EQ(s.underlyings[0].option_contracts_sold, 0);
+
+  // The same ExecID again (a resend after a reconnect) changes nothing.
+  const std::vector<Action> repeated = send(option_trade(1, 25, "DC-1"), t + kInterval);
+  ASSERT_EQ(only<OptionTradeNotice>(repeated).size(), 1u);
+  EXPECT_FALSE(only<OptionTradeNotice>(repeated)[0].applied);
+  EXPECT_STREQ(only<OptionTradeNotice>(repeated)[0].reason.c_str(), "duplicate ExecID");
+  EXPECT_TRUE(only<NewChildOrder>(repeated).empty());
+  // A trade in something that is not one of the book's options is ignored too.
+  EXPECT_FALSE(only<OptionTradeNotice>(send(option_trade(0, 5, "DC-2"), t + kInterval))[0].applied);
+  s = snapshot();
+  EXPECT_EQ(s.option_trades_ignored, 2u);
+  EXPECT_EQ(s.underlyings[0].option_trades, 1u);
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, book_delta(100.0, kT0, after), 1e-6);
+
+  // Selling them back restores the original book exactly.
+  (void)send(option_trade(1, -25, "DC-3"), t + 2 * kInterval);
+  s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].greeks.delta_shares, book_delta(100.0, kT0), 1e-6);
+  EXPECT_EQ(s.underlyings[0].option_contracts_sold, 25);
+}
+
 }  // namespace
 }  // namespace hedged
