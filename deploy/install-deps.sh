@@ -17,6 +17,8 @@ build_packages=(
   libquantlib0-dev        # reference pricer, tests and benchmarks only
   clang-format            # format check
   curl                    # README examples and smoke checks
+  prometheus              # promtool (rules, exposition) and a real server for the deploy tests
+  jq                      # the dashboard test reads the Grafana JSON
 )
 run_packages=(libquickfix17 libfmt9 libyaml-cpp0.7 libprometheus-cpp-pull1.0 libprometheus-cpp-core1.0)
 

@@ -336,6 +336,10 @@ class Daemon::Impl final : public fix::InboundSink,
     out.hedge_instruments = hedge_symbols_;
     out.fix_session = config_.fix.sender_comp_id + "->" + config_.fix.target_comp_id;
     out.fix_logged_on = gateway_->logged_on();
+    if (drop_copy_) {
+      out.drop_copy = true;
+      out.dc = drop_copy_->stats();
+    }
     const fix::GatewayStats stats = gateway_->stats();
     out.fix_messages_rejected = stats.messages_rejected;
     out.fix_session_rejects = stats.session_rejects;

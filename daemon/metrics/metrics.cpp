@@ -465,10 +465,9 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   auto done = family("hedged_parent_orders_done_total",
                      "Parent orders finished with fills (their slippage is measured).",
                      MetricType::Counter);
-  auto slippage = family("hedged_execution_slippage_bps_sum",
-                         "Sum over finished parents of the average fill's cost against the arrival "
-                         "mid, basis points (divide by hedged_parent_orders_done_total for the "
-                         "mean); positive is a cost. A gauge: improvements make it fall.",
+  auto slippage = family("hedged_execution_mean_slippage_bps",
+                         "Mean over finished parents of the average fill's cost against the "
+                         "arrival mid, basis points; positive is a cost.",
                          MetricType::Gauge);
   auto last_slippage = family("hedged_execution_last_slippage_bps",
                               "The last finished parent's cost against its arrival mid, basis "
@@ -481,7 +480,9 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
     const UnderlyingSnapshot& us = e.underlyings[u];
     add(done, static_cast<double>(us.parents_done), {{"underlying", in.underlyings[u]}});
-    add(slippage, us.slippage_bps_sum, {{"underlying", in.underlyings[u]}});
+    add(slippage,
+        us.parents_done > 0 ? us.slippage_bps_sum / static_cast<double>(us.parents_done) : 0.0,
+        {{"underlying", in.underlyings[u]}});
     add(last_slippage, us.last_slippage_bps, {{"underlying", in.underlyings[u]}});
     add(shortfall, us.shortfall_currency, {{"underlying", in.underlyings[u]}});
   }
@@ -517,6 +518,32 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     add(md_logons, static_cast<double>(in.md.logons));
     out.push_back(std::move(md_logons));
   }
+
+  if (in.drop_copy) {
+    auto dc_up = family("hedged_drop_copy_up",
+                        "1 when the FIX drop-copy session (the desk's option fills) is logged on.",
+                        MetricType::Gauge);
+    add(dc_up, in.dc.logged_on ? 1.0 : 0.0);
+    out.push_back(std::move(dc_up));
+    auto dc_messages = family("hedged_drop_copy_messages_total",
+                              "Drop-copy ExecutionReports by kind: trade (an option fill handed to "
+                              "the engine), other (not a fill), unknown_symbol (not a book "
+                              "option), malformed (dropped).",
+                              MetricType::Counter);
+    add(dc_messages, static_cast<double>(in.dc.trades), {{"kind", "trade"}});
+    add(dc_messages, static_cast<double>(in.dc.other_reports), {{"kind", "other"}});
+    add(dc_messages, static_cast<double>(in.dc.unknown_symbols), {{"kind", "unknown_symbol"}});
+    add(dc_messages, static_cast<double>(in.dc.malformed), {{"kind", "malformed"}});
+    out.push_back(std::move(dc_messages));
+  }
+
+  auto notices_dropped =
+      family("hedged_notices_dropped_total",
+             "Engine notices (log lines, observer calls) dropped because the notice ring was "
+             "full; trading is not affected.",
+             MetricType::Counter);
+  add(notices_dropped, static_cast<double>(in.notices_dropped));
+  out.push_back(std::move(notices_dropped));
 
   auto rejected =
       family("hedged_fix_messages_rejected_total",

@@ -12,6 +12,7 @@
 #include <prometheus/exposer.h>
 
 #include "adapters/marketdata/fix_md_feed.hpp"
+#include "adapters/fix/drop_copy.hpp"
 #include "core/engine/engine.hpp"
 
 namespace hedged::metrics {
@@ -34,6 +35,8 @@ struct ScrapeInputs {
   std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
   bool md_fix = false;                  // market data from a FIX session
   marketdata::FixMdStats md;
+  bool drop_copy = false;  // the drop-copy session is enabled
+  fix::DropCopyStats dc;
 };
 
 class ScrapeSource {
