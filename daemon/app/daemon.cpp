@@ -15,6 +15,7 @@
 
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
+#include "adapters/marketdata/replay_feed.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/concurrent/conflating_board.hpp"
@@ -178,6 +179,23 @@ class Daemon::Impl final : public fix::InboundSink,
 
   void start() {
     start_time_ns_ = runtime::wall_clock_ns();
+    // First, so a bad tape stops start-up before anything else has started.
+    if (config_.market_data.source == "replay") {
+      std::vector<marketdata::MdInstrument> instruments;
+      for (const InstrumentSpec& spec : config_.engine.instruments) {
+        instruments.push_back({spec.symbol, spec.id});
+      }
+      replay_ = marketdata::ReplayFeed::open(config_.market_data.replay, instruments, *this);
+      for (const marketdata::UnknownSymbol& u : replay_->unknown_symbols()) {
+        spdlog::warn(
+            "replay {}: symbol '{}' is no instrument of this config; its {} row(s) are "
+            "skipped",
+            config_.market_data.replay.path, u.symbol, u.rows);
+      }
+      spdlog::info("replaying {} ({} rows) at speed {}{}", config_.market_data.replay.path,
+                   replay_->stats().rows, config_.market_data.replay.speed,
+                   config_.market_data.replay.loop ? ", looping" : "");
+    }
     const runtime::IdleConfig idle{config_.idle_strategy == config::IdleStrategyName::kSpin
                                        ? runtime::IdleKind::kSpin
                                        : runtime::IdleKind::kBackoff};
@@ -340,6 +358,10 @@ class Daemon::Impl final : public fix::InboundSink,
       out.drop_copy = true;
       out.dc = drop_copy_->stats();
     }
+    if (replay_) {
+      out.md_replay = true;
+      out.replay = replay_->stats();
+    }
     const fix::GatewayStats stats = gateway_->stats();
     out.fix_messages_rejected = stats.messages_rejected;
     out.fix_session_rejects = stats.session_rejects;
@@ -413,10 +435,22 @@ class Daemon::Impl final : public fix::InboundSink,
    public:
     explicit MdAgent(Impl& d) : d_(d) {}
     const char* name() const noexcept override { return "market-data"; }
-    int do_work(TimeNs now) override { return d_.feed_.do_work(now); }
+    int do_work(TimeNs now) override {
+      if (!d_.replay_) return d_.feed_.do_work(now);
+      const int work = d_.replay_->do_work(now);
+      if (!finished_logged_ && d_.replay_->finished()) {
+        finished_logged_ = true;
+        const marketdata::ReplayStats s = d_.replay_->stats();
+        spdlog::info(
+            "replay finished: {} quotes played, {} rows skipped; quotes stay at their last values",
+            s.played, s.skipped);
+      }
+      return work;
+    }
 
    private:
     Impl& d_;
+    bool finished_logged_ = false;
   };
 
   class EngineAgent final : public runtime::Agent {
@@ -780,6 +814,7 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<marketdata::FixMdFeed> md_feed_;  // market_data.source: fix
   std::unique_ptr<venue::VenueSimulator> venue_;
   std::unique_ptr<venue::OptionFlow> option_flow_;
+  std::unique_ptr<marketdata::ReplayFeed> replay_;  // market_data.source: replay
   std::unique_ptr<fix::DropCopySession> drop_copy_;
   std::unique_ptr<metrics::MetricsServer> metrics_;
   MdAgent md_agent_;

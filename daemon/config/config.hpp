@@ -10,6 +10,7 @@
 #include "adapters/fix/drop_copy.hpp"
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
+#include "adapters/marketdata/replay_feed.hpp"
 #include "adapters/venue/option_flow.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
@@ -21,8 +22,10 @@ namespace hedged::config {
 enum class IdleStrategyName : std::uint8_t { kSpin, kBackoff };
 
 struct MarketDataConfig {
-  std::string source = "simulator";  // "simulator" (built in) or "fix" (a venue's FIX market data)
-  marketdata::FixMdConfig fix;       // source: fix; host, port and CompIDs from the `fix` section
+  // "simulator" (built in), "fix" (a venue's FIX market data) or "replay" (a CSV quote tape).
+  std::string source = "simulator";
+  marketdata::FixMdConfig fix;      // source: fix; host, port and CompIDs from the `fix` section
+  marketdata::ReplayConfig replay;  // source: replay; a CSV quote tape
   std::uint64_t seed = 1;
   TimeNs tick_interval_ns = 100 * kNanosPerMilli;
   std::vector<sim::UnderlyingModel> models;  // one per underlying

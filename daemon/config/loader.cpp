@@ -184,9 +184,35 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   }
 
   if (const YAML::Node n = root["market_data"]) {
-    r.allow_keys(n, "market_data", {"source", "seed", "tick_interval", "fix"});
+    r.allow_keys(n, "market_data", {"source", "seed", "tick_interval", "fix", "replay"});
     cfg.market_data.source =
-        r.one_of(n, "source", "market_data", "simulator", {"simulator", "fix"});
+        r.one_of(n, "source", "market_data", "simulator", {"simulator", "fix", "replay"});
+    if (const YAML::Node p = n["replay"]) {
+      r.allow_keys(p, "market_data.replay", {"file", "speed", "loop", "start_offset"});
+      cfg.market_data.replay.path = r.string(p, "file", "market_data.replay", "");
+      cfg.market_data.replay.speed = r.number(p, "speed", "market_data.replay", 1.0, 0.0, 1000.0);
+      cfg.market_data.replay.loop = r.boolean(p, "loop", "market_data.replay", false);
+      cfg.market_data.replay.start_offset_ns =
+          r.duration(p, "start_offset", "market_data.replay", 0, 0, kMaxDuration);
+    }
+    if (cfg.market_data.source == "replay") {
+      std::string& path = cfg.market_data.replay.path;
+      const YAML::Node where =
+          n["replay"] && n["replay"]["file"] ? n["replay"]["file"] : n["source"];
+      if (path.empty()) {
+        r.fail(where, "market_data.replay.file", "source: replay needs a quote file (CSV)");
+      }
+      if (!std::filesystem::path(path).is_absolute()) {
+        path = (std::filesystem::path(base_dir) / path).lexically_normal().string();
+      }
+      if (!std::filesystem::exists(path)) {
+        r.fail(where, "market_data.replay.file", "file not found: " + path);
+      }
+      // A malformed tape is named here too, so check-config catches it before a start.
+      if (auto tape = marketdata::read_quote_tape_file(path); !tape.tape) {
+        r.fail(where, "market_data.replay.file", tape.error);
+      }
+    }
     if (const YAML::Node f = n["fix"]) {
       r.allow_keys(f, "market_data.fix", {"sender_comp_id", "password"});
       cfg.market_data.fix.sender_comp_id =

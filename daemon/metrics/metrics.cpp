@@ -519,6 +519,30 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     out.push_back(std::move(md_logons));
   }
 
+  if (in.md_replay) {
+    auto played = family("hedged_replay_quotes_total",
+                         "Quote-tape rows by outcome: played (handed to the engine) or skipped "
+                         "(symbol not in this config).",
+                         MetricType::Counter);
+    add(played, static_cast<double>(in.replay.played), {{"outcome", "played"}});
+    add(played, static_cast<double>(in.replay.skipped), {{"outcome", "skipped"}});
+    out.push_back(std::move(played));
+    auto loops = family("hedged_replay_loops_total", "Times the quote tape started again (loop).",
+                        MetricType::Counter);
+    add(loops, static_cast<double>(in.replay.loops));
+    out.push_back(std::move(loops));
+    auto lag = family("hedged_replay_lag_seconds",
+                      "How late the replay's last poll ran behind the tape's schedule, seconds.",
+                      MetricType::Gauge);
+    add(lag, static_cast<double>(in.replay.lag_ns) * 1e-9);
+    out.push_back(std::move(lag));
+    auto finished =
+        family("hedged_replay_finished",
+               "1 once the tape has been played to its end (without loop).", MetricType::Gauge);
+    add(finished, in.replay.finished ? 1.0 : 0.0);
+    out.push_back(std::move(finished));
+  }
+
   if (in.drop_copy) {
     auto dc_up = family("hedged_drop_copy_up",
                         "1 when the FIX drop-copy session (the desk's option fills) is logged on.",

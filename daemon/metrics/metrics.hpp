@@ -11,8 +11,9 @@
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
-#include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/fix/drop_copy.hpp"
+#include "adapters/marketdata/fix_md_feed.hpp"
+#include "adapters/marketdata/replay_feed.hpp"
 #include "core/engine/engine.hpp"
 
 namespace hedged::metrics {
@@ -35,6 +36,8 @@ struct ScrapeInputs {
   std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
   bool md_fix = false;                  // market data from a FIX session
   marketdata::FixMdStats md;
+  bool md_replay = false;  // market data from a replayed quote tape
+  marketdata::ReplayStats replay;
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;
 };
