@@ -250,6 +250,22 @@ int venue(const Options& options) {
     const hedged::venue::VenueStats st = venue.stats();
     spdlog::info("venue stopped: {} orders, {} fills, {} rejects, {} cancels", st.orders, st.fills,
                  st.rejects, st.cancels);
+    // One machine-readable line with what the venue's records say at the end: what its clients
+    // bought and sold, and the option flow it reported on the drop copy.
+    std::string summary = "{\"filled_buy_qty\":" + std::to_string(st.filled_buy_qty) +
+                          ",\"filled_sell_qty\":" + std::to_string(st.filled_sell_qty);
+    if (const auto flow = venue.option_flow_stats()) {
+      summary +=
+          ",\"option_trades\":" + std::to_string(flow->trades) + ",\"desk_position_change\":{";
+      bool first = true;
+      for (const auto& [symbol, qty] : flow->desk_position_change) {
+        summary += (first ? "\"" : ",\"") + symbol + "\":" + std::to_string(qty);
+        first = false;
+      }
+      summary += "}";
+    }
+    summary += "}";
+    spdlog::info("venue summary: {}", summary);
   }
   hedged::app::shutdown_logging();
   return status;

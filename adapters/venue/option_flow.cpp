@@ -130,11 +130,11 @@ class OptionFlow::Impl final : public FIX::Application {
       if (!prices_(symbol, bid, ask) || !(ask > 0.0)) continue;
       const double price = desk_buys ? (bid > 0.0 ? bid : ask) : ask;
       std::vector<FIX::SessionID> targets = logged_on_;
-      ++stats_.trades;
-      (desk_buys ? stats_.contracts_bought : stats_.contracts_sold) += qty;
-      stats_.desk_position_change[symbol] += desk_buys ? qty : -qty;
       const std::uint64_t id = ++next_id_;
       lock.unlock();
+      // A trade counts once QuickFIX took it for a logged-on client (sent, or queued for resend
+      // within the session); one that found every session gone is not made at all.
+      bool delivered = false;
       for (const FIX::SessionID& target : targets) {
         FIX44::ExecutionReport report(
             FIX::OrderID("MM" + std::to_string(id)), FIX::ExecID("DC" + std::to_string(id)),
@@ -146,9 +146,15 @@ class OptionFlow::Impl final : public FIX::Application {
         report.set(FIX::LastQty(static_cast<double>(qty)));
         report.set(FIX::LastPx(price));
         report.set(FIX::TransactTime());
-        FIX::Session::sendToTarget(report, target);
+        FIX::Session* session = FIX::Session::lookupSession(target);
+        delivered |= session != nullptr && session->isLoggedOn() && session->send(report);
       }
       lock.lock();
+      if (delivered) {
+        ++stats_.trades;
+        (desk_buys ? stats_.contracts_bought : stats_.contracts_sold) += qty;
+        stats_.desk_position_change[symbol] += desk_buys ? qty : -qty;
+      }
     }
   }
 

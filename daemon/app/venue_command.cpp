@@ -44,7 +44,24 @@ class StandaloneVenue::Impl {
 
   ~Impl() { stop(); }
 
+  // The desk's option flow on the drop copy (section option_flow), priced off this market.
+  void make_option_flow() {
+    if (!config_.option_flow.enabled) return;
+    venue::OptionFlowConfig flow = config_.option_flow.flow;
+    flow.host = config_.fix.host;
+    option_flow_ = std::make_unique<venue::OptionFlow>(
+        flow, [this](const std::string& symbol, double& bid, double& ask) {
+          const auto it = id_by_symbol_.find(symbol);
+          if (it == id_by_symbol_.end()) return false;
+          const venue::VenueQuote q = quotes_[it->second]->load();
+          bid = q.bid;
+          ask = q.ask;
+          return q.seq != 0;
+        });
+  }
+
   void start() {
+    make_option_flow();
     const TimeNs now = runtime::wall_clock_ns();
     if (scenario_) {
       const std::string error = simulator_.set_scenario(*scenario_, now);
@@ -57,6 +74,13 @@ class StandaloneVenue::Impl {
     market_ = std::thread([this] { run_market(); });
     try {
       venue_->start();
+      if (option_flow_) {
+        option_flow_->start();
+        spdlog::info(
+            "option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}",
+            config_.option_flow.flow.symbols.size(), config_.option_flow.flow.trades_per_second,
+            config_.fix.host, config_.option_flow.flow.port, config_.option_flow.flow.comp_id);
+      }
     } catch (...) {
       stop();
       throw;
@@ -64,12 +88,17 @@ class StandaloneVenue::Impl {
   }
 
   void stop() {
+    if (option_flow_) option_flow_->stop();
     if (venue_) venue_->stop();
     running_.store(false, std::memory_order_release);
     if (market_.joinable()) market_.join();
   }
 
   venue::VenueStats stats() const { return venue_->stats(); }
+  std::optional<venue::OptionFlowStats> option_flow_stats() const {
+    if (!option_flow_) return std::nullopt;
+    return option_flow_->stats();
+  }
 
   std::string endpoint() const {
     return config_.fix.target_comp_id + " at " + config_.fix.host + ":" +
@@ -152,6 +181,7 @@ class StandaloneVenue::Impl {
   std::unordered_map<std::string, InstrumentId> id_by_symbol_;
   std::vector<std::unique_ptr<concurrent::Seqlock<venue::VenueQuote>>> quotes_;
   std::unique_ptr<venue::VenueSimulator> venue_;
+  std::unique_ptr<venue::OptionFlow> option_flow_;
   std::atomic<bool> running_{false};
   std::thread market_;
 };
@@ -167,6 +197,9 @@ void StandaloneVenue::stop() {
 }
 venue::VenueStats StandaloneVenue::stats() const {
   return impl_->stats();
+}
+std::optional<venue::OptionFlowStats> StandaloneVenue::option_flow_stats() const {
+  return impl_->option_flow_stats();
 }
 std::string StandaloneVenue::endpoint() const {
   return impl_->endpoint();

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "adapters/venue/option_flow.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/sim/scenario.hpp"
 #include "daemon/config/config.hpp"
@@ -31,6 +33,8 @@ class StandaloneVenue {
   void stop();
 
   [[nodiscard]] venue::VenueStats stats() const;
+  // The option flow on the drop copy, when the config enables it (section option_flow).
+  [[nodiscard]] std::optional<venue::OptionFlowStats> option_flow_stats() const;
   [[nodiscard]] std::string endpoint() const;  // "VENUE at 127.0.0.1:9878"
 
  private:

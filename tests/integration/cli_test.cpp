@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/process.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace hedged {
@@ -24,65 +25,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A child process running the hedged binary with stdout and stderr sent to files.
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const testing::TempDir& dir)
-      : out_(dir.path() / "stdout.txt"), err_(dir.path() / "stderr.txt") {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::freopen(out_.c_str(), "w", stdout);
-      std::freopen(err_.c_str(), "w", stderr);
-      std::vector<char*> argv;
-      std::string binary = HEDGED_BINARY;
-      argv.push_back(binary.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(binary.c_str(), argv.data());
-      std::_Exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Exit status if the process ends within `timeout`, else nullopt (it keeps running).
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!status_) {
-      int raw = 0;
-      const pid_t r = ::waitpid(pid_, &raw, WNOHANG);
-      if (r == pid_) {
-        status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(10ms);
-    }
-    return status_;
-  }
-
-  void signal(int sig) const { ::kill(pid_, sig); }
-  [[nodiscard]] std::string out() const { return read_file(out_); }
-  [[nodiscard]] std::string err() const { return read_file(err_); }
-
- private:
-  std::filesystem::path out_;
-  std::filesystem::path err_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
+using testing::Process;
+using testing::read_file;
 
 bool wait_for_text(const Process& p, const std::vector<std::string>& needles,
                    std::chrono::seconds timeout) {
