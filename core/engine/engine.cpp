@@ -54,6 +54,9 @@ std::string validate(const EngineConfig& config) {
       return "underlying '" + u.name + "': " + problem;
     }
     if (!(u.vol > 0.0)) return "underlying '" + u.name + "' needs a positive vol";
+    if (const char* problem = hedging::validate(u.option_hedge)) {
+      return "underlying '" + u.name + "': hedge.options: " + problem;
+    }
     if (const execution::ExecError e = execution::validate(u.execution);
         e != execution::ExecError::kOk) {
       return "underlying '" + u.name + "': execution: " + execution::to_string(e);
@@ -121,6 +124,10 @@ Engine::Engine(EngineConfig config)
     if (u == kNotAnUnderlying) continue;  // validate() reports this before construction
     UnderlyingState& state = underlyings_[u];
     underlying_of_option_[spec.id] = u;
+    const bool candidate =
+        std::any_of(config_.book.begin(), config_.book.end(),
+                    [&](const BookLine& l) { return l.option == spec.id && l.hedge_option; });
+    if (candidate) state.hedge_options.push_back(spec.id);
     const bool american = spec.exercise == ExerciseStyle::kAmerican;
     state.line_of_option[spec.id] = static_cast<std::uint32_t>(state.lines.size());
     // An American option keeps a zero-quantity European placeholder so its expiry has a bucket.
@@ -183,6 +190,182 @@ bool Engine::seen_exec_id(const FixedText<40>& exec_id) noexcept {
   return false;
 }
 
+std::int64_t Engine::option_position(std::uint32_t u, InstrumentId option) const noexcept {
+  const UnderlyingState& state = underlyings_[u];
+  const InstrumentSpec& spec = config_.instruments[option];
+  if (spec.exercise == ExerciseStyle::kAmerican) {
+    for (const AmericanLine& a : state.american) {
+      if (a.option == option) return std::llround(a.units / spec.multiplier);
+    }
+    return 0;
+  }
+  return state.lines[state.line_of_option[option]].quantity;
+}
+
+std::int64_t Engine::add_option_position(std::uint32_t u, InstrumentId option, std::int64_t qty,
+                                         TimeNs now) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const std::uint32_t line = state.line_of_option[option];
+  const InstrumentSpec& spec = config_.instruments[option];
+  if (spec.exercise == ExerciseStyle::kAmerican) {
+    for (AmericanLine& a : state.american) {
+      if (a.option == option) a.units += static_cast<double>(qty) * spec.multiplier;
+    }
+  } else {
+    greeks::OptionLine& l = state.lines[line];
+    l.quantity += qty;
+    state.kernel->set_units(line, static_cast<double>(l.quantity) * l.multiplier);
+  }
+  revalue(u, now);
+  return option_position(u, option);
+}
+
+void Engine::evaluate_option_hedge(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
+  UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  if (!cfg.option_hedge.enabled || state.hedge_options.empty() || !session_up_ || !state.has_spot ||
+      monitor_.state(u) != TradingState::kActive) {
+    return;
+  }
+  // One round at a time, and only once the delta of the last one is hedged: no option order
+  // working, no delta hedge working or pending, and the pacing interval passed.
+  bool working = state.parent.active || state.working_qty != 0;
+  orders_.for_each_live([&](const execution::ChildOrder& o) { working |= o.underlying == u; });
+  if (working) return;
+  const double net_delta =
+      state.greeks.delta_shares + static_cast<double>(state.hedge_position) * state.unit_delta;
+  if (std::fabs(net_delta) > std::max(state.band_shares, 1.0)) return;
+  if (state.last_option_round_ns != 0 &&
+      now - state.last_option_round_ns < cfg.min_order_interval_ns) {
+    return;
+  }
+  const risk::ExposureLimits& limits = monitor_.limits().underlying[u];
+  auto limit_of = [&](risk::Measure m) {
+    const risk::Limit& l = limits[m];
+    return l.soft > 0.0 ? l.soft : l.hard;
+  };
+  hedging::OptionHedgeInput in;
+  in.gamma_notional_per_pct = state.greeks.gamma_notional_per_pct;
+  in.vega_per_vol_point = state.greeks.vega_per_vol_point;
+  in.gamma_limit = limit_of(risk::Measure::kGammaNotionalPerPct);
+  in.vega_limit = limit_of(risk::Measure::kVegaPerVolPoint);
+  // Per-contract Greeks of each candidate at the current spot and its pricing vol.
+  std::array<hedging::OptionHedgeCandidate, 8> candidates{};
+  std::size_t n = 0;
+  for (const InstrumentId id : state.hedge_options) {
+    if (n == candidates.size()) break;
+    const InstrumentSpec& spec = config_.instruments[id];
+    if (spec.expiry_ns <= now || !last_quotes_[id].valid()) continue;
+    const double t_years = static_cast<double>(spec.expiry_ns - now) /
+                           static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+    const double vol = state.line_vols[state.line_of_option[id]];
+    const pricing::Greeks g = pricing::black_scholes(
+        {state.spot, spec.strike, cfg.rate, cfg.dividend_yield, vol, t_years, spec.right});
+    candidates[n++] = {id, g.gamma * state.spot * state.spot * 0.01 * spec.multiplier,
+                       g.vega * 0.01 * spec.multiplier};
+  }
+  hedging::OptionHedgePlan plan = hedging::plan_option_hedge(
+      cfg.option_hedge, in, std::span<const hedging::OptionHedgeCandidate>(candidates.data(), n));
+  // A round adds at most one delta-hedge child's worth of delta (max_order_qty of the hedge
+  // instrument), so the delta it brings is hedged at once and never runs into the delta limits;
+  // both orders shrink by the same factor, keeping the gamma/vega mix.
+  const std::int64_t max_order = monitor_.limits().pre_trade[u].max_order_qty;
+  if (max_order > 0 && plan.count > 0) {
+    double added_delta = 0.0;
+    for (std::size_t k = 0; k < plan.count; ++k) {
+      const InstrumentSpec& spec = config_.instruments[plan.orders[k].instrument];
+      const double t_years = static_cast<double>(spec.expiry_ns - now) /
+                             static_cast<double>(kNanosPerSecond) / kSecondsPerYear;
+      const double vol = state.line_vols[state.line_of_option[spec.id]];
+      added_delta += static_cast<double>(plan.orders[k].contracts) * spec.multiplier *
+                     pricing::black_scholes({state.spot, spec.strike, cfg.rate, cfg.dividend_yield,
+                                             vol, t_years, spec.right})
+                         .delta;
+    }
+    const double cap = static_cast<double>(max_order) * state.unit_delta;
+    if (std::fabs(added_delta) > cap) {
+      const double factor = cap / std::fabs(added_delta);
+      plan.gamma_after = in.gamma_notional_per_pct;
+      plan.vega_after = in.vega_per_vol_point;
+      std::size_t kept = 0;
+      for (std::size_t k = 0; k < plan.count; ++k) {
+        hedging::OptionHedgeOrder o = plan.orders[k];
+        o.contracts = static_cast<std::int64_t>(static_cast<double>(o.contracts) * factor);
+        if (o.contracts == 0) continue;
+        for (std::size_t c = 0; c < n; ++c) {
+          if (candidates[c].instrument != o.instrument) continue;
+          plan.gamma_after +=
+              static_cast<double>(o.contracts) * candidates[c].gamma_notional_per_pct;
+          plan.vega_after += static_cast<double>(o.contracts) * candidates[c].vega_per_vol_point;
+        }
+        plan.orders[kept++] = o;
+      }
+      plan.count = kept;
+    }
+  }
+  if (plan.count > 0) state.last_option_round_ns = now;
+  for (std::size_t k = 0; k < plan.count; ++k) {
+    const hedging::OptionHedgeOrder& o = plan.orders[k];
+    const InstrumentSpec& spec = config_.instruments[o.instrument];
+    const Quote& quote = last_quotes_[o.instrument];
+    const Side side = o.contracts > 0 ? Side::kBuy : Side::kSell;
+    const std::int64_t qty = o.contracts > 0 ? o.contracts : -o.contracts;
+    // Marketable at the far touch: the point is to be out of the breach, not to earn the spread.
+    const double touch = side == Side::kBuy ? quote.ask : quote.bid;
+    if (!(touch > 0.0)) continue;
+    const std::int64_t price_ticks = std::llround(touch / spec.tick_size);
+    risk::OrderCheck check;
+    check.side = side;
+    check.qty = qty;
+    check.price = from_ticks(price_ticks, spec.tick_size);
+    check.multiplier = spec.multiplier;
+    check.tick_size = spec.tick_size;
+    check.reference_price = quote.mid();
+    check.position = option_position(u, o.instrument);
+    check.reduces_risk = true;  // it shrinks the breached gamma or vega
+    const risk::CheckResult verdict = monitor_.check_order(u, check, now);
+    if (verdict != risk::CheckResult::kAccepted) {
+      block_notice(u, side, risk::to_string(verdict), out);
+      continue;
+    }
+    execution::ChildOrder child;
+    child.id = next_order_id_;
+    child.instrument = o.instrument;
+    child.underlying = u;
+    child.side = side;
+    child.qty = qty;
+    child.price_ticks = price_ticks;
+    child.sent_ns = now;
+    if (orders_.add(child) == nullptr) {
+      block_notice(u, side, "max_working_orders reached", out);
+      return;
+    }
+    ++next_order_id_;
+    ++state.option_hedge_orders;
+    OptionHedgeDecision decision;
+    decision.underlying = u;
+    decision.cl_ord_id = child.id;
+    decision.instrument = o.instrument;
+    decision.contracts = o.contracts;
+    decision.price = check.price;
+    decision.gamma_before = in.gamma_notional_per_pct;
+    decision.gamma_after = plan.gamma_after;
+    decision.vega_before = in.vega_per_vol_point;
+    decision.vega_after = plan.vega_after;
+    out.push(decision);
+    NewChildOrder action;
+    action.cl_ord_id = child.id;
+    action.instrument = o.instrument;
+    action.side = side;
+    action.qty = qty;
+    action.price_ticks = price_ticks;
+    action.price = check.price;
+    action.decision_ns = now;
+    out.push(action);
+    ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kSubmitted)];
+  }
+}
+
 void Engine::on_option_trade(const OptionTradeEvent& trade, TimeNs now,
                              ActionBuffer& out) noexcept {
   OptionTradeNotice notice;
@@ -209,25 +392,10 @@ void Engine::on_option_trade(const OptionTradeEvent& trade, TimeNs now,
     return;
   }
   UnderlyingState& state = underlyings_[u];
-  const std::uint32_t line = state.line_of_option[trade.instrument];
-  greeks::OptionLine& option = state.lines[line];
-  const InstrumentSpec& spec = config_.instruments[trade.instrument];
-  std::int64_t position = 0;
-  if (spec.exercise == ExerciseStyle::kAmerican) {
-    for (AmericanLine& a : state.american) {
-      if (a.option != trade.instrument) continue;
-      a.units += static_cast<double>(trade.qty) * spec.multiplier;
-      position = std::llround(a.units / spec.multiplier);
-    }
-  } else {
-    option.quantity += trade.qty;
-    position = option.quantity;
-    state.kernel->set_units(line, static_cast<double>(option.quantity) * option.multiplier);
-  }
+  const std::int64_t position = add_option_position(u, trade.instrument, trade.qty, now);
   ++state.option_trades;
   (trade.qty > 0 ? state.option_contracts_bought : state.option_contracts_sold) +=
       trade.qty > 0 ? trade.qty : -trade.qty;
-  revalue(u, now);
   notice.underlying = u;
   notice.position = position;
   notice.portfolio_delta_shares = state.greeks.delta_shares;
@@ -885,6 +1053,10 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   const std::uint32_t u = order->underlying;
   UnderlyingState& state = underlyings_[u];
   const std::size_t side = side_index(order->side);
+  if (order->instrument != config_.underlyings[u].hedge_instrument) {
+    on_option_hedge_report(*order, result, report, now, out);
+    return;
+  }
 
   if (result.fill_qty > 0) {
     apply_fill(u, order->side, result.fill_qty, result.fill_px);
@@ -946,10 +1118,56 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   if (result.fill_qty > 0 || result.became_terminal) drive_parent(u, now, 0, out);
 }
 
+void Engine::on_option_hedge_report(const execution::ChildOrder& order,
+                                    const execution::ApplyOutcome& result,
+                                    const ExecReportEvent& report, TimeNs now,
+                                    ActionBuffer& out) noexcept {
+  const std::uint32_t u = order.underlying;
+  UnderlyingState& state = underlyings_[u];
+  const std::size_t side = side_index(order.side);
+  if (result.fill_qty > 0) {
+    const std::int64_t qty = signed_qty(order.side, result.fill_qty);
+    ++fills_;
+    OptionTradeNotice notice;
+    notice.underlying = u;
+    notice.instrument = order.instrument;
+    notice.qty = qty;
+    notice.price = result.fill_px;
+    notice.position = add_option_position(u, order.instrument, qty, now);
+    notice.portfolio_delta_shares = state.greeks.delta_shares;
+    notice.from_hedge = true;
+    notice.exec_id = report.exec_id;
+    state.option_hedge_contracts += qty;
+    out.push(notice);
+  }
+  if (result.became_terminal) {
+    OrderOutcome outcome = OrderOutcome::kCanceled;
+    if (order.status == OrdStatus::kFilled) outcome = OrderOutcome::kFilled;
+    if (order.status == OrdStatus::kRejected) outcome = OrderOutcome::kRejected;
+    ++orders_by_outcome_[side][outcome_index(outcome)];
+    if (outcome == OrderOutcome::kRejected && !report.internal) monitor_.on_reject(now, out);
+    if (outcome != OrderOutcome::kFilled) {
+      OrderNotice notice;
+      notice.underlying = u;
+      notice.cl_ord_id = order.id;
+      notice.outcome = outcome;
+      notice.text = report.text;
+      out.push(notice);
+    }
+  }
+  if (result.fill_qty > 0) {
+    // The option's delta is finished in the hedge instrument by the delta policy.
+    update_risk(u, now, out);
+    act_on_halts(out);
+    evaluate_hedge(u, now, 0, out);
+  }
+}
+
 void Engine::recompute_working(std::uint32_t u) noexcept {
   std::int64_t working = 0;
+  const InstrumentId hedge = config_.underlyings[u].hedge_instrument;
   orders_.for_each_live([&](const execution::ChildOrder& o) {
-    if (o.underlying == u) working += o.signed_leaves();
+    if (o.underlying == u && o.instrument == hedge) working += o.signed_leaves();
   });
   underlyings_[u].working_qty = working;
 }
@@ -1033,6 +1251,7 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
       drive_parent(u, now, 0, out);  // schedules release slices and cross timeouts fire here
     }
   }
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) evaluate_option_hedge(u, now, out);
   chase_unanswered(now, out);
   // A child order that has not completed within its timeout is pulled (as the cancel rate limit
   // allows; the rest wait for the next timer); the next decision re-prices what is left.
@@ -1129,6 +1348,8 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.option_trades = s.option_trades;
     o.option_contracts_bought = s.option_contracts_bought;
     o.option_contracts_sold = s.option_contracts_sold;
+    o.option_hedge_orders = s.option_hedge_orders;
+    o.option_hedge_contracts = s.option_hedge_contracts;
     o.bucket_count = 0;
     for (std::size_t b = 0; b < s.risk.bucket_count && o.bucket_count < kSnapshotBuckets; ++b) {
       if (s.risk.bucket_expiry_ns[b] <= last_event_ns_) continue;  // expired

@@ -16,6 +16,7 @@
 #include "core/greeks/portfolio.hpp"
 #include "core/hedging/delta_band.hpp"
 #include "core/hedging/hedge_policy.hpp"
+#include "core/hedging/option_hedge.hpp"
 #include "core/model/actions.hpp"
 #include "core/model/events.hpp"
 #include "core/model/instrument.hpp"
@@ -65,11 +66,15 @@ struct UnderlyingConfig {
   std::int64_t initial_hedge_position = 0;              // units of the hedge instrument
   // How each hedge is worked: one parent order per underlying, sliced into child orders.
   execution::ExecutionParams execution = immediate_execution();
+  // Gamma/vega hedging with the book lines marked as hedge options (BookLine::hedge_option);
+  // checked on timer events. Off by default.
+  hedging::OptionHedgeParams option_hedge;
 };
 
 struct BookLine {
   InstrumentId option = kNoInstrument;
   std::int64_t quantity = 0;  // contracts, signed (+ long)
+  bool hedge_option = false;  // a listed option the option hedger of its underlying may trade
 };
 
 struct EngineConfig {
@@ -163,6 +168,9 @@ struct UnderlyingSnapshot {
   std::uint64_t option_trades = 0;
   std::int64_t option_contracts_bought = 0;
   std::int64_t option_contracts_sold = 0;
+  // Gamma/vega hedging with options: orders sent and contracts filled (signed sum).
+  std::uint64_t option_hedge_orders = 0;
+  std::int64_t option_hedge_contracts = 0;
   // Execution quality of finished parents (those with fills), against their arrival mid.
   std::uint64_t parents_done = 0;
   double slippage_bps_sum = 0.0;    // sum over parents of the average fill's cost vs arrival
@@ -291,6 +299,10 @@ class Engine {
     std::uint64_t option_trades = 0;
     std::int64_t option_contracts_bought = 0;
     std::int64_t option_contracts_sold = 0;
+    std::vector<InstrumentId> hedge_options;  // candidates of the option hedger
+    TimeNs last_option_round_ns = 0;
+    std::uint64_t option_hedge_orders = 0;
+    std::int64_t option_hedge_contracts = 0;
     std::uint64_t parents_done = 0;
     double slippage_bps_sum = 0.0;
     double last_slippage_bps = 0.0;
@@ -302,6 +314,16 @@ class Engine {
   void on_timer(TimeNs now, ActionBuffer& out) noexcept;
   void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
   void on_option_trade(const OptionTradeEvent& trade, TimeNs now, ActionBuffer& out) noexcept;
+  // Adds `qty` contracts of an option of underlying u to the book and re-prices it; returns the
+  // new position.
+  std::int64_t add_option_position(std::uint32_t u, InstrumentId option, std::int64_t qty,
+                                   TimeNs now) noexcept;
+  // Gamma/vega hedging with options (timer events): plans and sends option orders.
+  void evaluate_option_hedge(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
+  void on_option_hedge_report(const execution::ChildOrder& order,
+                              const execution::ApplyOutcome& result, const ExecReportEvent& report,
+                              TimeNs now, ActionBuffer& out) noexcept;
+  [[nodiscard]] std::int64_t option_position(std::uint32_t u, InstrumentId option) const noexcept;
   // Whether this ExecID was seen among the last kRecentExecIds; records it if not.
   bool seen_exec_id(const FixedText<40>& exec_id) noexcept;
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,

@@ -168,8 +168,22 @@ struct OptionTradeNotice {
   std::int64_t position = 0;  // the book's position in the option after the trade, contracts
   double portfolio_delta_shares = 0.0;  // the underlying's option delta after the trade
   bool applied = true;                  // false: ignored (duplicate ExecID, unknown instrument)
+  bool from_hedge = false;              // a fill of the daemon's own gamma/vega hedge order
   FixedText<40> exec_id;
   FixedText<64> reason;  // why it was ignored
+};
+
+// The option hedger decided an option order to bring gamma and/or vega back inside limits.
+struct OptionHedgeDecision {
+  std::uint32_t underlying = 0;
+  OrderId cl_ord_id = 0;
+  InstrumentId instrument = kNoInstrument;
+  std::int64_t contracts = 0;  // signed: + buy
+  double price = 0.0;
+  double gamma_before = 0.0;  // the underlying's gamma_notional_per_pct
+  double gamma_after = 0.0;   // planned, once this and its companion order fill
+  double vega_before = 0.0;   // vega_per_vol_point
+  double vega_after = 0.0;
 };
 
 // A new limit set is in force from this event on.
@@ -179,7 +193,7 @@ struct LimitsApplied {
 
 using Action = std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision,
                             FillNotice, OrderNotice, StateNotice, BreakerNotice, LimitNotice,
-                            LimitsApplied, ParentDone, OptionTradeNotice>;
+                            LimitsApplied, ParentDone, OptionTradeNotice, OptionHedgeDecision>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

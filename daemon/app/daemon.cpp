@@ -756,14 +756,23 @@ class Daemon::Impl final : public fix::InboundSink,
             p->shortfall_currency, p->children);
       } else if (const auto* a = std::get_if<LimitsApplied>(&action)) {
         spdlog::info("limits v{} in force", a->version);
+      } else if (const auto* oh = std::get_if<OptionHedgeDecision>(&action)) {
+        spdlog::info(
+            "option hedge {}: {} {} {} @ {:.4f} order={}: gamma {:.0f} -> {:.0f} per 1%, vega "
+            "{:.0f} -> {:.0f} per vol point",
+            names[oh->underlying], oh->contracts > 0 ? "buy" : "sell",
+            oh->contracts > 0 ? oh->contracts : -oh->contracts, d_.symbols_[oh->instrument],
+            oh->price, oh->cl_ord_id, oh->gamma_before, oh->gamma_after, oh->vega_before,
+            oh->vega_after);
       } else if (const auto* t = std::get_if<OptionTradeNotice>(&action)) {
         const std::string& symbol =
             d_.symbols_[t->instrument < d_.symbols_.size() ? t->instrument : 0];
         if (t->applied) {
-          spdlog::info("option fill {}: desk {} {} {} @ {:.4f}, position {}, option delta {:.1f}sh",
-                       t->exec_id.c_str(), t->qty > 0 ? "bought" : "sold",
-                       t->qty > 0 ? t->qty : -t->qty, symbol, t->price, t->position,
-                       t->portfolio_delta_shares);
+          spdlog::info(
+              "option fill {}{}: desk {} {} {} @ {:.4f}, position {}, option delta {:.1f}sh",
+              t->from_hedge ? "(gamma/vega hedge) " : "", t->exec_id.c_str(),
+              t->qty > 0 ? "bought" : "sold", t->qty > 0 ? t->qty : -t->qty, symbol, t->price,
+              t->position, t->portfolio_delta_shares);
         } else {
           spdlog::warn("option fill {} ignored ({} {}): {}", t->exec_id.c_str(), t->qty, symbol,
                        t->reason.c_str());

@@ -286,7 +286,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
           h, hp,
           {"policy", "target", "band_delta_shares", "band_delta_notional", "risk_aversion",
            "cost_bps", "min_band_shares", "max_band_shares", "rebalance_interval", "min_trade_qty",
-           "order_timeout", "min_order_interval", "initial_position", "instrument", "future"});
+           "order_timeout", "min_order_interval", "initial_position", "instrument", "future",
+           "options"});
       // The hedge instrument first: lots and minimum trades are in its units.
       if (r.one_of(h, "instrument", hp, "spot", {"spot", "future"}) == "future") {
         const YAML::Node f = h["future"];
@@ -353,6 +354,16 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
           r.duration(h, "min_order_interval", hp, uc.min_order_interval_ns, 0, kMaxDuration);
       uc.initial_hedge_position =
           r.integer(h, "initial_position", hp, 0, -1'000'000'000'000, 1'000'000'000'000);
+      if (const YAML::Node o = h["options"]) {
+        const std::string op = join(hp, "options");
+        r.allow_keys(o, op, {"enabled", "trigger", "target", "max_contracts"});
+        hedging::OptionHedgeParams& oh = uc.option_hedge;
+        oh.enabled = r.boolean(o, "enabled", op, false);
+        oh.trigger_fraction = r.number(o, "trigger", op, oh.trigger_fraction, 1e-6, 100.0);
+        oh.target_fraction = r.number(o, "target", op, oh.target_fraction, 0.0, 100.0);
+        oh.max_contracts = r.integer(o, "max_contracts", op, oh.max_contracts, 1, 1'000'000);
+        if (const char* problem = hedging::validate(oh)) r.fail(o, op, problem);
+      }
     }
     if (const YAML::Node e = u["execution"]) {
       uc.execution = parse_execution(r, e, join(path, "execution"),
@@ -392,7 +403,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     const YAML::Node b = book[i];
     const std::string path = "book[" + std::to_string(i) + "]";
     r.allow_keys(b, path,
-                 {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style"});
+                 {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style",
+                  "hedge"});
     for (const char* required : {"underlying", "right", "strike", "expiry", "quantity"}) {
       if (!b[required]) r.fail(b, path, std::string("missing required key '") + required + "'");
     }
@@ -425,7 +437,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       option.id = it->second;
       cfg.engine.instruments.push_back(option);
     }
-    cfg.engine.book.push_back({it->second, qty});
+    // hedge: true lists the option for its underlying's option hedger (hedge.options).
+    cfg.engine.book.push_back({it->second, qty, r.boolean(b, "hedge", path, false)});
   }
 
   if (const YAML::Node n = root["fix"]) {

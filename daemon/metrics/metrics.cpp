@@ -420,6 +420,21 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   }
   out.push_back(std::move(option_trades));
   out.push_back(std::move(option_contracts));
+  auto option_hedges =
+      family("hedged_option_hedge_orders_total",
+             "Option orders sent by the gamma/vega hedger (hedge.options).", MetricType::Counter);
+  auto option_hedge_position =
+      family("hedged_option_hedge_contracts",
+             "Net option contracts bought (+) or sold (-) by the gamma/vega hedger since start.",
+             MetricType::Gauge);
+  for (std::uint32_t u = 0; u < e.underlying_count && u < in.underlyings.size(); ++u) {
+    add(option_hedges, static_cast<double>(e.underlyings[u].option_hedge_orders),
+        {{"underlying", in.underlyings[u]}});
+    add(option_hedge_position, static_cast<double>(e.underlyings[u].option_hedge_contracts),
+        {{"underlying", in.underlyings[u]}});
+  }
+  out.push_back(std::move(option_hedges));
+  out.push_back(std::move(option_hedge_position));
   auto option_ignored = family("hedged_option_trades_ignored_total",
                                "Drop-copy fills not applied: repeated ExecID, or not an option of "
                                "the book.",

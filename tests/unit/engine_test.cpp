@@ -1508,5 +1508,84 @@ TEST_F(EngineTest, option_trade_moves_the_book_and_the_hedger_answers_at_once) {
   EXPECT_EQ(s.underlyings[0].option_contracts_sold, 25);
 }
 
+// --- Gamma/vega hedging with options ------------------------------------------------------
+
+TEST_F(EngineTest, option_hedger_buys_gamma_back_inside_the_limit_and_delta_follows) {
+  EngineConfig config = make_config();
+  // A 105 call with no position, listed as the hedge option of SIM.
+  InstrumentSpec hedge_call = config.instruments[1];
+  hedge_call.id = static_cast<InstrumentId>(config.instruments.size());
+  hedge_call.symbol = "SIM C105";
+  hedge_call.strike = 105.0;
+  config.instruments.push_back(hedge_call);
+  config.book.push_back({hedge_call.id, 0, /*hedge_option=*/true});
+  config.underlyings[0].option_hedge.enabled = true;
+  config.underlyings[0].option_hedge.target_fraction = 0.5;
+  config.underlyings[0].option_hedge.max_contracts = 1000;
+  start(config);
+  const NewChildOrder first = first_order();
+  (void)report(
+      exec(first.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, first.qty, first.qty, 100.0),
+      kT0 + kNanosPerMilli);
+  (void)quote(1.00, 1.05, kT0 + 2 * kNanosPerMilli, hedge_call.id);
+  // Book gamma: 40 long 100 calls, 30 short 95 puts; with no gamma limit nothing happens.
+  const double gamma = snapshot().underlyings[0].greeks.gamma_notional_per_pct;
+  ASSERT_GT(std::fabs(gamma), 100.0);
+  EXPECT_TRUE(only<OptionHedgeDecision>(timer(kT0 + kInterval)).empty());
+
+  // A soft gamma limit at half the book's gamma: the hedger aims at a quarter of it.
+  risk::RiskLimits limits = config.limits;
+  limits.version = 2;
+  limits.underlying[0]
+      .by_measure[static_cast<std::size_t>(risk::Measure::kGammaNotionalPerPct)]
+      .soft = std::fabs(gamma) / 2;
+  buffer_.clear();
+  engine_->apply_limits(limits, kT0 + 2 * kInterval, buffer_);
+  const std::vector<Action> actions = timer(kT0 + 3 * kInterval);
+  const auto decisions = only<OptionHedgeDecision>(actions);
+  ASSERT_EQ(decisions.size(), 1u);
+  const auto orders = only<NewChildOrder>(actions);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].instrument, hedge_call.id);
+  // Contracts from the closed form: (target - gamma) / gamma of one 105 call contract.
+  const double t_years =
+      static_cast<double>(kExpiry - (kT0 + 3 * kInterval)) / 1e9 / (365.0 * 86'400.0);
+  const double spot = snapshot().underlyings[0].spot;
+  const pricing::Greeks g105 =
+      pricing::black_scholes({spot, 105.0, kRate, kDividend, kVol, t_years, OptionRight::kCall});
+  const double per_contract = g105.gamma * spot * spot * 0.01 * kMultiplier;
+  const double target = std::copysign(std::fabs(gamma) / 4, gamma);
+  const std::int64_t expected = std::llround((target - gamma) / per_contract);
+  EXPECT_EQ(decisions[0].contracts, expected);
+  EXPECT_EQ(signed_qty(orders[0].side, orders[0].qty), expected);
+  EXPECT_DOUBLE_EQ(orders[0].price, expected > 0 ? 1.05 : 1.00);
+  // One round at a time: nothing more while it works.
+  EXPECT_TRUE(only<OptionHedgeDecision>(timer(kT0 + 4 * kInterval)).empty());
+  // The hedge option's order does not count as delta hedge in flight.
+  EXPECT_EQ(snapshot().underlyings[0].working_qty, 0);
+
+  // Filled: the book holds the option, gamma is at the target (to a contract), and the delta
+  // the option added is hedged in the stock in the same event.
+  const std::vector<Action> filled =
+      report(exec(orders[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, orders[0].qty,
+                  orders[0].qty, orders[0].price),
+             kT0 + 5 * kInterval);
+  const auto notices = only<OptionTradeNotice>(filled);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_TRUE(notices[0].from_hedge);
+  EXPECT_EQ(notices[0].position, expected);
+  const EngineSnapshot s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].greeks.gamma_notional_per_pct, target, std::fabs(per_contract));
+  EXPECT_LT(std::fabs(s.underlyings[0].greeks.gamma_notional_per_pct), std::fabs(gamma) / 2);
+  EXPECT_EQ(s.underlyings[0].option_hedge_orders, 1u);
+  EXPECT_EQ(s.underlyings[0].option_hedge_contracts, expected);
+  EXPECT_EQ(engine_->hedge_position(0), -first.qty);  // the stock position is untouched by it
+  const auto delta_orders = only<NewChildOrder>(filled);
+  ASSERT_EQ(delta_orders.size(), 1u);
+  EXPECT_EQ(delta_orders[0].instrument, 0u);
+  EXPECT_NEAR(static_cast<double>(signed_qty(delta_orders[0].side, delta_orders[0].qty)),
+              -g105.delta * static_cast<double>(expected) * kMultiplier, 2.0);
+}
+
 }  // namespace
 }  // namespace hedged
