@@ -724,7 +724,16 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     in.now_ns = now;
     in.last_rebalance_ns = state.last_rebalance_ns;
     in.unit_delta_shares = state.unit_delta;
-    const hedging::HedgeDecision wanted = hedging::decide(cfg.policy, in);
+    // A flatten command: this one decision is a zero-width band to zero.
+    hedging::HedgePolicy flatten = cfg.policy;
+    if (state.flatten_pending) {
+      flatten.kind = hedging::HedgePolicyKind::kBandShares;
+      flatten.band_delta_shares = 0.0;
+      flatten.target = hedging::HedgeTarget::kZero;
+    }
+    const hedging::HedgeDecision wanted =
+        hedging::decide(state.flatten_pending ? flatten : cfg.policy, in);
+    state.flatten_pending = false;
     if (wanted.reason != hedging::HedgeReason::kInvalidInput) {
       state.band_shares = wanted.half_width_shares;
     }
@@ -1282,6 +1291,14 @@ void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& o
       for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, out);
       break;
     case Command::kKillSwitchReleased: monitor_.set_kill_flag(false, reason, now, out); break;
+    case Command::kFlatten:
+      // A one-off rebalance to zero on the next decision of each underlying (now, unless
+      // paced); trading states and their gates apply as to any hedge.
+      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+        underlyings_[u].flatten_pending = true;
+        evaluate_hedge(u, now, 0, out);
+      }
+      break;
   }
   act_on_halts(out);
 }

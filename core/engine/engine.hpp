@@ -301,6 +301,7 @@ class Engine {
     std::int64_t option_contracts_sold = 0;
     std::vector<InstrumentId> hedge_options;  // candidates of the option hedger
     TimeNs last_option_round_ns = 0;
+    bool flatten_pending = false;  // the next decision hedges to zero (Command::kFlatten)
     std::uint64_t option_hedge_orders = 0;
     std::int64_t option_hedge_contracts = 0;
     std::uint64_t parents_done = 0;

@@ -93,6 +93,7 @@ enum class Command : std::uint8_t {
   kResume,              // manual reset of every breaker whose condition has cleared
   kKillSwitchEngaged,   // the kill-switch file flag appeared: halt until it is removed
   kKillSwitchReleased,  // the kill-switch file flag was removed (resume is still manual)
+  kFlatten,  // hedge every underlying's net delta to zero now, whatever its band (one rebalance)
 };
 
 struct CommandEvent {

@@ -16,6 +16,8 @@
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/replay_feed.hpp"
+#include "daemon/admin/admin_server.hpp"
+#include "daemon/app/admin_status.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/concurrent/conflating_board.hpp"
@@ -101,6 +103,7 @@ FileStamp stamp_of(const std::string& path) {
 
 class Daemon::Impl final : public fix::InboundSink,
                            public fix::OptionTradeSink,
+                           public admin::Handler,
                            public marketdata::QuoteSink,
                            public metrics::ScrapeSource {
  public:
@@ -246,6 +249,13 @@ class Daemon::Impl final : public fix::InboundSink,
           std::make_unique<metrics::MetricsServer>(config_.metrics.listen, *this, HEDGED_VERSION);
       spdlog::info("metrics on http://{}/metrics", config_.metrics.listen);
     }
+    if (config_.admin.enabled) {
+      std::string token = admin::load_token(config_.admin.token_file);
+      admin_has_token_ = !token.empty();
+      admin_ = std::make_unique<admin::Server>(config_.admin.listen, std::move(token), *this);
+      spdlog::info("admin API on http://{} (POST commands {})", config_.admin.listen,
+                   admin_has_token_ ? "need the bearer token" : "disabled: no token configured");
+    }
     started_ = true;
   }
 
@@ -275,6 +285,7 @@ class Daemon::Impl final : public fix::InboundSink,
     if (option_flow_) option_flow_->stop();
     if (venue_) venue_->stop();
     spdlog::debug("stop: venue simulator stopped");
+    admin_.reset();
     metrics_.reset();  // last, so scrapes see the final state until the end
     spdlog::debug("stop: metrics endpoint closed");
     spdlog::info("stopped; hedge positions: {}", positions_text(last));
@@ -309,6 +320,8 @@ class Daemon::Impl final : public fix::InboundSink,
     return s;
   }
 
+  int admin_port() const { return admin_ ? admin_->port() : 0; }
+
   int metrics_port() const {
     if (!metrics_) return 0;
     const auto ports = metrics_->ports();
@@ -316,6 +329,64 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   const config::DaemonConfig& config() const noexcept { return config_; }
+
+  // --- admin::Handler (the admin API's thread) ------------------------------------------------
+  admin::Reply health() const override {
+    for (const auto& runner : runners_) {
+      if (runner->failed()) {
+        return {503, "{\"status\":\"failed\",\"detail\":" +
+                         admin::json_string(std::string(runner->name()) +
+                                            " agent failed: " + runner->failure()) +
+                         "}"};
+      }
+    }
+    return {200, "{\"status\":\"ok\"}"};
+  }
+
+  admin::Reply ready() const override {
+    std::vector<std::string> reasons;
+    if (!gateway_->logged_on()) reasons.push_back("FIX order session is down");
+    if (md_feed_ && !md_feed_->stats().logged_on) reasons.push_back("FIX market data is down");
+    const EngineSnapshot s = snapshot_.load();
+    const TimeNs now = runtime::wall_clock_ns();
+    for (std::uint32_t u = 0; u < s.underlying_count; ++u) {
+      const TimeNs last = s.underlyings[u].last_quote_ns;
+      if (last == 0 || now - last > config_.admin.ready_max_quote_age_ns) {
+        reasons.push_back("no fresh quote for " + underlying_names_[u]);
+      }
+    }
+    std::string body = std::string("{\"ready\":") + (reasons.empty() ? "true" : "false") +
+                       ",\"reasons\":[";
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+      body += (i == 0 ? "" : ",") + admin::json_string(reasons[i]);
+    }
+    return {reasons.empty() ? 200 : 503, body + "]}"};
+  }
+
+  admin::Reply status(bool text) const override {
+    StatusContext c;
+    c.underlyings = underlying_names_;
+    c.hedge_instruments = hedge_symbols_;
+    c.fix_logged_on = gateway_->logged_on();
+    c.now_ns = runtime::wall_clock_ns();
+    c.uptime_seconds = static_cast<double>(c.now_ns - start_time_ns_) * 1e-9;
+    c.version = HEDGED_VERSION;
+    const EngineSnapshot s = snapshot_.load();
+    if (text) return {200, status_text(s, c), "text/plain; charset=utf-8"};
+    return {200, status_json(s, c)};
+  }
+
+  admin::Reply act(admin::Action action, const std::string& reason) override {
+    spdlog::warn("admin API: {} ({})", admin::to_string(action), reason);
+    switch (action) {
+      case admin::Action::kHalt: command(Command::kHalt, reason); break;
+      case admin::Action::kResume: command(Command::kResume, reason); break;
+      case admin::Action::kFlatten: command(Command::kFlatten, reason); break;
+      case admin::Action::kReload: request_reload(reason); break;
+    }
+    return {202, std::string("{\"accepted\":") + admin::json_string(admin::to_string(action)) +
+                     ",\"reason\":" + admin::json_string(reason) + "}"};
+  }
 
   // --- fix::OptionTradeSink (the drop copy's QuickFIX thread) ---------------------------------
   void on_option_trade(const OptionTradeEvent& trade) noexcept override { inbound_.push(trade); }
@@ -823,6 +894,8 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<marketdata::FixMdFeed> md_feed_;  // market_data.source: fix
   std::unique_ptr<venue::VenueSimulator> venue_;
   std::unique_ptr<venue::OptionFlow> option_flow_;
+  std::unique_ptr<admin::Server> admin_;
+  bool admin_has_token_ = false;
   std::unique_ptr<marketdata::ReplayFeed> replay_;  // market_data.source: replay
   std::unique_ptr<fix::DropCopySession> drop_copy_;
   std::unique_ptr<metrics::MetricsServer> metrics_;
@@ -857,6 +930,9 @@ DaemonStatus Daemon::status() const {
 }
 int Daemon::metrics_port() const {
   return impl_->metrics_port();
+}
+int Daemon::admin_port() const {
+  return impl_->admin_port();
 }
 const config::DaemonConfig& Daemon::config() const noexcept {
   return impl_->config();

@@ -55,6 +55,7 @@ class Daemon {
 
   [[nodiscard]] DaemonStatus status() const;
   [[nodiscard]] int metrics_port() const;  // 0 when metrics are disabled
+  [[nodiscard]] int admin_port() const;    // 0 when the admin API is disabled
   [[nodiscard]] const config::DaemonConfig& config() const noexcept;
 
  private:

@@ -54,6 +54,16 @@ struct MetricsConfig {
   std::string listen = "127.0.0.1:9464";
 };
 
+// The admin HTTP API (section `admin`).
+struct AdminConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:8080";
+  // File holding the bearer token for POST endpoints (absolute after loading); empty: the
+  // HEDGED_ADMIN_TOKEN environment variable; neither: POST endpoints are disabled.
+  std::string token_file;
+  TimeNs ready_max_quote_age_ns = 5 * kNanosPerSecond;  // /ready: market data fresher than this
+};
+
 struct LoggingConfig {
   std::string level = "info";
   std::string file;  // empty: standard error
@@ -77,6 +87,7 @@ struct DaemonConfig {
   DropCopySection drop_copy;
   OptionFlowSection option_flow;
   MetricsConfig metrics;
+  AdminConfig admin;
   LoggingConfig logging;
   RiskConfig risk;
   LimitsConfig limits;  // loaded from risk.limits_file (also in engine.limits)

@@ -161,8 +161,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.source_path = source;
   if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
   r.allow_keys(root, "",
-               {"engine", "market_data", "underlyings", "book", "fix", "venue", "metrics",
-                "logging", "risk"});
+               {"engine", "market_data", "underlyings", "book", "fix", "venue", "drop_copy",
+                "option_flow", "metrics", "admin", "logging", "risk"});
 
   if (const YAML::Node n = root["engine"]) {
     r.allow_keys(n, "engine",
@@ -496,7 +496,6 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id, cfg.market_data.fix.sender_comp_id};
   for (const InstrumentSpec& spec : cfg.engine.instruments) {
     cfg.venue.venue.md_symbols.push_back(spec.symbol);
-    cfg.venue.venue.instruments[spec.symbol] = {spec.tick_size, spec.lot_size};
   }
   if (!cfg.fix.password.empty()) {
     cfg.venue.venue.logon_passwords[cfg.fix.sender_comp_id] = cfg.fix.password;
@@ -540,6 +539,24 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
   }
 
+  if (const YAML::Node n = root["admin"]) {
+    r.allow_keys(n, "admin", {"enabled", "listen", "token_file", "ready_max_quote_age"});
+    cfg.admin.enabled = r.boolean(n, "enabled", "admin", true);
+    cfg.admin.listen = r.string(n, "listen", "admin", cfg.admin.listen);
+    if (cfg.admin.listen.rfind(':') == std::string::npos) {
+      r.fail(n["listen"], "admin.listen", "expected host:port, e.g. 127.0.0.1:8080");
+    }
+    cfg.admin.token_file = r.string(n, "token_file", "admin", "");
+    if (!cfg.admin.token_file.empty() &&
+        !std::filesystem::path(cfg.admin.token_file).is_absolute()) {
+      cfg.admin.token_file =
+          (std::filesystem::path(base_dir) / cfg.admin.token_file).lexically_normal().string();
+    }
+    cfg.admin.ready_max_quote_age_ns =
+        r.duration(n, "ready_max_quote_age", "admin", cfg.admin.ready_max_quote_age_ns,
+                   10 * kNanosPerMilli, 3600 * kNanosPerSecond);
+  }
+
   if (const YAML::Node n = root["logging"]) {
     r.allow_keys(n, "logging", {"level", "file"});
     cfg.logging.level =
@@ -566,7 +583,6 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (const std::string problem = validate(cfg.engine); !problem.empty()) {
     r.fail(root, "", problem);
   }
-  // The limits file is part of the configuration: an error in it fails the load, and names the
   // The drop copy reaches the same venue host as the orders, on its own port and CompIDs.
   cfg.drop_copy.session.host = cfg.fix.host;
   cfg.drop_copy.session.heartbeat_interval_s = cfg.fix.heartbeat_interval_s;
@@ -632,6 +648,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
   }
 
+  // The limits file is part of the configuration: an error in it fails the load, and names the
   // limits file's own line and column.
   if (cfg.risk.limits_file.empty()) {
     cfg.limits = default_limits(cfg.engine);

@@ -1,4 +1,4 @@
-// A child process running the hedged binary (HEDGED_BINARY) with its standard output and error
+// A child process running the hedged binary (HEDGED_BINARY, or another one) with its standard output and error
 // sent to files, for tests that drive the command line as an operator would.
 #pragma once
 
@@ -32,19 +32,20 @@ inline std::string read_file(const std::filesystem::path& path) {
 class Process {
  public:
   // `name` keeps the logs of several processes in one folder apart.
-  Process(const std::vector<std::string>& args, const TempDir& dir, const std::string& name = "")
+  Process(const std::vector<std::string>& args, const TempDir& dir, const std::string& name = "",
+          const std::string& binary = HEDGED_BINARY)
       : out_(dir.path() / (name + "stdout.txt")), err_(dir.path() / (name + "stderr.txt")) {
     pid_ = ::fork();
     if (pid_ == 0) {
       std::freopen(out_.c_str(), "w", stdout);
       std::freopen(err_.c_str(), "w", stderr);
       std::vector<char*> argv;
-      std::string binary = HEDGED_BINARY;
-      argv.push_back(binary.data());
+      std::string program = binary;
+      argv.push_back(program.data());
       std::vector<std::string> copy = args;
       for (auto& a : copy) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(binary.c_str(), argv.data());
+      ::execv(program.c_str(), argv.data());
       std::_Exit(127);
     }
   }

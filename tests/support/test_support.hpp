@@ -51,7 +51,16 @@ bool wait_for(Predicate predicate, std::chrono::milliseconds timeout) {
   return predicate();
 }
 
-inline std::optional<std::string> http_get(int port, const std::string& path) {
+struct HttpResponse {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+// One HTTP/1.0 request to 127.0.0.1:port; nullopt when the connection fails.
+inline std::optional<HttpResponse> http_request(int port, const std::string& method,
+                                                const std::string& path,
+                                                const std::string& headers = "") {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -61,7 +70,8 @@ inline std::optional<std::string> http_get(int port, const std::string& path) {
     ::close(fd);
     return std::nullopt;
   }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string request =
+      method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
   if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return std::nullopt;
@@ -75,11 +85,21 @@ inline std::optional<std::string> http_get(int port, const std::string& path) {
   }
   ::close(fd);
   const auto body = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.", 0) != 0 || response.find(" 200 ") == std::string::npos ||
-      body == std::string::npos) {
+  if (response.rfind("HTTP/1.", 0) != 0 || body == std::string::npos || response.size() < 12) {
     return std::nullopt;
   }
-  return response.substr(body + 4);
+  HttpResponse out;
+  out.status = std::atoi(response.c_str() + 9);
+  out.head = response.substr(0, body);
+  out.body = response.substr(body + 4);
+  return out;
+}
+
+// The body of a GET that answered 200; nullopt otherwise.
+inline std::optional<std::string> http_get(int port, const std::string& path) {
+  const auto r = http_request(port, "GET", path);
+  if (!r || r->status != 200) return std::nullopt;
+  return r->body;
 }
 
 // Value of the sample whose name-and-labels text is exactly `series` (as exposed), e.g.
@@ -224,6 +244,8 @@ inline std::string test_config(const TestPorts& ports, const std::string& dictio
        "  listen: 127.0.0.1:"
     << ports.metrics
     << "\n"
+       "admin:\n"
+       "  listen: 127.0.0.1:0\n"
        "logging:\n"
        "  level: info\n";
   if (!market.limits_file.empty()) {

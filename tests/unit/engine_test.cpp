@@ -1587,5 +1587,22 @@ TEST_F(EngineTest, option_hedger_buys_gamma_back_inside_the_limit_and_delta_foll
               -g105.delta * static_cast<double>(expected) * kMultiplier, 2.0);
 }
 
+TEST_F(EngineTest, flatten_command_hedges_to_zero_once_whatever_the_band) {
+  EngineConfig config = make_config();
+  config.underlyings[0].policy.band_delta_shares = 1e6;  // the band never trades
+  start(config);
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.99, 100.01, kT0)).empty());
+  const auto orders = only<NewChildOrder>(command(Command::kFlatten, kT0 + kInterval, "desk"));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  EXPECT_EQ(orders[0].qty, std::llround(book_delta(100.0, kT0)));
+  (void)report(exec(orders[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, orders[0].qty,
+                    orders[0].qty, 99.99),
+               kT0 + kInterval + 1);
+  // Once: later quotes are judged by the policy's own band again.
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.50, 99.52, kT0 + 3 * kInterval)).empty());
+  EXPECT_NE(snapshot().underlyings[0].net_delta_shares, 0.0);
+}
+
 }  // namespace
 }  // namespace hedged
