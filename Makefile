@@ -56,6 +56,7 @@ bench: build
 	./build/release/tests/bench/pricing_bench
 	./build/release/tests/bench/implied_vol_bench
 	./build/release/tests/bench/american_bench
+	./build/release/tests/bench/venue_bench
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 

@@ -1,8 +1,11 @@
-// FIX 4.4 venue simulator: a QuickFIX acceptor that acknowledges limit and market orders and
-// fills them against a reference market's touch, with partial fills when the displayed size is
-// short, resting the remainder until the market comes to it. Any logged-on client session may
-// also subscribe to market data (MarketDataRequest 35=V): a snapshot (35=W) per symbol, then
-// incremental refreshes (35=X) of the touch and of the venue's own trades. An outage (a scenario's
+// FIX 4.4 venue simulator: a QuickFIX acceptor with one limit order book per symbol
+// (core/sim/order_book.hpp: price-time priority, limit and market orders, day/IOC/FOK,
+// cancel/replace, self-trade prevention, square-root impact). A simulated liquidity provider
+// re-quotes each book around a reference market (the QuoteSource touch) whenever that quote
+// changes; client orders trade against it and against each other. Any logged-on client session
+// may also subscribe to market data (MarketDataRequest 35=V): a snapshot (35=W) per symbol, then
+// incremental refreshes (35=X) of the book's touch and of the venue's trades. Ack and fill
+// latency, reject and drop injection, cancel on disconnect. An outage (a scenario's
 // venue_outage phase) logs every session out and refuses logons until it ends. Thread-safe; its
 // own threads.
 #pragma once
@@ -15,29 +18,67 @@
 #include <string>
 #include <vector>
 
+#include "core/model/types.hpp"
+#include "core/sim/order_book.hpp"
+
 namespace hedged::venue {
+
+// Price and quantity grid of one symbol.
+struct VenueInstrument {
+  double tick_size = 0.01;    // price units; limit prices must be whole ticks
+  std::int64_t lot_size = 1;  // the provider shows whole lots (client orders are not checked)
+};
+
+// The provider's depth around the reference touch. The touch itself (prices and displayed
+// sizes) comes from the QuoteSource, so a scenario that widens spreads or thins sizes there
+// moves the book with it.
+struct VenueBookConfig {
+  int levels = 5;                        // price levels per side, 1..50
+  std::int64_t level_spacing_ticks = 1;  // ticks between the provider's levels
+  double size_growth = 1.5;              // level k shows the touch size x size_growth^k
+  double size_multiple = 1.0;            // scales every provider size (the touch's too)
+  double spread_multiple = 1.0;          // scales the reference half spread
+};
 
 struct VenueConfig {
   std::string comp_id = "VENUE";
   std::vector<std::string> client_comp_ids{"HEDGED"};  // one acceptor session per client
   int port = 9878;                                     // listens on 127.0.0.1 (SocketAcceptHost)
   std::string host = "127.0.0.1";
-  std::string data_dictionary;      // path of the FIX 4.4 dictionary
-  int match_interval_ms = 5;        // how often resting orders are matched against the market
+  std::string data_dictionary;  // path of the FIX 4.4 dictionary
+  // How often the books are re-quoted from the reference market (when its quote changed) and
+  // market data is published.
+  int match_interval_ms = 5;
   double reject_probability = 0.0;  // share of new orders rejected at random, 0..1
   // Share of new orders silently ignored, 0..1: no ack, no fill, as if lost on the way. The
   // client learns of it only by asking (OrderStatusRequest answers "unknown order").
   double drop_probability = 0.0;
-  std::uint64_t seed = 1;  // for reject injection
+  std::uint64_t seed = 1;  // for reject and drop injection
   // Symbols market data may be requested for. Empty: a symbol is known when the QuoteSource
   // returns a quote for it. Listed symbols without a quote yet get their snapshot once one comes.
   std::vector<std::string> md_symbols;
   // Client CompID -> the Password (554) its Logon must carry; clients not listed need none.
   std::map<std::string, std::string> logon_passwords;
+
+  // Tick and lot per symbol; symbols not listed use default_instrument.
+  std::map<std::string, VenueInstrument> instruments;
+  VenueInstrument default_instrument;
+  VenueBookConfig book;
+  // Square-root impact of client volume on the provider's fair price (all zero: none).
+  sim::ImpactParams impact{0.0, 0.0, 5'000'000.0, 30.0};
+  // Two orders of one client session that would trade with each other.
+  sim::StpPolicy self_trade = sim::StpPolicy::kCancelResting;
+  // Receipt of a request -> the venue's answer (a new order's ack or reject, a cancel's,
+  // replace's or status request's answer). Requests of a session keep their order.
+  TimeNs ack_latency_ns = 0;
+  // A new order's ack -> the order reaches the book (and may trade). A cancel or replace that
+  // comes meanwhile applies to the order before it gets there.
+  TimeNs fill_latency_ns = 0;
 };
 
-// The touch the venue trades against; `seq` changes whenever the quote does, so liquidity taken
-// at one quote is not offered again until the next.
+// The touch the venue's liquidity provider quotes around; `seq` changes whenever the quote does,
+// and the provider re-quotes (fresh liquidity) only then, so liquidity taken at one quote is not
+// offered again until the next.
 struct VenueQuote {
   double bid = 0.0;
   double ask = 0.0;
@@ -51,17 +92,22 @@ using QuoteSource = std::function<bool(const std::string& symbol, VenueQuote& ou
 
 struct VenueStats {
   std::uint64_t orders = 0;
-  std::uint64_t fills = 0;
+  std::uint64_t fills = 0;           // fill reports sent (a trade between two clients sends two)
   std::int64_t filled_buy_qty = 0;   // quantity clients bought, all symbols
   std::int64_t filled_sell_qty = 0;  // quantity clients sold, all symbols
   std::uint64_t rejects = 0;
-  std::uint64_t cancels = 0;
+  std::uint64_t cancels = 0;          // OrderCancelRequests applied
   std::uint64_t replaces = 0;         // OrderCancelReplaceRequests applied
   std::uint64_t replace_rejects = 0;  // ... refused with OrderCancelReject
   std::uint64_t status_requests = 0;  // OrderStatusRequests answered
   std::uint64_t orders_dropped = 0;   // NewOrderSingles ignored on purpose (drop_probability)
-  std::uint64_t resting = 0;
+  std::uint64_t resting = 0;          // live client orders now (in a book or on their way there)
   std::uint64_t malformed = 0;
+  std::uint64_t client_matches = 0;      // trades between two client orders
+  std::uint64_t ioc_fok_cancels = 0;     // IOC and market remainders canceled, FOK orders killed
+  std::uint64_t stp_cancels = 0;         // orders or remainders canceled by self-trade prevention
+  std::uint64_t disconnect_cancels = 0;  // orders canceled because their session logged out
+  std::uint64_t requotes = 0;            // times the provider re-quoted a book
   std::uint64_t md_requests = 0;   // MarketDataRequests received (subscribe, snapshot, unsubscribe)
   std::uint64_t md_rejects = 0;    // MarketDataRequestRejects sent
   std::uint64_t md_snapshots = 0;  // MarketDataSnapshotFullRefresh messages sent

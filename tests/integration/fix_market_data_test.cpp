@@ -341,9 +341,9 @@ TEST_F(FixMarketDataTest, venue_fill_is_published_as_a_trade_entry) {
   EXPECT_GT(trade.source_ns, 1'000'000);
   EXPECT_EQ(feed_->stats().trades, 1u);
   EXPECT_EQ(venue_->stats().fills, 1u);
-  // A trade does not move the book: no quote for it.
-  std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(recorder_.quotes(kAaa).size(), 1u);
+  // The trade took 150 of the 400 offered: subscribers see the offer shrink, prices unchanged.
+  ASSERT_TRUE(wait_quotes(kAaa, 2));
+  expect_quote(recorder_.quotes(kAaa).at(1), 100.00, 100.05, 300, 250, 2);
   gateway.stop(500);
 
   // A later subscriber sees the last trade in its snapshot.
