@@ -5,7 +5,7 @@
 #   docker run --rm -p 127.0.0.1:9464:9464 hedged      # the embedded simulator and venue
 #   docker compose -f deploy/compose.yaml up --build    # with Prometheus and Grafana
 # The image runs `hedged run -c /etc/hedged/hedged.yaml`: deploy/docker/hedged.yaml, which is
-# config/default.yaml with the metrics endpoint on 0.0.0.0:9464 (so a published port and other
+# config/default.yaml with the metrics endpoint and the admin API on 0.0.0.0 (so a published port and other
 # containers reach it) and its paths pointing at /etc/hedged/config, a copy of config/. Mount your
 # own configuration over /etc/hedged (or /etc/hedged/config) to trade something else. Other
 # commands: docker run --rm --entrypoint hedged hedged check-config /etc/hedged/hedged.yaml
@@ -60,16 +60,15 @@ WORKDIR /var/lib/hedged
 # 10001 is the hedged user; numeric so Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 
-# 9464: Prometheus metrics (GET /metrics). The admin API (coming) will use 8080.
-# The embedded venue simulator's FIX port (9878) is loopback-only and not exposed.
-EXPOSE 9464
+# 9464: Prometheus metrics (GET /metrics). 8080: the admin API (GET /health, /ready, /status;
+# POST /halt, /resume, /flatten, /reload with the token in HEDGED_ADMIN_TOKEN). The embedded
+# venue simulator's FIX ports (9878, drop copy 9879) are loopback-only and not exposed.
+EXPOSE 9464 8080
 
-# Liveness: until the admin API exists this probes the metrics endpoint (HTTP 200 from
-# GET /metrics on 127.0.0.1:9464) with bash's /dev/tcp, since the slim image has no curl. When
-# the admin API lands, probe `GET /health` on 127.0.0.1:8080 instead. If you change
-# metrics.listen's port, change it here too.
+# Liveness: GET /health on the admin API (200 while every agent runs), with bash's /dev/tcp since
+# the slim image has no curl. If you change admin.listen's port, change it here too.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9464 && printf 'GET /metrics HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && IFS= read -r status <&3 && [[ $status == *' 200 '* ]]"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && IFS= read -r status <&3 && [[ $status == *' 200 '* ]]"]
 
 # SIGTERM: halt, cancel working orders, log out of FIX, exit 0 within 3 s (docker stop waits 10 s).
 # SIGHUP re-reads the limits file, SIGUSR1 halts (kill switch), SIGUSR2 resumes:

@@ -19,6 +19,8 @@ build_packages=(
   curl                    # README examples and smoke checks
   prometheus              # promtool (rules, exposition) and a real server for the deploy tests
   jq                      # the dashboard test reads the Grafana JSON
+  python3 python3-yaml python3-jsonschema  # the schema test validates YAML against config/schema
+  libquickfix-doc         # QuickFIX's example executor, a foreign FIX peer (tests/integration/executor_test.sh)
 )
 run_packages=(libquickfix17 libfmt9 libyaml-cpp0.7 libprometheus-cpp-pull1.0 libprometheus-cpp-core1.0)
 

@@ -209,14 +209,14 @@ void Server::run() {
           known = false;
         }
         const auto auth = request.find(http::field::authorization);
-        const std::string presented =
-            auth == request.end() ? "" : std::string(auth->value());
+        const std::string presented = auth == request.end() ? "" : std::string(auth->value());
         const std::string prefix = "Bearer ";
         if (!known) {
           reply = error(404, "no such endpoint: " + path);
         } else if (token_.empty()) {
-          reply = error(403, "no admin token is configured (admin.token_file or "
-                             "HEDGED_ADMIN_TOKEN); commands are disabled");
+          reply = error(403,
+                        "no admin token is configured (admin.token_file or "
+                        "HEDGED_ADMIN_TOKEN); commands are disabled");
         } else if (presented.rfind(prefix, 0) != 0 ||
                    !constant_time_equal(presented.substr(prefix.size()), token_)) {
           unauthorized_.fetch_add(1, std::memory_order_relaxed);

@@ -52,8 +52,7 @@ std::string risk_json(const RiskScopeSnapshot& r) {
   first = true;
   for (std::size_t m = 0; m < risk::kMeasureCount; ++m) {
     const risk::Limit& l = r.limits[m];
-    out += (first ? "" : ",") +
-           admin::json_string(risk::key(static_cast<risk::Measure>(m))) +
+    out += (first ? "" : ",") + admin::json_string(risk::key(static_cast<risk::Measure>(m))) +
            ":{\"exposure\":" + number(r.exposure[m]) + ",\"soft\":" + number(l.soft) +
            ",\"hard\":" + number(l.hard) + ",\"utilization\":" + number(r.utilization[m]) + "}";
     first = false;
@@ -76,8 +75,9 @@ std::string status_json(const EngineSnapshot& s, const StatusContext& c) {
     const greeks::PortfolioGreeks& g = x.greeks;
     out += std::string(u == 0 ? "" : ",") + "{\"name\":" + admin::json_string(c.underlyings[u]) +
            ",\"hedge_instrument\":" + admin::json_string(c.hedge_instruments[u]) +
-           ",\"spot\":" + number(x.spot) + ",\"greeks\":{\"delta_shares\":" +
-           number(g.delta_shares) + ",\"delta_notional\":" + number(g.delta_notional) +
+           ",\"spot\":" + number(x.spot) +
+           ",\"greeks\":{\"delta_shares\":" + number(g.delta_shares) +
+           ",\"delta_notional\":" + number(g.delta_notional) +
            ",\"gamma_notional_per_pct\":" + number(g.gamma_notional_per_pct) +
            ",\"vega_per_vol_point\":" + number(g.vega_per_vol_point) +
            ",\"theta_per_day\":" + number(g.theta_per_day) + ",\"value\":" + number(g.value) +

@@ -10,7 +10,7 @@
 namespace hedged::app {
 
 struct StatusContext {
-  std::vector<std::string> underlyings;       // names, by underlying index
+  std::vector<std::string> underlyings;        // names, by underlying index
   std::vector<std::string> hedge_instruments;  // symbols, by underlying index
   bool fix_logged_on = false;
   TimeNs now_ns = 0;

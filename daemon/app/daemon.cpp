@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -16,8 +17,6 @@
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/replay_feed.hpp"
-#include "daemon/admin/admin_server.hpp"
-#include "daemon/app/admin_status.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/concurrent/conflating_board.hpp"
@@ -26,6 +25,9 @@
 #include "core/pricing/implied_vol.hpp"
 #include "core/pricing/vol_surface.hpp"
 #include "core/risk/limits.hpp"
+#include "daemon/admin/admin_server.hpp"
+#include "daemon/app/admin_status.hpp"
+#include "daemon/app/logging.hpp"
 #include "daemon/config/limits.hpp"
 #include "daemon/metrics/metrics.hpp"
 #include "daemon/runtime/agent.hpp"
@@ -355,8 +357,8 @@ class Daemon::Impl final : public fix::InboundSink,
         reasons.push_back("no fresh quote for " + underlying_names_[u]);
       }
     }
-    std::string body = std::string("{\"ready\":") + (reasons.empty() ? "true" : "false") +
-                       ",\"reasons\":[";
+    std::string body =
+        std::string("{\"ready\":") + (reasons.empty() ? "true" : "false") + ",\"reasons\":[";
     for (std::size_t i = 0; i < reasons.size(); ++i) {
       body += (i == 0 ? "" : ",") + admin::json_string(reasons[i]);
     }
@@ -461,6 +463,24 @@ class Daemon::Impl final : public fix::InboundSink,
   // Parses and validates the limits file on the calling (control) thread; a valid file with
   // changes goes to the engine agent through the mailbox, anything else leaves the running
   // limits in force.
+  // On an explicit reload (SIGHUP, POST /reload) logging.level is read again from the main
+  // configuration file; the rest of that file takes a restart.
+  void reload_log_level(const std::string& reason) {
+    const std::string& path = config_.source_path;
+    if (path.empty() || !std::filesystem::is_regular_file(path)) return;
+    const config::LoadResult loaded = config::load_file(path, runtime::wall_clock_ns());
+    if (!loaded.config) {
+      spdlog::error("log level reload ({}): {} rejected: {}; level {} stays", reason, path,
+                    loaded.error, log_level_);
+      return;
+    }
+    const std::string& level = loaded.config->logging.level;
+    if (level == log_level_) return;
+    if (!set_level(level)) return;
+    spdlog::warn("log level reload ({}): {} -> {}", reason, log_level_, level);
+    log_level_ = level;
+  }
+
   void reload_limits(const std::string& reason) {
     const std::string& path = config_.risk.limits_file;
     if (path.empty()) {
@@ -735,6 +755,7 @@ class Daemon::Impl final : public fix::InboundSink,
         }
         d_.reload_limits(reason);
         limits_stamp_ = stamp_of(d_.config_.risk.limits_file);
+        d_.reload_log_level(reason);
         ++work;
       }
       if (now >= next_watch_ns_) {
@@ -896,6 +917,7 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<venue::OptionFlow> option_flow_;
   std::unique_ptr<admin::Server> admin_;
   bool admin_has_token_ = false;
+  std::string log_level_ = config_.logging.level;   // control agent only
   std::unique_ptr<marketdata::ReplayFeed> replay_;  // market_data.source: replay
   std::unique_ptr<fix::DropCopySession> drop_copy_;
   std::unique_ptr<metrics::MetricsServer> metrics_;

@@ -65,8 +65,13 @@ struct AdminConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";
-  std::string file;  // empty: standard error
+  std::string level = "info";   // trace | debug | info | warn | error
+  std::string file;             // empty: standard error
+  std::string format = "text";  // text | json (one JSON object per line)
+  // `file` only: rotate when the file would grow beyond this, keeping at most `max_files` files
+  // (the one written and max_files - 1 older ones). 0: no rotation, append forever.
+  std::uint64_t max_size_bytes = 100ULL * 1024 * 1024;
+  int max_files = 5;
 };
 
 struct RiskConfig {

@@ -76,6 +76,50 @@ TimeNs parse_expiry(const Reader& reader, const YAML::Node& node, const std::str
   return duration_cast<nanoseconds>(expiry.time_since_epoch()).count();
 }
 
+constexpr std::uint64_t kMinLogFileBytes = 1024;
+constexpr std::uint64_t kMaxLogFileBytes = 1ULL << 40;
+constexpr std::int64_t kMaxLogFiles = 1000;
+
+// `logging.max_size`: bytes as a whole number (104857600) or a whole number with a unit, in
+// powers of 1000 (B, KB, MB, GB) or of 1024 (KiB, MiB, GiB), optionally after one space; 0 turns
+// rotation off.
+std::uint64_t parse_log_file_size(const Reader& r, const YAML::Node& node,
+                                  const std::string& path) {
+  const auto text = r.scalar<std::string>(node, path, "a size such as 100MB or 104857600");
+  struct Unit {
+    std::string_view name;
+    std::uint64_t scale;
+  };
+  constexpr Unit kUnits[] = {{"", 1},
+                             {"B", 1},
+                             {"KB", 1000},
+                             {"MB", 1000000},
+                             {"GB", 1000000000},
+                             {"KiB", 1ULL << 10},
+                             {"MiB", 1ULL << 20},
+                             {"GiB", 1ULL << 30}};
+  std::uint64_t value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(begin, end, value);
+  std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  if (unit.size() > 1 && unit.front() == ' ') unit.remove_prefix(1);
+  const Unit* found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                   [&](const Unit& u) { return u.name == unit; });
+  const std::string range = "must be 0 (no rotation) or between 1KiB and 1TiB";
+  if (ec == std::errc::result_out_of_range) r.fail(node, path, "'" + text + "': " + range);
+  if (ec != std::errc{} || found == std::end(kUnits)) {
+    r.fail(node, path,
+           "'" + text +
+               "' is not a size: use bytes (104857600) or a whole number with B, KB, MB, GB, KiB, "
+               "MiB or GiB, e.g. 100MB");
+  }
+  if (value > kMaxLogFileBytes / found->scale) r.fail(node, path, "'" + text + "': " + range);
+  const std::uint64_t bytes = value * found->scale;
+  if (bytes != 0 && bytes < kMinLogFileBytes) r.fail(node, path, "'" + text + "': " + range);
+  return bytes;
+}
+
 // `underlyings[].execution`: how each hedge is worked (core/execution). Without the section a
 // hedge goes out at once at the far touch (immediate, cross), as before parent orders.
 execution::ExecutionParams parse_execution(const Reader& r, const YAML::Node& e,
@@ -282,12 +326,11 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
     if (const YAML::Node h = u["hedge"]) {
       const std::string hp = join(path, "hedge");
-      r.allow_keys(
-          h, hp,
-          {"policy", "target", "band_delta_shares", "band_delta_notional", "risk_aversion",
-           "cost_bps", "min_band_shares", "max_band_shares", "rebalance_interval", "min_trade_qty",
-           "order_timeout", "min_order_interval", "initial_position", "instrument", "future",
-           "options"});
+      r.allow_keys(h, hp,
+                   {"policy", "target", "band_delta_shares", "band_delta_notional", "risk_aversion",
+                    "cost_bps", "min_band_shares", "max_band_shares", "rebalance_interval",
+                    "min_trade_qty", "order_timeout", "min_order_interval", "initial_position",
+                    "instrument", "future", "options"});
       // The hedge instrument first: lots and minimum trades are in its units.
       if (r.one_of(h, "instrument", hp, "spot", {"spot", "future"}) == "future") {
         const YAML::Node f = h["future"];
@@ -402,9 +445,9 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   for (std::size_t i = 0; book && i < book.size(); ++i) {
     const YAML::Node b = book[i];
     const std::string path = "book[" + std::to_string(i) + "]";
-    r.allow_keys(b, path,
-                 {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style",
-                  "hedge"});
+    r.allow_keys(
+        b, path,
+        {"underlying", "right", "strike", "expiry", "quantity", "multiplier", "style", "hedge"});
     for (const char* required : {"underlying", "right", "strike", "expiry", "quantity"}) {
       if (!b[required]) r.fail(b, path, std::string("missing required key '") + required + "'");
     }
@@ -496,6 +539,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.venue.venue.client_comp_ids = {cfg.fix.sender_comp_id, cfg.market_data.fix.sender_comp_id};
   for (const InstrumentSpec& spec : cfg.engine.instruments) {
     cfg.venue.venue.md_symbols.push_back(spec.symbol);
+    cfg.venue.venue.instruments[spec.symbol] = {spec.tick_size, spec.lot_size};
   }
   if (!cfg.fix.password.empty()) {
     cfg.venue.venue.logon_passwords[cfg.fix.sender_comp_id] = cfg.fix.password;
@@ -508,7 +552,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   cfg.venue.venue.data_dictionary = cfg.fix.data_dictionary;
   if (const YAML::Node n = root["venue"]) {
     r.allow_keys(n, "venue",
-                 {"embedded", "match_interval", "reject_probability", "drop_probability", "seed"});
+                 {"embedded", "match_interval", "reject_probability", "drop_probability", "seed",
+                  "ack_latency", "fill_latency", "self_trade", "book", "impact"});
     cfg.venue.embedded = r.boolean(n, "embedded", "venue", true);
     cfg.venue.venue.match_interval_ms =
         static_cast<int>(r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli,
@@ -518,6 +563,41 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.venue.venue.drop_probability = r.number(n, "drop_probability", "venue", 0.0, 0.0, 1.0);
     cfg.venue.venue.seed =
         static_cast<std::uint64_t>(r.integer(n, "seed", "venue", 1, 0, INT64_MAX));
+    venue::VenueConfig& v = cfg.venue.venue;
+    v.ack_latency_ns = r.duration(n, "ack_latency", "venue", 0, 0, 10 * kNanosPerSecond);
+    v.fill_latency_ns = r.duration(n, "fill_latency", "venue", 0, 0, 10 * kNanosPerSecond);
+    v.self_trade = r.one_of(n, "self_trade", "venue", "cancel_resting",
+                            {"cancel_resting", "cancel_incoming"}) == "cancel_incoming"
+                       ? sim::StpPolicy::kCancelIncoming
+                       : sim::StpPolicy::kCancelResting;
+    if (const YAML::Node b = n["book"]) {
+      r.allow_keys(
+          b, "venue.book",
+          {"levels", "level_spacing_ticks", "size_growth", "size_multiple", "spread_multiple"});
+      v.book.levels = static_cast<int>(r.integer(b, "levels", "venue.book", v.book.levels, 1, 50));
+      v.book.level_spacing_ticks =
+          r.integer(b, "level_spacing_ticks", "venue.book", v.book.level_spacing_ticks, 1, 1000);
+      v.book.size_growth = r.number(b, "size_growth", "venue.book", v.book.size_growth, 0.1, 10.0);
+      v.book.size_multiple =
+          r.number(b, "size_multiple", "venue.book", v.book.size_multiple, 0.001, 1000.0);
+      v.book.spread_multiple =
+          r.number(b, "spread_multiple", "venue.book", v.book.spread_multiple, 0.0, 1000.0);
+    }
+    if (const YAML::Node m = n["impact"]) {
+      r.allow_keys(m, "venue.impact", {"permanent", "temporary", "daily_volume", "half_life"});
+      v.impact.permanent_impact =
+          r.number(m, "permanent", "venue.impact", v.impact.permanent_impact, 0.0, 100.0);
+      v.impact.temporary_impact =
+          r.number(m, "temporary", "venue.impact", v.impact.temporary_impact, 0.0, 100.0);
+      v.impact.daily_volume =
+          r.number(m, "daily_volume", "venue.impact", v.impact.daily_volume, 1.0, 1e15);
+      v.impact.temporary_half_life_s =
+          static_cast<double>(r.duration(m, "half_life", "venue.impact",
+                                         static_cast<TimeNs>(v.impact.temporary_half_life_s *
+                                                             static_cast<double>(kNanosPerSecond)),
+                                         0, 30LL * 86400 * kNanosPerSecond)) /
+          static_cast<double>(kNanosPerSecond);
+    }
   }
   if (cfg.market_data.source == "fix" && cfg.venue.embedded) {
     r.fail(root["market_data"]["source"], "market_data.source",
@@ -530,59 +610,6 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
         "the embedded venue listens on 127.0.0.1; set venue.embedded: false to reach another host");
   }
 
-  if (const YAML::Node n = root["metrics"]) {
-    r.allow_keys(n, "metrics", {"enabled", "listen"});
-    cfg.metrics.enabled = r.boolean(n, "enabled", "metrics", true);
-    cfg.metrics.listen = r.string(n, "listen", "metrics", cfg.metrics.listen);
-    if (cfg.metrics.listen.rfind(':') == std::string::npos) {
-      r.fail(n["listen"], "metrics.listen", "expected host:port, e.g. 127.0.0.1:9464");
-    }
-  }
-
-  if (const YAML::Node n = root["admin"]) {
-    r.allow_keys(n, "admin", {"enabled", "listen", "token_file", "ready_max_quote_age"});
-    cfg.admin.enabled = r.boolean(n, "enabled", "admin", true);
-    cfg.admin.listen = r.string(n, "listen", "admin", cfg.admin.listen);
-    if (cfg.admin.listen.rfind(':') == std::string::npos) {
-      r.fail(n["listen"], "admin.listen", "expected host:port, e.g. 127.0.0.1:8080");
-    }
-    cfg.admin.token_file = r.string(n, "token_file", "admin", "");
-    if (!cfg.admin.token_file.empty() &&
-        !std::filesystem::path(cfg.admin.token_file).is_absolute()) {
-      cfg.admin.token_file =
-          (std::filesystem::path(base_dir) / cfg.admin.token_file).lexically_normal().string();
-    }
-    cfg.admin.ready_max_quote_age_ns =
-        r.duration(n, "ready_max_quote_age", "admin", cfg.admin.ready_max_quote_age_ns,
-                   10 * kNanosPerMilli, 3600 * kNanosPerSecond);
-  }
-
-  if (const YAML::Node n = root["logging"]) {
-    r.allow_keys(n, "logging", {"level", "file"});
-    cfg.logging.level =
-        r.one_of(n, "level", "logging", "info", {"trace", "debug", "info", "warn", "error"});
-    cfg.logging.file = r.string(n, "file", "logging", "");
-    if (!cfg.logging.file.empty() && !std::filesystem::path(cfg.logging.file).is_absolute()) {
-      cfg.logging.file =
-          (std::filesystem::path(base_dir) / cfg.logging.file).lexically_normal().string();
-    }
-  }
-
-  if (const YAML::Node n = root["risk"]) {
-    r.allow_keys(n, "risk", {"limits_file", "watch_interval"});
-    cfg.risk.limits_file = r.string(n, "limits_file", "risk", "");
-    cfg.risk.watch_interval_ns = r.duration(n, "watch_interval", "risk", cfg.risk.watch_interval_ns,
-                                            10 * kNanosPerMilli, 3600 * kNanosPerSecond);
-    if (!cfg.risk.limits_file.empty() &&
-        !std::filesystem::path(cfg.risk.limits_file).is_absolute()) {
-      cfg.risk.limits_file =
-          (std::filesystem::path(base_dir) / cfg.risk.limits_file).lexically_normal().string();
-    }
-  }
-
-  if (const std::string problem = validate(cfg.engine); !problem.empty()) {
-    r.fail(root, "", problem);
-  }
   // The drop copy reaches the same venue host as the orders, on its own port and CompIDs.
   cfg.drop_copy.session.host = cfg.fix.host;
   cfg.drop_copy.session.heartbeat_interval_s = cfg.fix.heartbeat_interval_s;
@@ -648,6 +675,65 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
   }
 
+  if (const YAML::Node n = root["metrics"]) {
+    r.allow_keys(n, "metrics", {"enabled", "listen"});
+    cfg.metrics.enabled = r.boolean(n, "enabled", "metrics", true);
+    cfg.metrics.listen = r.string(n, "listen", "metrics", cfg.metrics.listen);
+    if (cfg.metrics.listen.rfind(':') == std::string::npos) {
+      r.fail(n["listen"], "metrics.listen", "expected host:port, e.g. 127.0.0.1:9464");
+    }
+  }
+
+  if (const YAML::Node n = root["admin"]) {
+    r.allow_keys(n, "admin", {"enabled", "listen", "token_file", "ready_max_quote_age"});
+    cfg.admin.enabled = r.boolean(n, "enabled", "admin", true);
+    cfg.admin.listen = r.string(n, "listen", "admin", cfg.admin.listen);
+    if (cfg.admin.listen.rfind(':') == std::string::npos) {
+      r.fail(n["listen"], "admin.listen", "expected host:port, e.g. 127.0.0.1:8080");
+    }
+    cfg.admin.token_file = r.string(n, "token_file", "admin", "");
+    if (!cfg.admin.token_file.empty() &&
+        !std::filesystem::path(cfg.admin.token_file).is_absolute()) {
+      cfg.admin.token_file =
+          (std::filesystem::path(base_dir) / cfg.admin.token_file).lexically_normal().string();
+    }
+    cfg.admin.ready_max_quote_age_ns =
+        r.duration(n, "ready_max_quote_age", "admin", cfg.admin.ready_max_quote_age_ns,
+                   10 * kNanosPerMilli, 3600 * kNanosPerSecond);
+  }
+
+  if (const YAML::Node n = root["logging"]) {
+    r.allow_keys(n, "logging", {"level", "file", "format", "max_size", "max_files"});
+    cfg.logging.level =
+        r.one_of(n, "level", "logging", "info", {"trace", "debug", "info", "warn", "error"});
+    cfg.logging.file = r.string(n, "file", "logging", "");
+    cfg.logging.format = r.one_of(n, "format", "logging", "text", {"text", "json"});
+    if (const YAML::Node size = n["max_size"]) {
+      cfg.logging.max_size_bytes = parse_log_file_size(r, size, "logging.max_size");
+    }
+    cfg.logging.max_files = static_cast<int>(
+        r.integer(n, "max_files", "logging", cfg.logging.max_files, 1, kMaxLogFiles));
+    if (!cfg.logging.file.empty() && !std::filesystem::path(cfg.logging.file).is_absolute()) {
+      cfg.logging.file =
+          (std::filesystem::path(base_dir) / cfg.logging.file).lexically_normal().string();
+    }
+  }
+
+  if (const YAML::Node n = root["risk"]) {
+    r.allow_keys(n, "risk", {"limits_file", "watch_interval"});
+    cfg.risk.limits_file = r.string(n, "limits_file", "risk", "");
+    cfg.risk.watch_interval_ns = r.duration(n, "watch_interval", "risk", cfg.risk.watch_interval_ns,
+                                            10 * kNanosPerMilli, 3600 * kNanosPerSecond);
+    if (!cfg.risk.limits_file.empty() &&
+        !std::filesystem::path(cfg.risk.limits_file).is_absolute()) {
+      cfg.risk.limits_file =
+          (std::filesystem::path(base_dir) / cfg.risk.limits_file).lexically_normal().string();
+    }
+  }
+
+  if (const std::string problem = validate(cfg.engine); !problem.empty()) {
+    r.fail(root, "", problem);
+  }
   // The limits file is part of the configuration: an error in it fails the load, and names the
   // limits file's own line and column.
   if (cfg.risk.limits_file.empty()) {

@@ -88,56 +88,9 @@ grep -o 'hedged_[A-Za-z0-9_]*' "$alerts" | grep -Ev "$NOT_YET_EXPORTED" | sort -
 [ -s "$work/alerts.names" ] || fail "no hedged_ metric names in alerts.yml"
 
 # ---- 2. run the daemon and scrape it ----------------------------------------------------------
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-taken=" "
-free_port() {  # free_port VAR: a port nothing listens on and not handed out before
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 30000))
-    case $taken in *" $p "*) continue ;; esac
-    if ! port_in_use "$p"; then
-      taken="$taken$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  fail "no free port"
-}
-
-# write_config OUT METRICS_PORT MODE(embedded|fixmd): config/default.yaml with a free port for
-# metrics.listen and for every `port:` key (fix.port, drop_copy.port, ...), absolute paths to the
-# repository's dictionary and a copy of its limits, and for fixmd FIX market data from a
-# standalone venue. Prints the FIX order port.
-write_config() {
-  local out=$1 metrics=$2 mode=$3 dir ports="" n pattern port
-  dir=$(dirname "$out")
-  cp "$src/config/limits.yaml" "$dir/limits.yaml"
-  n=$(grep -cE '^  port: [0-9]+' "$src/config/default.yaml" || true)
-  for _ in $(seq "$n"); do free_port port; ports="$ports $port"; done
-  local -a edits=(
-    -e "s#^  listen: 127\.0\.0\.1:9464 #  listen: 127.0.0.1:$metrics #"
-    -e "s#^  data_dictionary: fix/FIX44\.xml #  data_dictionary: $src/config/fix/FIX44.xml #"
-    -e "s#^  limits_file: limits\.yaml #  limits_file: $dir/limits.yaml #"
-  )
-  if [ "$mode" = fixmd ]; then
-    edits+=(-e 's#^  source: simulator$#  source: fix#' -e 's#^  embedded: true #  embedded: false #')
-  fi
-  sed "${edits[@]}" "$src/config/default.yaml" |
-    awk -v ports="$ports" 'BEGIN { split(ports, p, " ") }
-      /^  port: [0-9]+/ { sub(/[0-9]+/, p[++i]) } { print }' >"$out"
-  local -a expected=("^  listen: 127\.0\.0\.1:$metrics " "^  data_dictionary: $src/" "^  limits_file: $dir/")
-  if [ "$mode" = fixmd ]; then expected+=('^  source: fix$' '^  embedded: false '); fi
-  for pattern in "${expected[@]}"; do
-    grep -q "$pattern" "$out" || fail "config/default.yaml changed shape ($pattern): update write_config in $0"
-  done
-  "$hedged" check-config "$out" >/dev/null || fail "test config rejected: $out"
-  # fix.port: the first `port:` under `fix:`.
-  awk '/^[a-z_]+:/ { section = $1 } section == "fix:" && /^  port: / { print $2; exit }' "$out"
-}
-
-sample() {  # sample FILE NAME: sum of a metric's samples in an exposition
-  awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $NF } END { print s + 0 }' "$2"
-}
+# port_in_use, free_port, write_config, sample and stop.
+# shellcheck source=tests/deploy/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # wait_for_hedge PID PORT OUT LOG: waits until the daemon serves /metrics and has filled a hedge,
 # then writes a scrape to OUT.
@@ -156,19 +109,6 @@ wait_for_hedge() {
   done
   cat "$log" >&2
   fail "no hedge within 30 s"
-}
-
-stop() {  # stop PID NAME: SIGTERM, expect exit 0 within 10 s
-  local pid=$1 name=$2 rc
-  kill -TERM "$pid"
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && fail "$name did not stop within 10 s of SIGTERM"
-  rc=0
-  wait "$pid" || rc=$?
-  [ "$rc" -eq 0 ] || fail "$name exited with status $rc after SIGTERM"
 }
 
 exposition_names() {  # family names (# TYPE) and sample names of an exposition

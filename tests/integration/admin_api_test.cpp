@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
-#include <vector>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "daemon/app/daemon.hpp"
 #include "daemon/config/config.hpp"
@@ -42,9 +42,9 @@ class AdminApiTest : public ::testing::Test {
     ASSERT_NE(at, std::string::npos);
     text.replace(at, admin.size(),
                  admin + "  token_file: " + token_file.string() + "\n  ready_max_quote_age: 2s\n");
-    auto loaded = config::load_text(text, "admin-test.yaml",
-                                    std::string(HEDGED_SOURCE_DIR) + "/config",
-                                    runtime::wall_clock_ns());
+    auto loaded =
+        config::load_text(text, "admin-test.yaml", std::string(HEDGED_SOURCE_DIR) + "/config",
+                          runtime::wall_clock_ns());
     ASSERT_TRUE(loaded.config) << loaded.error;
     daemon_ = std::make_unique<app::Daemon>(*loaded.config, [this](const Action& a) {
       if (const auto* d = std::get_if<HedgeDecision>(&a)) {
@@ -92,8 +92,8 @@ TEST_F(AdminApiTest, health_ready_and_status_describe_the_running_daemon) {
   ASSERT_TRUE(wait_for([&] { return call("GET", "/ready").status == 200; }, 10s))
       << call("GET", "/ready").body;
   EXPECT_EQ(call("GET", "/ready").body, "{\"ready\":true,\"reasons\":[]}");
-  ASSERT_TRUE(wait_for([&] { return daemon_->status().engine.underlyings[0].hedge_position != 0; },
-                       10s));
+  ASSERT_TRUE(
+      wait_for([&] { return daemon_->status().engine.underlyings[0].hedge_position != 0; }, 10s));
 
   const testing::HttpResponse status = call("GET", "/status");
   EXPECT_EQ(status.status, 200);
@@ -106,7 +106,8 @@ TEST_F(AdminApiTest, health_ready_and_status_describe_the_running_daemon) {
   ASSERT_TRUE(std::regex_search(status.body, m, std::regex(R"re("hedge_position":(-?\d+))re")));
   EXPECT_NEAR(std::stod(m[1]), static_cast<double>(s.underlyings[0].hedge_position),
               std::fabs(static_cast<double>(s.underlyings[0].hedge_position)) * 0.5 + 1);
-  ASSERT_TRUE(std::regex_search(status.body, m, std::regex(R"re("delta_shares":(-?[0-9.e+-]+))re")));
+  ASSERT_TRUE(
+      std::regex_search(status.body, m, std::regex(R"re("delta_shares":(-?[0-9.e+-]+))re")));
   EXPECT_LT(std::stod(m[1]), 0.0);  // the test book is short delta
   // The table hedgectl prints.
   const testing::HttpResponse table = call("GET", "/status", "Accept: text/plain\r\n");
@@ -139,8 +140,9 @@ TEST_F(AdminApiTest, commands_need_the_bearer_token_and_halt_then_resume_shows_i
   EXPECT_STREQ(daemon_->status().engine.state_cause.c_str(), "desk review");
   ASSERT_TRUE(
       wait_for([&] { return metric("hedged_trading_state{underlying=\"book\"}") == 2.0; }, 5s));
-  EXPECT_NE(call("GET", "/status").body.find("\"book\":{\"state\":\"halted\",\"cause\":\"desk "
-                                             "review\""),
+  EXPECT_NE(call("GET", "/status")
+                .body.find("\"book\":{\"state\":\"halted\",\"cause\":\"desk "
+                           "review\""),
             std::string::npos);
 
   EXPECT_EQ(call("POST", "/resume", bearer(kToken)).status, 202);

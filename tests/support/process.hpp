@@ -1,5 +1,5 @@
-// A child process running the hedged binary (HEDGED_BINARY, or another one) with its standard output and error
-// sent to files, for tests that drive the command line as an operator would.
+// A child process running the hedged binary (HEDGED_BINARY, or another one) with its standard
+// output and error sent to files, for tests that drive the command line as an operator would.
 #pragma once
 
 #include <signal.h>

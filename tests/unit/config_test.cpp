@@ -232,7 +232,7 @@ TEST(ConfigLoader, unknown_key_names_its_position_path_and_the_allowed_keys) {
       "'band_delta_shares'? (allowed here: "
       "policy, target, band_delta_shares, band_delta_notional, risk_aversion, cost_bps, "
       "min_band_shares, max_band_shares, rebalance_interval, min_trade_qty, order_timeout, "
-      "min_order_interval, initial_position, instrument, future)");
+      "min_order_interval, initial_position, instrument, future, options)");
 }
 
 TEST(ConfigLoader, unknown_top_level_key_is_an_error) {
