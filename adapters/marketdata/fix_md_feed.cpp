@@ -147,6 +147,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
     std::int64_t bid_size = 0;
     std::int64_t ask_size = 0;
     std::uint64_t seq = 0;
+    std::int64_t volume = 0;  // traded since the feed started (new trade entries), units
     bool live = false;  // a snapshot arrived since the last logon
     bool dirty = false;
   };
@@ -324,6 +325,10 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
         if (trades_ != nullptr) {
           trades_->on_trade({instruments_[index].instrument, entry.price, size, now, snapshot});
         }
+        // A new trade adds to the instrument's traded volume, which the next quote of the book
+        // carries (a trade alone publishes nothing); the last trade repeated in a snapshot does
+        // not count.
+        if (!snapshot && size > 0) book.volume += size;
         return false;
       default: return false;
     }
@@ -341,6 +346,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
     quote.ask_size = book.ask_size;
     quote.source_ns = now;
     quote.seq = ++book.seq;
+    quote.volume = book.volume;
     quotes_.fetch_add(1, std::memory_order_relaxed);
     sink_.on_quote(quote);
   }

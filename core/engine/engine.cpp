@@ -769,8 +769,9 @@ execution::MarketState Engine::hedge_market(std::uint32_t u) const noexcept {
     market.bid = touch.bid;
     market.ask = touch.ask;
   }
-  // No trade tape in the feed: pov sees no market volume (the loader refuses pov).
-  market.cum_volume = 0;
+  // The feed's cumulative traded volume (0 when it reports none: pov then trades only at its
+  // horizon).
+  market.cum_volume = touch.volume;
   return market;
 }
 
@@ -791,6 +792,7 @@ void Engine::start_parent(std::uint32_t u, Side side, std::int64_t qty, TimeNs n
   request.tick_size = hedge.tick_size;
   request.lot_size = hedge.lot_size;
   request.vol_annual = cfg.vol;
+  request.market_volume = last_quotes_[cfg.hedge_instrument].volume;
   request.params = cfg.execution;
   const execution::ParentResult made = execution::make_parent(request);
   if (made.error != execution::ExecError::kOk) {

@@ -33,6 +33,9 @@ struct Quote {
   std::int64_t ask_size = 0;
   TimeNs source_ns = 0;   // when the feed produced it (tick-to-order latency starts here)
   std::uint64_t seq = 0;  // per-feed sequence number
+  // Cumulative traded volume of the instrument since the feed started, units; 0 when the feed
+  // reports none (percent-of-volume execution measures participation against it).
+  std::int64_t volume = 0;
   [[nodiscard]] double mid() const noexcept { return 0.5 * (bid + ask); }
   [[nodiscard]] bool valid() const noexcept { return ask > 0.0 && bid >= 0.0 && ask >= bid; }
 };

@@ -16,7 +16,11 @@ double option_vol_at(const UnderlyingModel& model, double strike, double forward
 
 MarketSimulator::MarketSimulator(std::vector<InstrumentSpec> instruments,
                                  std::vector<UnderlyingModel> models, std::uint64_t seed)
-    : instruments_(std::move(instruments)), quotes_(instruments_.size()), rng_(seed) {
+    : instruments_(std::move(instruments)),
+      quotes_(instruments_.size()),
+      rng_(seed),
+      volume_rng_(seed ^ 0x766F6C756D65ull),
+      volume_(instruments_.size(), 0.0) {
   models_.reserve(models.size());
   for (const auto& m : models) models_.push_back({m, m.initial_spot, m.initial_spot, 1.0, 1.0});
 }
@@ -130,6 +134,21 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
     s.spread_multiple = fx.spread_multiple;
     s.depth_divisor = fx.depth_divisor;
   }
+  // Traded volume: each spot and future trades a random amount around its share of the day
+  // (uniform between 0 and twice the mean, so it averages daily_volume per day).
+  if (started_ && now > last_ns_) {
+    const double day_fraction = static_cast<double>(now - last_ns_) /
+                                static_cast<double>(86'400 * kNanosPerSecond);
+    for (const InstrumentSpec& spec : instruments_) {
+      if (spec.kind == InstrumentKind::kOption) continue;
+      const ModelState* s =
+          model_for(spec.kind == InstrumentKind::kSpot ? spec.id : spec.underlying);
+      if (s == nullptr || !(s->model.daily_volume > 0.0)) continue;
+      const double per_unit = spec.kind == InstrumentKind::kFuture ? spec.multiplier : 1.0;
+      const double mean = s->model.daily_volume * day_fraction / per_unit;
+      volume_[spec.id] += 2.0 * mean * volume_rng_.uniform();
+    }
+  }
   started_ = true;
   last_ns_ = std::max(last_ns_, now);
   ++seq_;
@@ -139,6 +158,7 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
     q.instrument = spec.id;
     q.source_ns = now;
     q.seq = seq_;
+    q.volume = static_cast<std::int64_t>(volume_[spec.id]);
     const ModelState* s = model_for(spec.kind == InstrumentKind::kSpot ? spec.id : spec.underlying);
     if (s == nullptr) continue;
     const double tick = spec.tick_size;

@@ -32,6 +32,10 @@ struct UnderlyingModel {
   std::int64_t min_size = 100;  // displayed size at each side, units
   std::int64_t max_size = 1000;
   double option_spread_pct = 2.0;  // option bid/ask spread, % of theoretical (at least 1 tick)
+  // Traded volume of the underlying, units per day (a future trades daily_volume / multiplier
+  // contracts); 0: the simulator reports no volume. Each step trades a random amount around the
+  // step's share of it, drawn from a stream of its own so prices do not depend on it.
+  double daily_volume = 0.0;
 };
 
 // The implied vol the simulator quotes an option of this strike at, given the forward.
@@ -89,6 +93,8 @@ class MarketSimulator {
   std::vector<ModelState> models_;
   std::vector<Quote> quotes_;
   Rng rng_;
+  Rng volume_rng_;                      // traded volume only: the price path never depends on it
+  std::vector<double> volume_;          // per instrument, cumulative, units (fractional carried)
   TimeNs last_ns_ = 0;
   std::uint64_t seq_ = 0;
   bool started_ = false;

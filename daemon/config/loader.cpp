@@ -136,11 +136,6 @@ execution::ExecutionParams parse_execution(const Reader& r, const YAML::Node& e,
                 : algorithm == "pov"            ? execution::Algorithm::kPov
                 : algorithm == "almgren_chriss" ? execution::Algorithm::kAlmgrenChriss
                                                 : execution::Algorithm::kImmediate;
-  if (p.algorithm == execution::Algorithm::kPov) {
-    r.fail(e["algorithm"], join(ep, "algorithm"),
-           "pov needs the market's traded volume, which the market data feed does not carry; "
-           "use immediate, twap or almgren_chriss");
-  }
   p.horizon_ns = r.duration(e, "horizon", ep, p.horizon_ns, 0, execution::kMaxHorizonNs);
   p.slice_interval_ns =
       r.duration(e, "slice_interval", ep, p.slice_interval_ns, 0, execution::kMaxHorizonNs);
@@ -421,7 +416,8 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       const std::string sp = join(path, "simulator");
       r.allow_keys(s, sp,
                    {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size",
-                    "option_vol", "option_skew", "option_smile", "option_spread_pct"});
+                    "option_vol", "option_skew", "option_smile", "option_spread_pct",
+                    "daily_volume"});
       model.initial_spot = r.number(s, "initial_spot", sp, 100.0, 1e-6, 1e9);
       model.drift = r.number(s, "drift", sp, 0.0, -10.0, 10.0);
       model.vol = r.number(s, "vol", sp, uc.vol, 0.0, 10.0);
@@ -432,6 +428,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
       model.option_skew = r.number(s, "option_skew", sp, 0.0, -5.0, 5.0);
       model.option_smile = r.number(s, "option_smile", sp, 0.0, 0.0, 50.0);
       model.option_spread_pct = r.number(s, "option_spread_pct", sp, 2.0, 0.0, 100.0);
+      model.daily_volume = r.number(s, "daily_volume", sp, 0.0, 0.0, 1e15);
     } else {
       model.vol = uc.vol;
     }

@@ -267,8 +267,10 @@ case_hedged wrong_enum "engine.idle_strategy': 'busy' is not one of" \
   "idle_strategy: backoff" "idle_strategy: busy"
 case_hedged wrong_policy "hedge.policy': 'delta_band' is not one of" \
   "policy: whalley_wilmott" "policy: delta_band"
-case_hedged pov_refused "pov needs the market's traded volume" \
-  "algorithm: twap" "algorithm: pov"
+case_hedged pov_participation_out_of_range "execution.participation_pct': must be between 0 and 100" \
+  "algorithm: twap " $'algorithm: pov\n      participation_pct: 150\n     '
+case_hedged unknown_algorithm "execution.algorithm': 'vwap' is not one of" \
+  "algorithm: twap " "algorithm: vwap "
 case_hedged duration_without_unit "engine.timer_interval': '50' is not a duration" \
   "timer_interval: 50ms" "timer_interval: 50"
 case_hedged duration_bad_unit "hedge.order_timeout': '2sec' is not a duration" \

@@ -1604,5 +1604,46 @@ TEST_F(EngineTest, flatten_command_hedges_to_zero_once_whatever_the_band) {
   EXPECT_NE(snapshot().underlyings[0].net_delta_shares, 0.0);
 }
 
+TEST_F(EngineTest, pov_parent_trades_its_share_of_the_volume_the_feed_reports) {
+  EngineConfig config = make_config();
+  execution::ExecutionParams pov;
+  pov.algorithm = execution::Algorithm::kPov;
+  pov.participation_pct = 10.0;
+  pov.max_participation_pct = 20.0;
+  pov.horizon_ns = 0;  // no deadline
+  pov.price_rule = execution::PriceRule::kCross;
+  pov.cross_after_ns = 0;
+  config.underlyings[0].execution = pov;
+  start(config);
+  auto volume_quote = [&](std::int64_t volume, TimeNs t) {
+    QuoteEvent e;
+    e.quote.instrument = 0;
+    e.quote.bid = 99.99;
+    e.quote.ask = 100.01;
+    e.quote.bid_size = 50'000;
+    e.quote.ask_size = 50'000;
+    e.quote.source_ns = t;
+    e.quote.seq = ++seq_;
+    e.quote.volume = volume;
+    return send(e, t);
+  };
+  // The hedge starts a parent; no volume has traded since, so nothing is sent yet.
+  EXPECT_TRUE(only<NewChildOrder>(volume_quote(1'000'000, kT0)).empty());
+  EngineSnapshot s = snapshot();
+  ASSERT_TRUE(s.underlyings[0].parent_active);
+  EXPECT_EQ(s.parents_by_algorithm[static_cast<std::size_t>(execution::Algorithm::kPov)], 1u);
+  // 12,000 traded since the start: 10% is 1,200.
+  const auto first = only<NewChildOrder>(volume_quote(1'012'000, kT0 + kInterval));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].side, Side::kSell);
+  EXPECT_EQ(first[0].qty, 1'200);
+  (void)report(exec(first[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, 1'200, 1'200, 99.99),
+               kT0 + kInterval + 1);
+  // 8,000 more (20,000 in all): the schedule is at 2,000, so 800 more.
+  const auto second = only<NewChildOrder>(volume_quote(1'020'000, kT0 + 2 * kInterval));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].qty, 800);
+}
+
 }  // namespace
 }  // namespace hedged

@@ -395,5 +395,40 @@ TEST(Rng, uniform_stays_in_range_and_reaches_both_ends_of_int_range) {
   EXPECT_EQ(rng.uniform_int(5, 5), 5);
 }
 
+TEST(MarketSimulator, traded_volume_averages_the_daily_volume_and_leaves_prices_alone) {
+  // A future on the same underlying trades daily_volume / multiplier contracts.
+  std::vector<InstrumentSpec> specs = instruments();
+  InstrumentSpec future = spot_spec(1);
+  future.id = 5;
+  future.kind = InstrumentKind::kFuture;
+  future.symbol = "SIM-F";
+  future.underlying = 0;
+  future.multiplier = 50.0;
+  future.expiry_ns = kT0 + 90 * kDay;
+  specs.push_back(future);
+  UnderlyingModel with = model();
+  with.daily_volume = 8'640'000.0;  // 100 shares per second
+  MarketSimulator traded(specs, {with}, 11);
+  MarketSimulator plain(specs, {model()}, 11);
+  (void)traded.step(kT0);
+  (void)plain.step(kT0);
+  std::int64_t last = 0;
+  constexpr int kSteps = 20'000;  // 100 ms each: 2,000 s, so 200,000 shares expected
+  for (int i = 1; i <= kSteps; ++i) {
+    const TimeNs t = kT0 + i * 100 * kNanosPerMilli;
+    const std::vector<Quote>& a = traded.step(t);
+    const std::vector<Quote>& b = plain.step(t);
+    ASSERT_EQ(a[0].bid, b[0].bid) << "volume must not change the price path";
+    ASSERT_GE(a[0].volume, last);  // cumulative
+    last = a[0].volume;
+    EXPECT_EQ(b[0].volume, 0);
+    EXPECT_EQ(a[1].volume, 0);  // options report none
+  }
+  // Each step trades U(0, 2) x 10 shares: mean 200,000, sd sqrt(20,000 x 100/3) = 816.
+  EXPECT_NEAR(static_cast<double>(last), 200'000.0, 5 * 816.0);
+  const std::int64_t contracts = traded.step(kT0 + (kSteps + 1) * 100 * kNanosPerMilli)[5].volume;
+  EXPECT_NEAR(static_cast<double>(contracts), 200'000.0 / 50.0, 5 * 816.0 / 50.0);
+}
+
 }  // namespace
 }  // namespace hedged::sim
