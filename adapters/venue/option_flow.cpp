@@ -76,9 +76,13 @@ class OptionFlow::Impl final : public FIX::Application {
     release_listen_address(config_.port);
   }
 
-  void set_desk_buy_share(double share) {
-    std::lock_guard lock(mutex_);
-    config_.desk_buy_share = std::clamp(share, 0.0, 1.0);
+  void set_skew(double desk_buy_share, double rate_multiple) {
+    {
+      std::lock_guard lock(mutex_);
+      desk_buy_share_ = std::clamp(desk_buy_share, 0.0, 1.0);
+      rate_multiple_ = std::max(rate_multiple, 0.0);
+    }
+    wake_.notify_all();
   }
 
   OptionFlowStats stats() const {
@@ -111,12 +115,18 @@ class OptionFlow::Impl final : public FIX::Application {
   void trade_loop() {
     std::unique_lock lock(mutex_);
     while (running_) {
-      if (config_.symbols.empty() || !(config_.trades_per_second > 0.0)) {
-        wake_.wait(lock, [&] { return !running_; });
-        break;
+      const double rate = config_.trades_per_second * rate_multiple_;
+      if (config_.symbols.empty() || !(rate > 0.0)) {
+        wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return !running_; });
+        continue;
       }
-      const double wait_s = std::exponential_distribution<double>(config_.trades_per_second)(rng_);
-      wake_.wait_for(lock, std::chrono::duration<double>(wait_s), [&] { return !running_; });
+      // Memoryless: a wait cut short by a change of rate is simply drawn again.
+      const double wait_s = std::exponential_distribution<double>(rate)(rng_);
+      if (wake_.wait_for(lock, std::chrono::duration<double>(wait_s), [&] {
+            return !running_ || config_.trades_per_second * rate_multiple_ != rate;
+          })) {
+        continue;
+      }
       if (!running_) break;
       if (logged_on_.empty()) continue;
       const std::string& symbol = config_.symbols[std::uniform_int_distribution<std::size_t>(
@@ -124,7 +134,7 @@ class OptionFlow::Impl final : public FIX::Application {
       const std::int64_t qty =
           std::uniform_int_distribution<std::int64_t>(config_.min_qty, config_.max_qty)(rng_);
       const bool desk_buys =
-          std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < config_.desk_buy_share;
+          std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < desk_buy_share_;
       double bid = 0.0;
       double ask = 0.0;
       if (!prices_(symbol, bid, ask) || !(ask > 0.0)) continue;
@@ -166,6 +176,8 @@ class OptionFlow::Impl final : public FIX::Application {
   OptionFlowStats stats_;
   std::vector<FIX::SessionID> logged_on_;
   std::uint64_t next_id_ = 0;
+  double desk_buy_share_ = config_.desk_buy_share;  // the scenario's skew, or as configured
+  double rate_multiple_ = 1.0;
   bool running_ = false;
   std::thread trader_;
   FIX::MemoryStoreFactory store_factory_;
@@ -182,8 +194,8 @@ void OptionFlow::start() {
 void OptionFlow::stop() {
   impl_->stop();
 }
-void OptionFlow::set_desk_buy_share(double share) {
-  impl_->set_desk_buy_share(share);
+void OptionFlow::set_skew(double desk_buy_share, double rate_multiple) {
+  impl_->set_skew(desk_buy_share, rate_multiple);
 }
 OptionFlowStats OptionFlow::stats() const {
   return impl_->stats();

@@ -53,8 +53,9 @@ class OptionFlow {
   void start();
   void stop();
 
-  // Changes the share of desk purchases from now on (a scenario skewing the flow), 0..1.
-  void set_desk_buy_share(double share);
+  // Changes the share of desk purchases (0..1) and the rate (a multiple of the configured one)
+  // from now on: a scenario skewing the flow. set_skew(configured share, 1) undoes it.
+  void set_skew(double desk_buy_share, double rate_multiple);
 
   [[nodiscard]] OptionFlowStats stats() const;
 

@@ -48,6 +48,7 @@ std::string_view to_string(PhaseKind kind) noexcept {
     case PhaseKind::kLiquidityDrought: return "liquidity_drought";
     case PhaseKind::kPriceJump: return "price_jump";
     case PhaseKind::kVenueOutage: return "venue_outage";
+    case PhaseKind::kOptionFlow: return "option_flow";
   }
   return "unknown";
 }
@@ -85,6 +86,13 @@ std::string ScenarioPhase::details() const {
     case PhaseKind::kPriceJump: parts.push_back(signed_pct(jump_pct) + " once"); break;
     case PhaseKind::kVenueOutage:
       parts.push_back("sessions down for " + duration(duration_ns));
+      break;
+    case PhaseKind::kOptionFlow:
+      parts.push_back("for " + duration(duration_ns));
+      if (desk_buy_share >= 0.0) {
+        parts.push_back("desk buys " + number(desk_buy_share * 100.0) + "% of option trades");
+      }
+      if (flow_rate_multiple != 1.0) parts.push_back("flow rate x" + number(flow_rate_multiple));
       break;
     default: parts.push_back("for " + duration(duration_ns)); break;
   }

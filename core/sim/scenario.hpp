@@ -21,6 +21,7 @@ enum class PhaseKind : std::uint8_t {
   kLiquidityDrought,  // spread_multiple, depth_divisor
   kPriceJump,         // jump_pct once, at the phase start
   kVenueOutage,       // the venue drops every session and refuses logons for the phase
+  kOptionFlow,        // the desk's option flow (drop copy) skewed: desk_buy_share, rate_multiple
 };
 
 [[nodiscard]] std::string_view to_string(PhaseKind kind) noexcept;
@@ -38,6 +39,10 @@ struct ScenarioPhase {
   double jump_pct = 0.0;  // price_jump: +5 moves every price up 5% once
   double move_pct = 0.0;  // flash_crash: -9 takes prices 9% below the GBM path at the bottom
   TimeNs recover_ns = 0;  // flash_crash: from the bottom back to the GBM path
+  // option_flow: for the phase, the share of desk purchases in the option flow (< 0: as
+  // configured) and a multiple of its rate.
+  double desk_buy_share = -1.0;
+  double flow_rate_multiple = 1.0;
 
   // The phase covers [at_ns, end_ns()) from the scenario start; a flash crash includes its
   // recovery.

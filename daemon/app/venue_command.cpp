@@ -141,6 +141,21 @@ class StandaloneVenue::Impl {
         spdlog::warn("scenario {}: phase {} {} ended", scenario_->name, i + 1, kind);
       }
     }
+    // Option flow phases: the skew of the latest active one, or the flow as configured.
+    if (option_flow_) {
+      double share = config_.option_flow.flow.desk_buy_share;
+      double rate = 1.0;
+      for (const sim::ScenarioPhase& p : scenario_->phases) {
+        if (p.kind != sim::PhaseKind::kOptionFlow || !p.active(offset)) continue;
+        if (p.desk_buy_share >= 0.0) share = p.desk_buy_share;
+        rate = p.flow_rate_multiple;
+      }
+      if (share != flow_share_ || rate != flow_rate_) {
+        option_flow_->set_skew(share, rate);
+        flow_share_ = share;
+        flow_rate_ = rate;
+      }
+    }
     // Repeated every tick until the venue agrees: it ignores the call until it has started.
     const bool down = simulator_.active_outage(now);
     if (down != venue_->in_outage()) {
@@ -182,6 +197,8 @@ class StandaloneVenue::Impl {
   std::vector<std::unique_ptr<concurrent::Seqlock<venue::VenueQuote>>> quotes_;
   std::unique_ptr<venue::VenueSimulator> venue_;
   std::unique_ptr<venue::OptionFlow> option_flow_;
+  double flow_share_ = config_.option_flow.flow.desk_buy_share;  // market thread only
+  double flow_rate_ = 1.0;
   std::atomic<bool> running_{false};
   std::thread market_;
 };

@@ -40,6 +40,7 @@ const std::vector<KindKeys>& kinds() {
        {"spread_multiple", "depth_divisor"}},
       {sim::PhaseKind::kPriceJump, "price_jump", {"jump_pct"}},
       {sim::PhaseKind::kVenueOutage, "venue_outage", {}},
+      {sim::PhaseKind::kOptionFlow, "option_flow", {"desk_buy_share", "rate_multiple"}},
   };
   return table;
 }
@@ -66,9 +67,10 @@ void require(const Reader& r, const YAML::Node& node, const std::string& path, c
 sim::ScenarioPhase parse_phase(const Reader& r, const YAML::Node& node, const std::string& path) {
   r.allow_keys(node, path, all_phase_keys());
   if (!node["kind"]) r.fail(node, path, "missing required key 'kind'");
-  const std::string kind_name = r.one_of(node, "kind", path, "",
-                                         {"calm", "volatile", "trending", "flash_crash",
-                                          "liquidity_drought", "price_jump", "venue_outage"});
+  const std::string kind_name =
+      r.one_of(node, "kind", path, "",
+               {"calm", "volatile", "trending", "flash_crash", "liquidity_drought", "price_jump",
+                "venue_outage", "option_flow"});
   const auto kind_it = std::find_if(kinds().begin(), kinds().end(),
                                     [&](const KindKeys& k) { return k.name == kind_name; });
   const KindKeys& kind = *kind_it;
@@ -103,10 +105,21 @@ sim::ScenarioPhase parse_phase(const Reader& r, const YAML::Node& node, const st
     r.fail(node["symbol"], join(path, "symbol"),
            "a venue outage drops every session; it cannot name a symbol");
   }
+  if (p.kind == sim::PhaseKind::kOptionFlow && node["symbol"]) {
+    r.fail(node["symbol"], join(path, "symbol"),
+           "option flow phases apply to the whole flow; use option_flow.symbols to choose options");
+  }
 
   switch (p.kind) {
     case sim::PhaseKind::kCalm:
     case sim::PhaseKind::kVenueOutage: break;
+    case sim::PhaseKind::kOptionFlow:
+      if (!node["desk_buy_share"] && !node["rate_multiple"]) {
+        r.fail(node, path, "an option_flow phase needs 'desk_buy_share', 'rate_multiple' or both");
+      }
+      p.desk_buy_share = r.number(node, "desk_buy_share", path, -1.0, 0.0, 1.0);
+      p.flow_rate_multiple = r.number(node, "rate_multiple", path, 1.0, 0.0, 1000.0);
+      break;
     case sim::PhaseKind::kVolatile:
       require(r, node, path, "vol_multiple", kind_name);
       p.vol_multiple = r.number(node, "vol_multiple", path, 1.0, 0.0, 100.0);
@@ -141,7 +154,7 @@ sim::ScenarioPhase parse_phase(const Reader& r, const YAML::Node& node, const st
   p.ramp_ns = r.duration(node, "ramp", path, 0, 0, kMaxOffset);
   if (node["ramp"]) {
     if (p.kind == sim::PhaseKind::kPriceJump || p.kind == sim::PhaseKind::kVenueOutage ||
-        p.kind == sim::PhaseKind::kCalm) {
+        p.kind == sim::PhaseKind::kCalm || p.kind == sim::PhaseKind::kOptionFlow) {
       r.fail(node["ramp"], join(path, "ramp"), "a " + kind_name + " phase has nothing to ramp");
     }
     if (2 * p.ramp_ns > p.end_ns() - p.at_ns) {

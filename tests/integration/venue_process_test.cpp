@@ -75,13 +75,15 @@ TEST(VenueProcess, daemon_hedges_through_a_flash_crash_with_option_flow_and_agre
           "option_flow: {enabled: true, trades_per_second: 6, min_qty: 1, max_qty: 8}\n";
   const auto config_file = dir.write("hedged.yaml", text);
   // The flash crash of config/scenarios/flash_crash.yaml, compressed: -9% in 3 s with spreads
-  // x20 and depth /10, back on the path 3 s later.
+  // x20 and depth /10, back on the path 3 s later; and a one-sided option flow.
   const auto scenario =
       dir.write("crash.yaml",
                 "scenario: quick_crash\n"
                 "phases:\n"
                 "  - {at: 2s, duration: 3s, kind: flash_crash, move_pct: -9, recover: 3s,"
-                " spread_multiple: 20, depth_divisor: 10}\n");
+                " spread_multiple: 20, depth_divisor: 10}\n"
+                // And the desk's clients only sell it options throughout (a skewed flow).
+                "  - {at: 0s, duration: 10m, kind: option_flow, desk_buy_share: 1.0}\n");
 
   Process venue({"venue", "-c", config_file.string(), "--scenario", scenario.string()}, dir,
                 "venue-");
@@ -154,6 +156,9 @@ TEST(VenueProcess, daemon_hedges_through_a_flash_crash_with_option_flow_and_agre
   }
   EXPECT_EQ(std::stoull(m[3]), flow.trades());
   EXPECT_EQ(venue_flow, daemon_flow) << "option positions differ from the flow the venue made";
+  // The scenario's skew: the desk bought in every trade.
+  EXPECT_EQ(u.option_contracts_sold, 0);
+  EXPECT_GT(u.option_contracts_bought, 0);
   EXPECT_EQ(u.option_trades, flow.trades());
   EXPECT_EQ(u.option_contracts_bought - u.option_contracts_sold, [&] {
     std::int64_t net = 0;

@@ -361,9 +361,9 @@ TEST(ScenarioLoader, loads_every_shipped_scenario) {
     names.push_back(loaded.scenario->name);
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"calm", "flash_crash", "liquidity_drought", "price_jump",
-                                      "trending", "venue_outage", "volatile"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"calm", "flash_crash", "liquidity_drought",
+                                             "option_flow_skew", "price_jump", "trending",
+                                             "venue_outage", "volatile"}));
 }
 
 TEST(ScenarioLoader, flash_crash_file_has_the_documented_shape) {
@@ -391,11 +391,25 @@ phases:
   - {at: 2m, duration: 10s, kind: liquidity_drought, depth_divisor: 4}
   - {at: 3m, kind: price_jump, jump_pct: 2.5}
   - {at: 4m, duration: 1m, kind: venue_outage}
+  - {at: 5m, duration: 2m, kind: option_flow, desk_buy_share: 0.9, rate_multiple: 3}
+  - {at: 8m, duration: 1m, kind: option_flow, rate_multiple: 0}
 )",
                                                  "all.yaml");
   ASSERT_TRUE(loaded.scenario) << loaded.error;
   const auto& p = loaded.scenario->phases;
-  ASSERT_EQ(p.size(), 6u);
+  ASSERT_EQ(p.size(), 8u);
+  EXPECT_EQ(p[6].kind, PhaseKind::kOptionFlow);
+  EXPECT_DOUBLE_EQ(p[6].desk_buy_share, 0.9);
+  EXPECT_DOUBLE_EQ(p[6].flow_rate_multiple, 3.0);
+  EXPECT_LT(p[7].desk_buy_share, 0.0);  // not set: as configured
+  EXPECT_DOUBLE_EQ(p[7].flow_rate_multiple, 0.0);
+  EXPECT_EQ(p[6].details(), "for 120s, desk buys 90% of option trades, flow rate x3");
+  const auto bare = config::load_scenario_text(
+      "scenario: t\nphases:\n  - {at: 0s, duration: 1m, kind: option_flow}\n", "s.yaml");
+  EXPECT_FALSE(bare.scenario);
+  EXPECT_EQ(bare.error,
+            "s.yaml:3:5: key 'phases[0]': an option_flow phase needs 'desk_buy_share', "
+            "'rate_multiple' or both");
   EXPECT_EQ(p[1].kind, PhaseKind::kVolatile);
   EXPECT_EQ(p[1].symbol, "SIM");
   EXPECT_DOUBLE_EQ(p[1].vol_multiple, 2.5);
@@ -460,7 +474,7 @@ TEST(ScenarioLoader, values_are_validated_with_their_position) {
   const std::vector<Case> cases = {
       {"{at: 0s, duration: 1m, kind: crash}", "crash",
        "key 'phases[0].kind': 'crash' is not one of: calm, volatile, trending, flash_crash, "
-       "liquidity_drought, price_jump, venue_outage"},
+       "liquidity_drought, price_jump, venue_outage, option_flow"},
       {"{at: soon, duration: 1m, kind: calm}", "soon",
        "key 'phases[0].at': 'soon' is not a duration: use a number and a unit (us, ms, s, m, h, "
        "d), e.g. 250ms"},
