@@ -1032,6 +1032,9 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
   action.quote_source_ns = quote_source_ns;
   action.decision_ns = now;
   out.push(action);
+  if (quote_source_ns > 0 && now >= quote_source_ns) {
+    tick_to_decision_.record(static_cast<double>(now - quote_source_ns) * 1e-9);
+  }
   ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kSubmitted)];
   state.working_qty += signed_qty(side, qty);
   return true;
@@ -1406,6 +1409,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)
     out.parents_by_algorithm[a] = parents_by_algorithm_[a];
   out.ack_latency = ack_latency_;
+  out.tick_to_decision = tick_to_decision_;
 }
 
 }  // namespace hedged

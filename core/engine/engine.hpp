@@ -108,18 +108,28 @@ struct EngineConfig {
 inline constexpr std::array<double, 15> kAckLatencyBucketsSeconds = {
     50e-6, 100e-6, 250e-6, 500e-6, 1e-3,   2.5e-3, 5e-3, 10e-3,
     25e-3, 50e-3,  100e-3, 250e-3, 500e-3, 1.0,    2.5};
-struct LatencyHistogram {
-  std::array<std::uint64_t, kAckLatencyBucketsSeconds.size() + 1> counts{};  // last: +Inf
+// Tick-to-decision latency: the triggering quote's source time -> the engine's decision.
+inline constexpr std::array<double, 15> kTickLatencyBucketsSeconds = {
+    1e-6,   2.5e-6, 5e-6,   10e-6, 25e-6, 50e-6, 100e-6, 250e-6,
+    500e-6, 1e-3,   2.5e-3, 5e-3,  10e-3, 25e-3, 100e-3};
+
+// A Prometheus-style histogram over fixed upper bounds (seconds); a plain value for snapshots.
+template <const std::array<double, 15>& kBounds>
+struct BucketHistogram {
+  static constexpr const std::array<double, 15>& bounds = kBounds;
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};  // last: +Inf
   std::uint64_t count = 0;
   double sum_seconds = 0.0;
   void record(double seconds) noexcept {
     std::size_t b = 0;
-    while (b < kAckLatencyBucketsSeconds.size() && seconds > kAckLatencyBucketsSeconds[b]) ++b;
+    while (b < kBounds.size() && seconds > kBounds[b]) ++b;
     ++counts[b];
     ++count;
     sum_seconds += seconds;
   }
 };
+using LatencyHistogram = BucketHistogram<kAckLatencyBucketsSeconds>;
+using TickLatencyHistogram = BucketHistogram<kTickLatencyBucketsSeconds>;
 
 // Risk view of one scope (an underlying or the whole book).
 struct RiskScopeSnapshot {
@@ -206,6 +216,7 @@ struct EngineSnapshot {
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
   LatencyHistogram ack_latency;
+  TickLatencyHistogram tick_to_decision;  // hedge children decided on a quote
 };
 
 class Engine {
@@ -399,6 +410,7 @@ class Engine {
   std::size_t next_exec_id_slot_ = 0;
   std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};
   LatencyHistogram ack_latency_;
+  TickLatencyHistogram tick_to_decision_;
   TimeNs last_event_ns_ = 0;
 };
 

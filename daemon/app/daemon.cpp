@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -332,6 +333,16 @@ class Daemon::Impl final : public fix::InboundSink,
 
   const config::DaemonConfig& config() const noexcept { return config_; }
 
+  // Gateway agent: one hedge child handed to QuickFIX, `ns` after its quote's source time.
+  void record_tick_to_order(TimeNs ns) noexcept {
+    if (ns < 0) return;
+    const double seconds = static_cast<double>(ns) * 1e-9;
+    std::size_t b = 0;
+    while (b < kTickLatencyBucketsSeconds.size() && seconds > kTickLatencyBucketsSeconds[b]) ++b;
+    tick_to_order_counts_[b].fetch_add(1, std::memory_order_relaxed);
+    tick_to_order_sum_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
+  }
+
   // --- admin::Handler (the admin API's thread) ------------------------------------------------
   admin::Reply health() const override {
     for (const auto& runner : runners_) {
@@ -442,6 +453,13 @@ class Daemon::Impl final : public fix::InboundSink,
     out.quotes_conflated = quote_board_.conflated();
     out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);
     out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
+    out.now_ns = runtime::wall_clock_ns();
+    for (std::size_t b = 0; b < tick_to_order_counts_.size(); ++b) {
+      out.tick_to_order.counts[b] = tick_to_order_counts_[b].load(std::memory_order_relaxed);
+      out.tick_to_order.count += out.tick_to_order.counts[b];
+    }
+    out.tick_to_order.sum_seconds =
+        static_cast<double>(tick_to_order_sum_ns_.load(std::memory_order_relaxed)) * 1e-9;
     if (md_feed_) {
       out.md_fix = true;
       out.md = md_feed_->stats();
@@ -644,6 +662,9 @@ class Daemon::Impl final : public fix::InboundSink,
         fix::SendResult result = fix::SendResult::kSent;
         if (const auto* order = std::get_if<NewChildOrder>(&action)) {
           result = d_.gateway_->send(*order);
+          if (result == fix::SendResult::kSent && order->quote_source_ns > 0) {
+            d_.record_tick_to_order(runtime::wall_clock_ns() - order->quote_source_ns);
+          }
         } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
           result = d_.gateway_->send(*cancel);
         } else if (const auto* replace = std::get_if<ReplaceOrder>(&action)) {
@@ -917,7 +938,10 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<venue::OptionFlow> option_flow_;
   std::unique_ptr<admin::Server> admin_;
   bool admin_has_token_ = false;
-  std::string log_level_ = config_.logging.level;   // control agent only
+  std::string log_level_ = config_.logging.level;  // control agent only
+  std::array<std::atomic<std::uint64_t>, kTickLatencyBucketsSeconds.size() + 1>
+      tick_to_order_counts_{};
+  std::atomic<std::uint64_t> tick_to_order_sum_ns_{0};
   std::unique_ptr<marketdata::ReplayFeed> replay_;  // market_data.source: replay
   std::unique_ptr<fix::DropCopySession> drop_copy_;
   std::unique_ptr<metrics::MetricsServer> metrics_;

@@ -19,6 +19,24 @@
 namespace hedged::metrics {
 namespace {
 
+// A histogram sample from a BucketHistogram (cumulative buckets, +Inf last).
+template <typename H>
+prometheus::ClientMetric histogram(const H& h) {
+  prometheus::ClientMetric m;
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < h.counts.size(); ++b) {
+    cumulative += h.counts[b];
+    prometheus::ClientMetric::Bucket bucket;
+    bucket.cumulative_count = cumulative;
+    bucket.upper_bound =
+        b < H::bounds.size() ? H::bounds[b] : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back(bucket);
+  }
+  m.histogram.sample_count = h.count;
+  m.histogram.sample_sum = h.sum_seconds;
+  return m;
+}
+
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
@@ -157,6 +175,26 @@ void collect_risk(const ScrapeInputs& in, std::vector<MetricFamily>& out) {
                         MetricType::Gauge);
   add(version, static_cast<double>(e.limits_version));
   out.push_back(std::move(version));
+
+  auto unrealised =
+      family("hedged_pnl_unrealised_day",
+             "P&L since 00:00 UTC not yet realised: hedged_pnl_day less "
+             "hedged_pnl_realised_day (options at model, open hedge at mid), currency.",
+             MetricType::Gauge);
+  auto age = family("hedged_quote_age_seconds",
+                    "Time since the engine last took a quote of the underlying's spot, seconds, "
+                    "at scrape time (feed staleness).",
+                    MetricType::Gauge);
+  for (std::uint32_t u = 0; u < n; ++u) {
+    add(unrealised, e.underlyings[u].pnl_day - e.underlyings[u].pnl_realised_day,
+        {{"underlying", in.underlyings[u]}});
+    const TimeNs last = e.underlyings[u].last_quote_ns;
+    if (last > 0 && in.now_ns >= last) {
+      add(age, static_cast<double>(in.now_ns - last) * 1e-9, {{"underlying", in.underlyings[u]}});
+    }
+  }
+  out.push_back(std::move(unrealised));
+  out.push_back(std::move(age));
 
   auto pnl = family("hedged_pnl_day",
                     "P&L since 00:00 UTC (options marked to model plus hedge "
@@ -459,23 +497,20 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
                     "Time from a child order's decision to the venue's first answer (ack, fill or "
                     "reject), seconds.",
                     MetricType::Histogram);
-  {
-    ClientMetric m;
-    std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < e.ack_latency.counts.size(); ++b) {
-      cumulative += e.ack_latency.counts[b];
-      ClientMetric::Bucket bucket;
-      bucket.cumulative_count = cumulative;
-      bucket.upper_bound = b < kAckLatencyBucketsSeconds.size()
-                               ? kAckLatencyBucketsSeconds[b]
-                               : std::numeric_limits<double>::infinity();
-      m.histogram.bucket.push_back(bucket);
-    }
-    m.histogram.sample_count = e.ack_latency.count;
-    m.histogram.sample_sum = e.ack_latency.sum_seconds;
-    ack.metric.push_back(std::move(m));
-  }
+  ack.metric.push_back(histogram(e.ack_latency));
   out.push_back(std::move(ack));
+  auto decision = family("hedged_tick_to_decision_seconds",
+                         "Time from the source time of the quote that triggered a hedge child to "
+                         "the engine's decision, seconds.",
+                         MetricType::Histogram);
+  decision.metric.push_back(histogram(e.tick_to_decision));
+  out.push_back(std::move(decision));
+  auto to_order = family("hedged_tick_to_order_seconds",
+                         "Time from the source time of the quote that triggered a hedge child to "
+                         "the order handed to the FIX session, seconds.",
+                         MetricType::Histogram);
+  to_order.metric.push_back(histogram(in.tick_to_order));
+  out.push_back(std::move(to_order));
 
   auto done = family("hedged_parent_orders_done_total",
                      "Parent orders finished with fills (their slippage is measured).",

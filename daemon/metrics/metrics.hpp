@@ -36,7 +36,9 @@ struct ScrapeInputs {
   std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
   bool md_fix = false;                  // market data from a FIX session
   marketdata::FixMdStats md;
-  bool md_replay = false;  // market data from a replayed quote tape
+  TimeNs now_ns = 0;                   // wall clock at the scrape (quote ages)
+  TickLatencyHistogram tick_to_order;  // quote source -> the order handed to QuickFIX
+  bool md_replay = false;              // market data from a replayed quote tape
   marketdata::ReplayStats replay;
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;

@@ -297,6 +297,20 @@ TEST_F(PipelineTest, exposes_prometheus_metrics_with_live_values) {
   EXPECT_EQ(testing::metric_value(*frozen, "hedged_trading_state{underlying=\"TST\"}"), 2.0);
   EXPECT_EQ(testing::metric_value(*frozen, "hedged_breaker_trips_total{breaker=\"kill_switch\"}"),
             1.0);
+  // Every hedge child decided on a quote has its tick-to-decision and tick-to-order latency;
+  // the engine's decision comes before the send, so the sums are in that order.
+  const EngineSnapshot snap = daemon_->status().engine;
+  const double decided =
+      testing::metric_value(*frozen, "hedged_tick_to_decision_seconds_count").value_or(-1.0);
+  EXPECT_EQ(decided, static_cast<double>(snap.tick_to_decision.count));
+  EXPECT_GT(decided, 0.0);
+  EXPECT_EQ(testing::metric_value(*frozen, "hedged_tick_to_order_seconds_count"), decided);
+  EXPECT_LE(testing::metric_value(*frozen, "hedged_tick_to_decision_seconds_sum").value_or(1e9),
+            testing::metric_value(*frozen, "hedged_tick_to_order_seconds_sum").value_or(0.0));
+  const double age =
+      testing::metric_value(*frozen, "hedged_quote_age_seconds{underlying=\"TST\"}").value_or(-1);
+  EXPECT_GE(age, 0.0);
+  EXPECT_LT(age, 5.0);
 }
 
 TEST_F(PipelineTest, venue_and_metrics_listen_on_loopback_only) {
