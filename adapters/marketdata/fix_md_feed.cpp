@@ -148,7 +148,7 @@ class FixMdFeed::Application final : public FIX::Application, private FIX44::Mes
     std::int64_t ask_size = 0;
     std::uint64_t seq = 0;
     std::int64_t volume = 0;  // traded since the feed started (new trade entries), units
-    bool live = false;  // a snapshot arrived since the last logon
+    bool live = false;        // a snapshot arrived since the last logon
     bool dirty = false;
   };
 

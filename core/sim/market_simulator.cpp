@@ -137,8 +137,8 @@ const std::vector<Quote>& MarketSimulator::step(TimeNs now) noexcept {
   // Traded volume: each spot and future trades a random amount around its share of the day
   // (uniform between 0 and twice the mean, so it averages daily_volume per day).
   if (started_ && now > last_ns_) {
-    const double day_fraction = static_cast<double>(now - last_ns_) /
-                                static_cast<double>(86'400 * kNanosPerSecond);
+    const double day_fraction =
+        static_cast<double>(now - last_ns_) / static_cast<double>(86'400 * kNanosPerSecond);
     for (const InstrumentSpec& spec : instruments_) {
       if (spec.kind == InstrumentKind::kOption) continue;
       const ModelState* s =

@@ -93,8 +93,8 @@ class MarketSimulator {
   std::vector<ModelState> models_;
   std::vector<Quote> quotes_;
   Rng rng_;
-  Rng volume_rng_;                      // traded volume only: the price path never depends on it
-  std::vector<double> volume_;          // per instrument, cumulative, units (fractional carried)
+  Rng volume_rng_;              // traded volume only: the price path never depends on it
+  std::vector<double> volume_;  // per instrument, cumulative, units (fractional carried)
   TimeNs last_ns_ = 0;
   std::uint64_t seq_ = 0;
   bool started_ = false;

@@ -414,10 +414,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     model.option_vol = uc.vol;
     if (const YAML::Node s = u["simulator"]) {
       const std::string sp = join(path, "simulator");
-      r.allow_keys(s, sp,
-                   {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size",
-                    "option_vol", "option_skew", "option_smile", "option_spread_pct",
-                    "daily_volume"});
+      r.allow_keys(
+          s, sp,
+          {"initial_spot", "drift", "vol", "spread_bps", "min_size", "max_size", "option_vol",
+           "option_skew", "option_smile", "option_spread_pct", "daily_volume"});
       model.initial_spot = r.number(s, "initial_spot", sp, 100.0, 1e-6, 1e9);
       model.drift = r.number(s, "drift", sp, 0.0, -10.0, 10.0);
       model.vol = r.number(s, "vol", sp, uc.vol, 0.0, 10.0);

@@ -721,10 +721,11 @@ TEST(ConfigExecution, bad_settings_name_their_position_and_key) {
   EXPECT_EQ(failure(load_execution("      algorithm: vwap\n")),
             "test.yaml:14:18: key 'underlyings[0].execution.algorithm': 'vwap' is not one of: "
             "immediate, twap, pov, almgren_chriss");
-  EXPECT_EQ(failure(load_execution(
-                "      algorithm: pov\n      participation_pct: 30\n      max_participation_pct: 20\n")),
-            "test.yaml:14:7: key 'underlyings[0].execution': need 0 < participation_pct <= "
-            "max_participation_pct <= 100");
+  EXPECT_EQ(
+      failure(load_execution(
+          "      algorithm: pov\n      participation_pct: 30\n      max_participation_pct: 20\n")),
+      "test.yaml:14:7: key 'underlyings[0].execution': need 0 < participation_pct <= "
+      "max_participation_pct <= 100");
   EXPECT_EQ(failure(load_execution("      algorithm: twap\n      slice_interval: 2m\n")),
             "test.yaml:14:7: key 'underlyings[0].execution': slice_interval must be positive and "
             "at most horizon");
