@@ -1,6 +1,6 @@
 #include "adapters/venue/option_flow.hpp"
 
-#include "adapters/venue/loopback_bind.hpp"
+#include "adapters/venue/acceptor.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -23,37 +23,15 @@ namespace hedged::venue {
 
 class OptionFlow::Impl final : public FIX::Application {
  public:
-  Impl(OptionFlowConfig config, OptionPriceSource prices)
+  Impl(OptionFlowConfig config, QuoteSource prices)
       : config_(std::move(config)), prices_(std::move(prices)), rng_(config_.seed) {}
   ~Impl() override { stop(); }
 
   void start() {
-    std::ostringstream settings;
-    settings << "[DEFAULT]\n"
-             << "ConnectionType=acceptor\n"
-             << "NonStopSession=Y\nStartTime=00:00:00\nEndTime=00:00:00\n"
-             << "SocketAcceptPort=" << config_.port << "\n"
-             << "SocketAcceptHost=" << config_.host << "\n"
-             << "SocketReuseAddress=Y\nSocketNodelay=Y\n"
-             << "UseDataDictionary=Y\n"
-             << "DataDictionary=" << config_.data_dictionary << "\n"
-             << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n";
-    for (const std::string& client : config_.client_comp_ids) {
-      settings << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=" << config_.comp_id
-               << "\nTargetCompID=" << client << "\n";
-    }
-    if (!restrict_listen_address(config_.port, config_.host)) {
-      throw std::runtime_error("option flow: host '" + config_.host + "' is not an IPv4 address");
-    }
-    try {
-      std::istringstream in(settings.str());
-      settings_ = std::make_unique<FIX::SessionSettings>(in);
-      acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, store_factory_, *settings_);
-      acceptor_->start();
-    } catch (const FIX::Exception& e) {
-      release_listen_address(config_.port);
-      throw std::runtime_error(std::string("option flow: ") + e.what());
-    }
+    acceptor_.start(*this,
+                    {config_.comp_id, config_.client_comp_ids, config_.host, config_.port,
+                     config_.data_dictionary},
+                    "option flow");
     {
       std::lock_guard lock(mutex_);
       running_ = true;
@@ -69,11 +47,7 @@ class OptionFlow::Impl final : public FIX::Application {
     }
     wake_.notify_all();
     if (trader_.joinable()) trader_.join();
-    if (acceptor_) {
-      acceptor_->stop(true);
-      acceptor_.reset();
-    }
-    release_listen_address(config_.port);
+    acceptor_.stop();
   }
 
   void set_skew(double desk_buy_share, double rate_multiple) {
@@ -135,9 +109,10 @@ class OptionFlow::Impl final : public FIX::Application {
           std::uniform_int_distribution<std::int64_t>(config_.min_qty, config_.max_qty)(rng_);
       const bool desk_buys =
           std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < desk_buy_share_;
-      double bid = 0.0;
-      double ask = 0.0;
-      if (!prices_(symbol, bid, ask) || !(ask > 0.0)) continue;
+      VenueQuote quote;
+      if (!prices_(symbol, quote) || !(quote.ask > 0.0)) continue;
+      const double bid = quote.bid;
+      const double ask = quote.ask;
       const double price = desk_buys ? (bid > 0.0 ? bid : ask) : ask;
       std::vector<FIX::SessionID> targets = logged_on_;
       const std::uint64_t id = ++next_id_;
@@ -169,7 +144,7 @@ class OptionFlow::Impl final : public FIX::Application {
   }
 
   OptionFlowConfig config_;
-  OptionPriceSource prices_;
+  QuoteSource prices_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::mt19937_64 rng_;
@@ -180,12 +155,10 @@ class OptionFlow::Impl final : public FIX::Application {
   double rate_multiple_ = 1.0;
   bool running_ = false;
   std::thread trader_;
-  FIX::MemoryStoreFactory store_factory_;
-  std::unique_ptr<FIX::SessionSettings> settings_;
-  std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
+  Acceptor acceptor_;
 };
 
-OptionFlow::OptionFlow(OptionFlowConfig config, OptionPriceSource prices)
+OptionFlow::OptionFlow(OptionFlowConfig config, QuoteSource prices)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(prices))) {}
 OptionFlow::~OptionFlow() = default;
 void OptionFlow::start() {

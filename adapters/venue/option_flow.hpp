@@ -8,11 +8,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "adapters/venue/venue_simulator.hpp"
 
 namespace hedged::venue {
 
@@ -30,9 +31,6 @@ struct OptionFlowConfig {
   std::uint64_t seed = 7;
 };
 
-// The option's quote to trade at; false when it has none yet (no trade then).
-using OptionPriceSource = std::function<bool(const std::string& symbol, double& bid, double& ask)>;
-
 struct OptionFlowStats {
   std::uint64_t trades = 0;           // ExecutionReports sent
   std::int64_t contracts_bought = 0;  // by the desk
@@ -43,7 +41,9 @@ struct OptionFlowStats {
 
 class OptionFlow {
  public:
-  OptionFlow(OptionFlowConfig config, OptionPriceSource prices);
+  // `quotes` gives each option's quote to trade at (the venue's own QuoteSource); an option
+  // without one is not traded.
+  OptionFlow(OptionFlowConfig config, QuoteSource quotes);
   ~OptionFlow();
   OptionFlow(const OptionFlow&) = delete;
   OptionFlow& operator=(const OptionFlow&) = delete;

@@ -1,6 +1,6 @@
 #include "adapters/venue/venue_simulator.hpp"
 
-#include "adapters/venue/loopback_bind.hpp"
+#include "adapters/venue/acceptor.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -195,36 +195,10 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   ~Impl() override { stop(); }
 
   void start() {
-    std::ostringstream settings;
-    settings << "[DEFAULT]\n"
-             << "ConnectionType=acceptor\n"
-             << "NonStopSession=Y\nStartTime=00:00:00\nEndTime=00:00:00\n"
-             << "SocketAcceptPort=" << config_.port << "\n"
-             << "SocketAcceptHost=" << config_.host << "\n"
-             << "SocketReuseAddress=Y\n"
-             << "SocketNodelay=Y\n"
-             << "UseDataDictionary=Y\n"
-             << "DataDictionary=" << config_.data_dictionary << "\n"
-             << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n";
-    for (const std::string& client : config_.client_comp_ids) {
-      settings << "[SESSION]\n"
-               << "BeginString=FIX.4.4\n"
-               << "SenderCompID=" << config_.comp_id << "\n"
-               << "TargetCompID=" << client << "\n";
-    }
-    // QuickFIX 1.15 ignores SocketAcceptHost; keep the listener on the configured address.
-    if (!restrict_listen_address(config_.port, config_.host)) {
-      throw std::runtime_error("venue simulator: host '" + config_.host +
-                               "' is not an IPv4 address");
-    }
-    try {
-      std::istringstream in(settings.str());
-      settings_ = std::make_unique<FIX::SessionSettings>(in);
-      acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, store_factory_, *settings_);
-      acceptor_->start();
-    } catch (const FIX::Exception& e) {
-      throw std::runtime_error(std::string("venue simulator: ") + e.what());
-    }
+    acceptor_.start(*this,
+                    {config_.comp_id, config_.client_comp_ids, config_.host, config_.port,
+                     config_.data_dictionary},
+                    "venue simulator");
     {
       std::lock_guard lock(mutex_);
       running_ = true;
@@ -243,11 +217,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     }
     wake_.notify_all();
     if (matcher_.joinable()) matcher_.join();
-    if (acceptor_) {
-      acceptor_->stop(true);
-      acceptor_.reset();
-    }
-    release_listen_address(config_.port);
+    acceptor_.stop();
     std::lock_guard lock(mutex_);
     inbound_.clear();
     entering_.clear();
@@ -1280,9 +1250,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   std::atomic<int> sessions_logged_on_{0};
   std::atomic<bool> outage_{false};
   std::vector<FIX::SessionID> outage_disabled_;  // logged out by an outage, not yet enabled again
-  FIX::MemoryStoreFactory store_factory_;
-  std::unique_ptr<FIX::SessionSettings> settings_;
-  std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
+  Acceptor acceptor_;
 };
 
 VenueSimulator::VenueSimulator(VenueConfig config, QuoteSource quotes)

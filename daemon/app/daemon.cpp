@@ -147,24 +147,11 @@ class Daemon::Impl final : public fix::InboundSink,
           [] { return runtime::wall_clock_ns(); }, *this);
     }
     if (config_.venue.embedded) {
-      venue_ = std::make_unique<venue::VenueSimulator>(
-          config_.venue.venue, [this](const std::string& symbol, venue::VenueQuote& out) {
-            const auto it = id_by_symbol_.find(symbol);
-            if (it == id_by_symbol_.end()) return false;
-            out = venue_quotes_[it->second]->load();
-            return out.seq != 0;
-          });
+      venue_ = std::make_unique<venue::VenueSimulator>(config_.venue.venue, venue_quote_source());
     }
     if (config_.venue.embedded && config_.option_flow.enabled) {
-      option_flow_ = std::make_unique<venue::OptionFlow>(
-          config_.option_flow.flow, [this](const std::string& symbol, double& bid, double& ask) {
-            const auto it = id_by_symbol_.find(symbol);
-            if (it == id_by_symbol_.end()) return false;
-            const venue::VenueQuote q = venue_quotes_[it->second]->load();
-            bid = q.bid;
-            ask = q.ask;
-            return q.seq != 0;
-          });
+      option_flow_ =
+          std::make_unique<venue::OptionFlow>(config_.option_flow.flow, venue_quote_source());
     }
     if (config_.drop_copy.enabled) {
       std::vector<fix::DropCopyInstrument> options;
@@ -182,6 +169,17 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   ~Impl() override { stop("daemon destroyed", 0); }
+
+  // The simulated market as the embedded venue and its option flow see it: the latest quote of
+  // each instrument, by symbol.
+  venue::QuoteSource venue_quote_source() {
+    return [this](const std::string& symbol, venue::VenueQuote& out) {
+      const auto it = id_by_symbol_.find(symbol);
+      if (it == id_by_symbol_.end()) return false;
+      out = venue_quotes_[it->second]->load();
+      return out.seq != 0;
+    };
+  }
 
   void start() {
     start_time_ns_ = runtime::wall_clock_ns();

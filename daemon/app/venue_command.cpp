@@ -33,31 +33,28 @@ class StandaloneVenue::Impl {
     venue::VenueConfig venue = config_.venue.venue;
     venue.host = config_.fix.host;
     venue.port = config_.fix.port;
-    venue_ = std::make_unique<venue::VenueSimulator>(
-        venue, [this](const std::string& symbol, venue::VenueQuote& out) {
-          const auto it = id_by_symbol_.find(symbol);
-          if (it == id_by_symbol_.end()) return false;
-          out = quotes_[it->second]->load();
-          return out.seq != 0;
-        });
+    venue_ = std::make_unique<venue::VenueSimulator>(venue, quote_source());
   }
 
   ~Impl() { stop(); }
+
+  // This market's latest quote of each instrument, by symbol: what the venue and the option
+  // flow trade against.
+  venue::QuoteSource quote_source() {
+    return [this](const std::string& symbol, venue::VenueQuote& out) {
+      const auto it = id_by_symbol_.find(symbol);
+      if (it == id_by_symbol_.end()) return false;
+      out = quotes_[it->second]->load();
+      return out.seq != 0;
+    };
+  }
 
   // The desk's option flow on the drop copy (section option_flow), priced off this market.
   void make_option_flow() {
     if (!config_.option_flow.enabled) return;
     venue::OptionFlowConfig flow = config_.option_flow.flow;
     flow.host = config_.fix.host;
-    option_flow_ = std::make_unique<venue::OptionFlow>(
-        flow, [this](const std::string& symbol, double& bid, double& ask) {
-          const auto it = id_by_symbol_.find(symbol);
-          if (it == id_by_symbol_.end()) return false;
-          const venue::VenueQuote q = quotes_[it->second]->load();
-          bid = q.bid;
-          ask = q.ask;
-          return q.seq != 0;
-        });
+    option_flow_ = std::make_unique<venue::OptionFlow>(flow, quote_source());
   }
 
   void start() {

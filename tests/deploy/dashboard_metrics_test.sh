@@ -34,28 +34,12 @@ KNOWN_LINT=''
 # Metrics referenced by alerts.yml before the daemon exports them.
 NOT_YET_EXPORTED='^hedged_journal_fsync_seconds'
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=tests/deploy/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ -x "$hedged" ] || fail "$hedged is not an executable"
-for tool in curl jq promtool prometheus; do
-  command -v "$tool" >/dev/null ||
-    fail "$tool not found (Debian packages: curl, jq, prometheus; see deploy/install-deps.sh)"
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
-  done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+require_tools curl jq promtool prometheus
+start_work
 
 # ---- 1. the dashboard JSON --------------------------------------------------------------------
 jq -e . "$dashboard" >/dev/null || fail "$dashboard is not valid JSON"
@@ -88,9 +72,7 @@ grep -o 'hedged_[A-Za-z0-9_]*' "$alerts" | grep -Ev "$NOT_YET_EXPORTED" | sort -
 [ -s "$work/alerts.names" ] || fail "no hedged_ metric names in alerts.yml"
 
 # ---- 2. run the daemon and scrape it ----------------------------------------------------------
-# port_in_use, free_port, write_config, sample and stop.
-# shellcheck source=tests/deploy/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# (lib.sh: port_in_use, free_port, write_config, sample and stop.)
 
 # wait_for_hedge PID PORT OUT LOG: waits until the daemon serves /metrics and has filled a hedge,
 # then writes a scrape to OUT.

@@ -13,6 +13,31 @@ if ! declare -F fail >/dev/null; then
   }
 fi
 
+# require_tools TOOL...: fail, naming where the tools come from, when one is missing.
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null ||
+      fail "$tool not found (Debian packages: curl, jq, prometheus, python3; see deploy/install-deps.sh)"
+  done
+}
+
+# start_work: a temporary folder in $work, removed on exit, and every PID the test adds to pids
+# sent SIGTERM and waited for first.
+start_work() {
+  work=$(mktemp -d)
+  pids=()
+  trap cleanup EXIT
+}
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
+  done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 taken=" "

@@ -27,22 +27,8 @@ src=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ -x "$hedged" ] || fail "$hedged is not an executable"
-for tool in curl jq promtool prometheus; do
-  command -v "$tool" >/dev/null ||
-    fail "$tool not found (Debian packages: curl, jq, prometheus; see deploy/install-deps.sh)"
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
-  done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+require_tools curl jq promtool prometheus
+start_work
 deadline=$((SECONDS + 40))
 in_time() { [ "$SECONDS" -lt "$deadline" ]; }
 show_logs() {
