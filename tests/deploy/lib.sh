@@ -69,6 +69,7 @@ write_config() {
     -e "s#^  listen: 127\.0\.0\.1:9464 #  listen: 127.0.0.1:$metrics #"
     -e "s#^  data_dictionary: fix/FIX44\.xml #  data_dictionary: $src/config/fix/FIX44.xml #"
     -e "s#^  limits_file: limits\.yaml #  limits_file: $dir/limits.yaml #"
+    -e "s#^  listen: 127\.0\.0\.1:8080\$#  listen: 127.0.0.1:0#"
   )
   if [ "$mode" = fixmd ]; then
     edits+=(-e 's#^  source: simulator$#  source: fix#' -e 's#^  embedded: true #  embedded: false #')
@@ -76,7 +77,8 @@ write_config() {
   sed "${edits[@]}" "$src/config/default.yaml" |
     awk -v ports="$ports" 'BEGIN { split(ports, p, " ") }
       /^  port: [0-9]+/ { sub(/[0-9]+/, p[++i]) } { print }' >"$out"
-  local -a expected=("^  listen: 127\.0\.0\.1:$metrics " "^  data_dictionary: $src/" "^  limits_file: $dir/")
+  local -a expected=("^  listen: 127\.0\.0\.1:$metrics " "^  data_dictionary: $src/" "^  limits_file: $dir/"
+    "^  listen: 127\.0\.0\.1:0$")
   if [ "$mode" = fixmd ]; then expected+=('^  source: fix$' '^  embedded: false '); fi
   for pattern in "${expected[@]}"; do
     grep -q "$pattern" "$out" || fail "config/default.yaml changed shape ($pattern): update write_config in ${BASH_SOURCE[0]}"
