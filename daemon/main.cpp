@@ -46,6 +46,8 @@ void print_help(std::FILE* out) {
       "run stops on SIGINT or SIGTERM: it halts hedging, cancels working orders, logs out\n"
       "of FIX and exits 0. SIGHUP re-reads the limits file (it is also re-read when it\n"
       "changes); SIGUSR1 halts trading (kill switch); SIGUSR2 resumes what has cleared.\n"
+      "The admin API (admin.listen, default 127.0.0.1:8080) does the same over HTTP;\n"
+      "`hedgectl status|halt|resume|flatten|reload` is its client.\n"
       "Exit status 2 means a configuration was rejected; 1 means the daemon could not\n"
       "start or failed while running.\n",
       HEDGED_VERSION, kDefaultConfig);
