@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/daemon.hpp"
+#include "daemon/app/journal_command.hpp"
 #include "daemon/app/logging.hpp"
 #include "daemon/app/quant_cli.hpp"
 #include "daemon/app/venue_command.hpp"
@@ -40,6 +41,8 @@ void print_help(std::FILE* out) {
       "                          port; a scenario (config/scenarios/*.yaml) plays from start\n"
       "  check-config FILE...    validate main configs and limits files (told apart by\n"
       "                          their keys), print a summary, exit 0 only if all are valid\n"
+      "  journal verify|inspect|tail DIR [-n N] [--follow]\n"
+      "                          check a journal directory, print its records, or follow it\n"
       "  version                 print the version\n"
       "  help, --help, -h        print this help\n"
       "\n"
@@ -299,6 +302,7 @@ int main(int argc, char** argv) {
     return command == "price" ? hedged::app::run_price_command(args)
                               : hedged::app::run_iv_command(args);
   }
+  if (command == "journal") return hedged::app::journal_command(args);
   const Options options = parse_options(args);
   if (!options.ok) {
     std::fprintf(stderr, "hedged %s: %s (see hedged --help)\n", command.c_str(),

@@ -32,6 +32,8 @@ def deploy(text, limits, dictionary, listen_note, admin_note):
     out = re.sub(r"(?m)^  data_dictionary: fix/FIX44\.xml +#.*$", dictionary, out)
     out = re.sub(r"(?m)^  listen: 127\.0\.0\.1:9464 +#.*$", listen_note, out)
     out = re.sub(r"(?m)^  listen: 127\.0\.0\.1:8080$", admin_note, out)
+    out = re.sub(r"(?m)^  dir: \.\./var/journal +#.*$",
+                 "  dir: /var/lib/hedged/journal   # the persistent volume", out)
     return out
 
 

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/fix/fix_gateway.hpp"
+#include "adapters/journal/journal.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/replay_feed.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
@@ -104,6 +105,14 @@ FileStamp stamp_of(const std::string& path) {
 
 }  // namespace
 
+// One thing for the journal: an event the engine took, or an action it emitted, at `time`.
+struct JournalItem {
+  TimeNs time = 0;
+  bool is_event = false;
+  Event event;
+  Action action;
+};
+
 class Daemon::Impl final : public fix::InboundSink,
                            public fix::OptionTradeSink,
                            public admin::Handler,
@@ -116,6 +125,7 @@ class Daemon::Impl final : public fix::InboundSink,
         quote_board_(config_.engine.instruments.size()),
         inbound_(config_.ring_capacity),
         orders_(config_.ring_capacity),
+        journal_ring_(config_.journal.enabled ? config_.ring_capacity : 2),
         notices_(config_.ring_capacity),
         engine_(make_engine_config()),
         feed_(sim::MarketSimulator(config_.engine.instruments, config_.market_data.models,
@@ -125,7 +135,8 @@ class Daemon::Impl final : public fix::InboundSink,
         engine_agent_(*this),
         gateway_agent_(*this),
         control_agent_(*this),
-        surface_agent_(*this) {
+        surface_agent_(*this),
+        journal_agent_(*this) {
     for (const InstrumentSpec& spec : config_.engine.instruments) {
       symbols_.push_back(spec.symbol);
       id_by_symbol_.emplace(spec.symbol, spec.id);
@@ -183,6 +194,7 @@ class Daemon::Impl final : public fix::InboundSink,
 
   void start() {
     start_time_ns_ = runtime::wall_clock_ns();
+    if (config_.journal.enabled) open_journal();
     // First, so a bad tape stops start-up before anything else has started.
     if (config_.market_data.source == "replay") {
       std::vector<marketdata::MdInstrument> instruments;
@@ -217,6 +229,12 @@ class Daemon::Impl final : public fix::InboundSink,
     }
     runners_.push_back(
         std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
+    // Stopped after the engine and gateway agents (runners stop in reverse), so it writes what
+    // they produced while stopping.
+    if (journal_) {
+      runners_.push_back(
+          std::make_unique<runtime::AgentRunner>(journal_agent_, runtime::IdleConfig{}));
+    }
     runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
     runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
     // With FIX market data, quotes arrive on the market-data session's thread instead.
@@ -282,6 +300,12 @@ class Daemon::Impl final : public fix::InboundSink,
     spdlog::debug("stop: FIX session closed");
     // The control agent goes last so it logs what the others emitted while stopping.
     for (auto it = runners_.rbegin(); it != runners_.rend(); ++it) (*it)->stop();
+    if (journal_) {
+      journal_agent_.on_stop();  // what the stopping agents produced, then the final commit
+      const journal::WriterStats js = journal_->stats();
+      spdlog::info("journal: {} records, {} commits, durable through sequence {}", js.records,
+                   js.commits, js.durable_sequence);
+    }
     spdlog::debug("stop: agents stopped");
     if (option_flow_) option_flow_->stop();
     if (venue_) venue_->stop();
@@ -330,6 +354,31 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   const config::DaemonConfig& config() const noexcept { return config_; }
+
+  // Start-up recovery of the journal directory: a torn tail (a record cut by a crash) is
+  // truncated and reported; anything wrong before it stops the start with the segment and
+  // offset. The writer continues the sequence after the last good record.
+  void open_journal() {
+    const std::filesystem::path dir = config_.journal.dir;
+    std::uint64_t records = 0;
+    const journal::ReadResult read =
+        journal::read_journal(dir, [&](const journal::RecordView&) { ++records; });
+    if (read.status == journal::ReadStatus::kCorrupt) {
+      throw std::runtime_error("journal " + dir.string() + " is corrupt: " + read.error);
+    }
+    if (read.status == journal::ReadStatus::kTornTail) {
+      spdlog::warn("journal: torn tail in {} at byte {} ({}); truncated there",
+                   read.segment.string(), read.offset, read.error);
+      journal::truncate_torn_tail(read);
+    }
+    journal::WriterOptions options;
+    options.commit_interval = std::chrono::nanoseconds(config_.journal.commit_interval_ns);
+    options.segment_size_bytes = config_.journal.segment_size_bytes;
+    journal_ = std::make_unique<journal::JournalWriter>(dir, options, read.next_sequence);
+    journal_stats_.store(journal_->stats());
+    spdlog::info("journal {}: {} records in {} segments; appending from sequence {}", dir.string(),
+                 records, read.segments, read.next_sequence);
+  }
 
   // Gateway agent: one hedge child handed to QuickFIX, `ns` after its quote's source time.
   void record_tick_to_order(TimeNs ns) noexcept {
@@ -443,6 +492,11 @@ class Daemon::Impl final : public fix::InboundSink,
     if (replay_) {
       out.md_replay = true;
       out.replay = replay_->stats();
+    }
+    if (journal_) {
+      out.journal = true;
+      out.journal_stats = journal_stats_.load();
+      out.journal_dropped = journal_dropped_.load(std::memory_order_relaxed);
     }
     const fix::GatewayStats stats = gateway_->stats();
     out.fix_messages_rejected = stats.messages_rejected;
@@ -581,6 +635,7 @@ class Daemon::Impl final : public fix::InboundSink,
         *limits_ = d_.limits_mailbox_.load();
         actions_.clear();
         d_.engine_.apply_limits(*limits_, now, actions_);
+        if (d_.journal_) journal(TimerEvent{}, now);  // the limit set and what it caused
         for (const Action& action : actions_) route(action, now);
         publish_ = true;
       }
@@ -615,7 +670,29 @@ class Daemon::Impl final : public fix::InboundSink,
     void handle(const Event& event, TimeNs now) {
       actions_.clear();
       d_.engine_.on_event(event, now, actions_);
+      if (d_.journal_) journal(event, now);
       for (const Action& action : actions_) route(action, now);
+    }
+
+    // What the journal records of this event and the actions it produced: order intents,
+    // execution reports, option trades, trading-state changes, hedge decisions and limit sets.
+    // The ring never blocks the engine; what does not fit is counted.
+    void journal(const Event& event, TimeNs now) {
+      auto push = [&](const JournalItem& item) {
+        if (!d_.journal_ring_.try_push(item))
+          d_.journal_dropped_.fetch_add(1, std::memory_order_relaxed);
+      };
+      if (std::holds_alternative<ExecReportEvent>(event) ||
+          std::holds_alternative<OptionTradeEvent>(event)) {
+        push({now, true, event, Action{}});
+      }
+      for (const Action& a : actions_) {
+        if (std::holds_alternative<NewChildOrder>(a) || std::holds_alternative<CancelOrder>(a) ||
+            std::holds_alternative<ReplaceOrder>(a) || std::holds_alternative<StateNotice>(a) ||
+            std::holds_alternative<HedgeDecision>(a) || std::holds_alternative<LimitsApplied>(a)) {
+          push({now, false, Event{}, a});
+        }
+      }
     }
 
     void route(const Action& action, TimeNs now) {
@@ -685,6 +762,69 @@ class Daemon::Impl final : public fix::InboundSink,
 
    private:
     Impl& d_;
+  };
+
+  // Writes the engine's records to the journal with group commit (journal.commit_interval), off
+  // the engine's thread. A failed write or fsync halts trading and fails the agent: nothing after
+  // the last good commit can be trusted, and the next start recovers the torn tail.
+  class JournalAgent final : public runtime::Agent {
+   public:
+    explicit JournalAgent(Impl& d) : d_(d) {}
+    const char* name() const noexcept override { return "journal"; }
+
+    int do_work(TimeNs now) override {
+      int work = 0;
+      try {
+        JournalItem item;
+        while (work < static_cast<int>(kBatch) && d_.journal_ring_.try_pop(item)) {
+          ++work;
+          append(item);
+        }
+        if (d_.journal_->poll(now)) ++work;
+      } catch (const std::exception& e) {
+        d_.command(Command::kHalt, std::string("journal failed: ") + e.what());
+        d_.journal_stats_.store(d_.journal_->stats());
+        throw;
+      }
+      if (work > 0 || now >= next_stats_ns_) {
+        d_.journal_stats_.store(d_.journal_->stats());
+        next_stats_ns_ = now + 100 * kNanosPerMilli;
+      }
+      return work;
+    }
+
+    void on_stop() noexcept {
+      try {
+        JournalItem item;
+        while (d_.journal_ring_.try_pop(item)) append(item);
+        d_.journal_->close();
+      } catch (const std::exception& e) {
+        spdlog::error("journal: final commit failed: {}", e.what());
+      }
+      d_.journal_stats_.store(d_.journal_->stats());
+    }
+
+   private:
+    void append(const JournalItem& item) {
+      journal::JournalWriter& w = *d_.journal_;
+      if (item.is_event) {
+        if (const auto* r = std::get_if<ExecReportEvent>(&item.event)) w.append(item.time, *r);
+        if (const auto* t = std::get_if<OptionTradeEvent>(&item.event)) w.append(item.time, *t);
+        return;
+      }
+      const Action& a = item.action;
+      if (const auto* o = std::get_if<NewChildOrder>(&a)) w.append(item.time, *o);
+      if (const auto* c = std::get_if<CancelOrder>(&a)) w.append(item.time, *c);
+      if (const auto* r = std::get_if<ReplaceOrder>(&a)) w.append(item.time, *r);
+      if (const auto* s = std::get_if<StateNotice>(&a)) w.append(item.time, *s);
+      if (const auto* h = std::get_if<HedgeDecision>(&a)) w.append(item.time, *h);
+      if (const auto* l = std::get_if<LimitsApplied>(&a)) {
+        w.append_limit_change(item.time, l->version, {});
+      }
+    }
+
+    Impl& d_;
+    TimeNs next_stats_ns_ = 0;
   };
 
   // Fits each surface-mode underlying's volatility surface from the latest option quotes, off
@@ -915,6 +1055,10 @@ class Daemon::Impl final : public fix::InboundSink,
   std::vector<std::unique_ptr<Seqlock<pricing::VolSurface>>> surfaces_;
   InboundQueue inbound_;
   SpscRing<Action> orders_;
+  SpscRing<JournalItem> journal_ring_;  // engine agent -> journal agent
+  std::atomic<std::uint64_t> journal_dropped_{0};
+  std::unique_ptr<journal::JournalWriter> journal_;
+  Seqlock<journal::WriterStats> journal_stats_;
   SpscRing<Action> notices_;
   Seqlock<EngineSnapshot> snapshot_;
   // Limits: the control agent validates, the engine agent applies (version change = new set).
@@ -948,6 +1092,7 @@ class Daemon::Impl final : public fix::InboundSink,
   GatewayAgent gateway_agent_;
   ControlAgent control_agent_;
   SurfaceAgent surface_agent_;
+  JournalAgent journal_agent_;
   std::vector<std::unique_ptr<runtime::AgentRunner>> runners_;
   TimeNs start_time_ns_ = 0;
   bool started_ = false;

@@ -54,6 +54,15 @@ struct MetricsConfig {
   std::string listen = "127.0.0.1:9464";
 };
 
+// The journal (section `journal`): every order intent, execution report, option trade, limit
+// and trading-state change and hedge decision, appended by the journal agent with group commit.
+struct JournalConfig {
+  bool enabled = false;
+  std::string dir;  // absolute after loading
+  TimeNs commit_interval_ns = 5 * kNanosPerMilli;
+  std::uint64_t segment_size_bytes = 64ULL * 1024 * 1024;
+};
+
 // The admin HTTP API (section `admin`).
 struct AdminConfig {
   bool enabled = true;
@@ -93,6 +102,7 @@ struct DaemonConfig {
   OptionFlowSection option_flow;
   MetricsConfig metrics;
   AdminConfig admin;
+  JournalConfig journal;
   LoggingConfig logging;
   RiskConfig risk;
   LimitsConfig limits;  // loaded from risk.limits_file (also in engine.limits)

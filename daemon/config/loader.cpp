@@ -201,7 +201,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
   r.allow_keys(root, "",
                {"engine", "market_data", "underlyings", "book", "fix", "venue", "drop_copy",
-                "option_flow", "metrics", "admin", "logging", "risk"});
+                "option_flow", "metrics", "admin", "journal", "logging", "risk"});
 
   if (const YAML::Node n = root["engine"]) {
     r.allow_keys(n, "engine",
@@ -678,6 +678,27 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.metrics.listen = r.string(n, "listen", "metrics", cfg.metrics.listen);
     if (cfg.metrics.listen.rfind(':') == std::string::npos) {
       r.fail(n["listen"], "metrics.listen", "expected host:port, e.g. 127.0.0.1:9464");
+    }
+  }
+
+  if (const YAML::Node n = root["journal"]) {
+    r.allow_keys(n, "journal", {"enabled", "dir", "commit_interval", "segment_size"});
+    cfg.journal.enabled = r.boolean(n, "enabled", "journal", false);
+    cfg.journal.dir = r.string(n, "dir", "journal", "");
+    if (cfg.journal.enabled && cfg.journal.dir.empty()) {
+      r.fail(n, "journal.dir", "an enabled journal needs a directory");
+    }
+    if (!cfg.journal.dir.empty() && !std::filesystem::path(cfg.journal.dir).is_absolute()) {
+      cfg.journal.dir =
+          (std::filesystem::path(base_dir) / cfg.journal.dir).lexically_normal().string();
+    }
+    cfg.journal.commit_interval_ns = r.duration(n, "commit_interval", "journal",
+                                                cfg.journal.commit_interval_ns, 0, kNanosPerSecond);
+    if (const YAML::Node size = n["segment_size"]) {
+      cfg.journal.segment_size_bytes = parse_log_file_size(r, size, "journal.segment_size");
+      if (cfg.journal.segment_size_bytes < 64 * 1024) {
+        r.fail(size, "journal.segment_size", "must be at least 64KiB");
+      }
     }
   }
 

@@ -569,6 +569,45 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     out.push_back(std::move(md_logons));
   }
 
+  if (in.journal) {
+    const journal::WriterStats& js = in.journal_stats;
+    auto fsync =
+        family("hedged_journal_fsync_seconds",
+               "Time one journal commit spent in fdatasync, seconds.", MetricType::Histogram);
+    fsync.metric.push_back(histogram(js.fsync));
+    out.push_back(std::move(fsync));
+    auto records = family("hedged_journal_records_total",
+                          "Records appended to the journal (order intents, execution reports, "
+                          "option trades, state changes, hedge decisions, limit sets).",
+                          MetricType::Counter);
+    add(records, static_cast<double>(js.records));
+    out.push_back(std::move(records));
+    auto bytes = family("hedged_journal_bytes_total", "Bytes made durable in the journal.",
+                        MetricType::Counter);
+    add(bytes, static_cast<double>(js.bytes_written));
+    out.push_back(std::move(bytes));
+    auto commits = family("hedged_journal_commits_total",
+                          "Group commits (one write and one fdatasync each).", MetricType::Counter);
+    add(commits, static_cast<double>(js.commits));
+    out.push_back(std::move(commits));
+    auto durable = family("hedged_journal_durable_sequence",
+                          "Sequence number of the last journal record known to be on disk.",
+                          MetricType::Gauge);
+    add(durable, static_cast<double>(js.durable_sequence));
+    out.push_back(std::move(durable));
+    auto dropped = family("hedged_journal_dropped_total",
+                          "Records the engine could not hand to the journal agent (ring full); "
+                          "never expected.",
+                          MetricType::Counter);
+    add(dropped, static_cast<double>(in.journal_dropped));
+    out.push_back(std::move(dropped));
+    auto errors =
+        family("hedged_journal_errors_total",
+               "Failed journal writes or fsyncs; trading halts on the first.", MetricType::Counter);
+    add(errors, static_cast<double>(js.errors));
+    out.push_back(std::move(errors));
+  }
+
   if (in.md_replay) {
     auto played = family("hedged_replay_quotes_total",
                          "Quote-tape rows by outcome: played (handed to the engine) or skipped "

@@ -12,6 +12,7 @@
 #include <prometheus/exposer.h>
 
 #include "adapters/fix/drop_copy.hpp"
+#include "adapters/journal/writer.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/replay_feed.hpp"
 #include "core/engine/engine.hpp"
@@ -38,7 +39,10 @@ struct ScrapeInputs {
   marketdata::FixMdStats md;
   TimeNs now_ns = 0;                   // wall clock at the scrape (quote ages)
   TickLatencyHistogram tick_to_order;  // quote source -> the order handed to QuickFIX
-  bool md_replay = false;              // market data from a replayed quote tape
+  bool journal = false;                // the journal is enabled
+  journal::WriterStats journal_stats;
+  std::uint64_t journal_dropped = 0;  // records the engine could not hand to the journal agent
+  bool md_replay = false;             // market data from a replayed quote tape
   marketdata::ReplayStats replay;
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;

@@ -35,7 +35,7 @@ ok() { echo "ok: $*"; }
 normalise() {
   sed -e '/^ *#/d' -e 's/ *#.*$//' -e '/^ *$/d' \
       -e 's/^\(  limits_file:\).*/\1 X/' -e 's/^\(  data_dictionary:\).*/\1 X/' \
-      -e 's/^\(  listen:\).*/\1 X/' -e 's/^\(  kill_switch: *{file:\) [^,]*,/\1 X,/' "$1"
+      -e 's/^\(  listen:\).*/\1 X/' -e 's/^\(  dir:\).*/\1 X/' -e 's/^\(  kill_switch: *{file:\) [^,]*,/\1 X,/' "$1"
 }
 same_as() {  # same_as FILE REFERENCE WHAT
   if diff <(normalise "$2") <(normalise "$1") >"$work/diff"; then

@@ -70,6 +70,7 @@ write_config() {
     -e "s#^  data_dictionary: fix/FIX44\.xml #  data_dictionary: $src/config/fix/FIX44.xml #"
     -e "s#^  limits_file: limits\.yaml #  limits_file: $dir/limits.yaml #"
     -e "s#^  listen: 127\.0\.0\.1:8080\$#  listen: 127.0.0.1:0#"
+    -e "s#^  dir: \.\./var/journal #  dir: $dir/journal #"
   )
   if [ "$mode" = fixmd ]; then
     edits+=(-e 's#^  source: simulator$#  source: fix#' -e 's#^  embedded: true #  embedded: false #')

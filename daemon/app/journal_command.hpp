@@ -1,0 +1,16 @@
+// `hedged journal verify|inspect|tail DIR`: the operator's view of a journal directory.
+//   verify   checks every segment and record (magic, lengths, CRC32C, sequence continuity) and
+//            prints a summary; exit 0 clean, 1 torn tail (recovered at the next start) or corrupt
+//   inspect  prints every record, one line each: sequence, time, type and what it says
+//   tail     prints the last N records (-n N, default 20); --follow keeps printing new ones
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hedged::app {
+
+// Runs the command on args (the words after `journal`); returns the exit status.
+int journal_command(const std::vector<std::string>& args);
+
+}  // namespace hedged::app
