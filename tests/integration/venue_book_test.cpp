@@ -31,6 +31,7 @@
 
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/venue/venue_simulator.hpp"
+#include "tests/support/reference_market.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace hedged {
@@ -43,31 +44,7 @@ using testing::wait_for;
 constexpr char kNoTif = '\0';
 
 // The reference market the venue's liquidity provider quotes around, set by the test.
-class Market {
- public:
-  void set(const std::string& symbol, double bid, double ask, std::int64_t bid_size,
-           std::int64_t ask_size) {
-    std::lock_guard lock(mutex_);
-    venue::VenueQuote& q = quotes_[symbol];
-    q = {bid, ask, bid_size, ask_size, q.seq + 1};
-  }
-  // A new quote sequence with the same touch: the provider quotes afresh.
-  void requote(const std::string& symbol) {
-    std::lock_guard lock(mutex_);
-    ++quotes_[symbol].seq;
-  }
-  bool get(const std::string& symbol, venue::VenueQuote& out) const {
-    std::lock_guard lock(mutex_);
-    const auto it = quotes_.find(symbol);
-    if (it == quotes_.end()) return false;
-    out = it->second;
-    return true;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, venue::VenueQuote> quotes_;
-};
+using Market = testing::ReferenceMarket;
 
 struct Received {
   FIX::Message message;
