@@ -328,23 +328,13 @@ void Engine::evaluate_option_hedge(std::uint32_t u, TimeNs now, ActionBuffer& ou
       block_notice(u, side, risk::to_string(verdict), out);
       continue;
     }
-    execution::ChildOrder child;
-    child.id = next_order_id_;
-    child.instrument = o.instrument;
-    child.underlying = u;
-    child.side = side;
-    child.qty = qty;
-    child.price_ticks = price_ticks;
-    child.sent_ns = now;
-    if (orders_.add(child) == nullptr) {
-      block_notice(u, side, "max_working_orders reached", out);
-      return;
-    }
-    ++next_order_id_;
+    const execution::ChildOrder* child =
+        add_order(u, o.instrument, side, qty, price_ticks, now, out);
+    if (child == nullptr) return;
     ++state.option_hedge_orders;
     OptionHedgeDecision decision;
     decision.underlying = u;
-    decision.cl_ord_id = child.id;
+    decision.cl_ord_id = child->id;
     decision.instrument = o.instrument;
     decision.contracts = o.contracts;
     decision.price = check.price;
@@ -353,16 +343,7 @@ void Engine::evaluate_option_hedge(std::uint32_t u, TimeNs now, ActionBuffer& ou
     decision.vega_before = in.vega_per_vol_point;
     decision.vega_after = plan.vega_after;
     out.push(decision);
-    NewChildOrder action;
-    action.cl_ord_id = child.id;
-    action.instrument = o.instrument;
-    action.side = side;
-    action.qty = qty;
-    action.price_ticks = price_ticks;
-    action.price = check.price;
-    action.decision_ns = now;
-    out.push(action);
-    ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kSubmitted)];
+    emit_order(*child, check.price, 0, now, out);
   }
 }
 
@@ -987,20 +968,9 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
     block_notice(u, side, risk::to_string(verdict), out);
     return false;
   }
-  execution::ChildOrder child;
-  child.id = next_order_id_;
-  child.instrument = cfg.hedge_instrument;
-  child.underlying = u;
-  child.side = side;
-  child.qty = qty;
-  child.price_ticks = price_ticks;
-  child.sent_ns = now;
-  const execution::ChildOrder* order = orders_.add(child);
-  if (order == nullptr) {
-    block_notice(u, side, "max_working_orders reached", out);
-    return false;
-  }
-  ++next_order_id_;
+  const execution::ChildOrder* order =
+      add_order(u, cfg.hedge_instrument, side, qty, price_ticks, now, out);
+  if (order == nullptr) return false;
   ++state.hedge_decisions;
   ParentState& parent = state.parent;
   execution::record_child_sent(parent.order, qty, now);
@@ -1021,13 +991,39 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
   decision.band_delta_shares = state.band_shares;
   decision.unit_delta_shares = state.unit_delta;
   out.push(decision);
+  emit_order(*order, price, quote_source_ns, now, out);
+  state.working_qty += signed_qty(side, qty);
+  return true;
+}
 
+const execution::ChildOrder* Engine::add_order(std::uint32_t u, InstrumentId instrument, Side side,
+                                               std::int64_t qty, std::int64_t price_ticks,
+                                               TimeNs now, ActionBuffer& out) noexcept {
+  execution::ChildOrder child;
+  child.id = next_order_id_;
+  child.instrument = instrument;
+  child.underlying = u;
+  child.side = side;
+  child.qty = qty;
+  child.price_ticks = price_ticks;
+  child.sent_ns = now;
+  const execution::ChildOrder* order = orders_.add(child);
+  if (order == nullptr) {
+    block_notice(u, side, "max_working_orders reached", out);
+    return nullptr;
+  }
+  ++next_order_id_;
+  return order;
+}
+
+void Engine::emit_order(const execution::ChildOrder& order, double price, TimeNs quote_source_ns,
+                        TimeNs now, ActionBuffer& out) noexcept {
   NewChildOrder action;
-  action.cl_ord_id = order->id;
-  action.instrument = order->instrument;
-  action.side = side;
-  action.qty = qty;
-  action.price_ticks = price_ticks;
+  action.cl_ord_id = order.id;
+  action.instrument = order.instrument;
+  action.side = order.side;
+  action.qty = order.qty;
+  action.price_ticks = order.price_ticks;
   action.price = price;
   action.quote_source_ns = quote_source_ns;
   action.decision_ns = now;
@@ -1035,9 +1031,24 @@ bool Engine::send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64
   if (quote_source_ns > 0 && now >= quote_source_ns) {
     tick_to_decision_.record(static_cast<double>(now - quote_source_ns) * 1e-9);
   }
-  ++orders_by_outcome_[side_index(side)][outcome_index(OrderOutcome::kSubmitted)];
-  state.working_qty += signed_qty(side, qty);
-  return true;
+  ++orders_by_outcome_[side_index(order.side)][outcome_index(OrderOutcome::kSubmitted)];
+}
+
+void Engine::close_order(const execution::ChildOrder& order, const ExecReportEvent& report,
+                         TimeNs now, ActionBuffer& out) noexcept {
+  OrderOutcome outcome = OrderOutcome::kCanceled;
+  if (order.status == OrdStatus::kFilled) outcome = OrderOutcome::kFilled;
+  if (order.status == OrdStatus::kRejected) outcome = OrderOutcome::kRejected;
+  ++orders_by_outcome_[side_index(order.side)][outcome_index(outcome)];
+  if (outcome == OrderOutcome::kRejected && !report.internal) monitor_.on_reject(now, out);
+  if (outcome != OrderOutcome::kFilled) {
+    OrderNotice notice;
+    notice.underlying = order.underlying;
+    notice.cl_ord_id = order.id;
+    notice.outcome = outcome;
+    notice.text = report.text;
+    out.push(notice);
+  }
 }
 
 void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept {
@@ -1111,21 +1122,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
     fill.unit_delta_shares = state.unit_delta;
     out.push(fill);
   }
-  if (result.became_terminal) {
-    OrderOutcome outcome = OrderOutcome::kCanceled;
-    if (order->status == OrdStatus::kFilled) outcome = OrderOutcome::kFilled;
-    if (order->status == OrdStatus::kRejected) outcome = OrderOutcome::kRejected;
-    ++orders_by_outcome_[side][outcome_index(outcome)];
-    if (outcome == OrderOutcome::kRejected && !report.internal) monitor_.on_reject(now, out);
-    if (outcome != OrderOutcome::kFilled) {
-      OrderNotice notice;
-      notice.underlying = u;
-      notice.cl_ord_id = order->id;
-      notice.outcome = outcome;
-      notice.text = report.text;
-      out.push(notice);
-    }
-  }
+  if (result.became_terminal) close_order(*order, report, now, out);
   if (result.fill_qty > 0) update_risk(u, now, out);
   act_on_halts(out);
   // A fill or a closed child may let the algorithm send the next one.
@@ -1138,7 +1135,6 @@ void Engine::on_option_hedge_report(const execution::ChildOrder& order,
                                     ActionBuffer& out) noexcept {
   const std::uint32_t u = order.underlying;
   UnderlyingState& state = underlyings_[u];
-  const std::size_t side = side_index(order.side);
   if (result.fill_qty > 0) {
     const std::int64_t qty = signed_qty(order.side, result.fill_qty);
     ++fills_;
@@ -1154,21 +1150,7 @@ void Engine::on_option_hedge_report(const execution::ChildOrder& order,
     state.option_hedge_contracts += qty;
     out.push(notice);
   }
-  if (result.became_terminal) {
-    OrderOutcome outcome = OrderOutcome::kCanceled;
-    if (order.status == OrdStatus::kFilled) outcome = OrderOutcome::kFilled;
-    if (order.status == OrdStatus::kRejected) outcome = OrderOutcome::kRejected;
-    ++orders_by_outcome_[side][outcome_index(outcome)];
-    if (outcome == OrderOutcome::kRejected && !report.internal) monitor_.on_reject(now, out);
-    if (outcome != OrderOutcome::kFilled) {
-      OrderNotice notice;
-      notice.underlying = u;
-      notice.cl_ord_id = order.id;
-      notice.outcome = outcome;
-      notice.text = report.text;
-      out.push(notice);
-    }
-  }
+  if (result.became_terminal) close_order(order, report, now, out);
   if (result.fill_qty > 0) {
     // The option's delta is finished in the hedge instrument by the delta policy.
     update_risk(u, now, out);

@@ -359,6 +359,17 @@ class Engine {
   bool send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64_t price_ticks,
                   TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept;
   void block_notice(std::uint32_t u, Side side, const char* reason, ActionBuffer& out) noexcept;
+  // A new order in the store under the next ClOrdID (a block notice and nullptr when the store
+  // is full); emit_order then sends it (NewChildOrder) and counts it as submitted.
+  const execution::ChildOrder* add_order(std::uint32_t u, InstrumentId instrument, Side side,
+                                         std::int64_t qty, std::int64_t price_ticks, TimeNs now,
+                                         ActionBuffer& out) noexcept;
+  void emit_order(const execution::ChildOrder& order, double price, TimeNs quote_source_ns,
+                  TimeNs now, ActionBuffer& out) noexcept;
+  // An order reached a final state: counted by outcome, a reject fed to the reject-storm
+  // breaker, and a notice unless it filled.
+  void close_order(const execution::ChildOrder& order, const ExecReportEvent& report, TimeNs now,
+                   ActionBuffer& out) noexcept;
   [[nodiscard]] execution::MarketState hedge_market(std::uint32_t u) const noexcept;
   // Feeds the monitor the exposures of underlying u and of the book, then acts on any halt.
   void update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
