@@ -41,10 +41,12 @@ cleanup() {
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 taken=" "
+# Ports come from 20000-31999, below Linux's ephemeral range (32768-60999): a port from that
+# range can be taken between the check and the bind by any outgoing connection on the machine.
 free_port() {  # free_port VAR: a port nothing listens on and not handed out before
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     case $taken in *" $p "*) continue ;; esac
     if ! port_in_use "$p"; then
       taken="$taken$p "
