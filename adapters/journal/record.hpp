@@ -44,7 +44,7 @@ static_assert(std::endian::native == std::endian::little,
               "the journal stores PODs as their bytes and its header little-endian");
 
 inline constexpr std::uint32_t kRecordMagic = 0x4E52'4A48u;  // bytes "HJRN"
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;           // 2: StateNotice::manual_resume
 inline constexpr std::size_t kRecordHeaderBytes = 28;
 inline constexpr std::size_t kRecordTrailerBytes = 4;  // the CRC32C
 inline constexpr std::size_t kRecordOverheadBytes = kRecordHeaderBytes + kRecordTrailerBytes;

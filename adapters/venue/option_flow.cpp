@@ -24,7 +24,14 @@ namespace hedged::venue {
 class OptionFlow::Impl final : public FIX::Application {
  public:
   Impl(OptionFlowConfig config, QuoteSource prices)
-      : config_(std::move(config)), prices_(std::move(prices)), rng_(config_.seed) {}
+      : config_(std::move(config)),
+        prices_(std::move(prices)),
+        rng_(config_.seed),
+        // ExecIDs are "DC<run>-<n>": the run is this flow's start time, so a restarted venue
+        // never repeats an ExecID a client has already applied (and would ignore).
+        run_id_(std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count())) {}
   ~Impl() override { stop(); }
 
   void start() {
@@ -122,7 +129,8 @@ class OptionFlow::Impl final : public FIX::Application {
       bool delivered = false;
       for (const FIX::SessionID& target : targets) {
         FIX44::ExecutionReport report(
-            FIX::OrderID("MM" + std::to_string(id)), FIX::ExecID("DC" + std::to_string(id)),
+            FIX::OrderID("MM" + std::to_string(id)),
+            FIX::ExecID("DC" + run_id_ + "-" + std::to_string(id)),
             FIX::ExecType(FIX::ExecType_TRADE), FIX::OrdStatus(FIX::OrdStatus_FILLED),
             FIX::Side(desk_buys ? FIX::Side_BUY : FIX::Side_SELL), FIX::LeavesQty(0),
             FIX::CumQty(static_cast<double>(qty)), FIX::AvgPx(price));
@@ -151,6 +159,7 @@ class OptionFlow::Impl final : public FIX::Application {
   OptionFlowStats stats_;
   std::vector<FIX::SessionID> logged_on_;
   std::uint64_t next_id_ = 0;
+  std::string run_id_;
   double desk_buy_share_ = config_.desk_buy_share;  // the scenario's skew, or as configured
   double rate_multiple_ = 1.0;
   bool running_ = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <utility>
 
@@ -169,25 +170,136 @@ void Engine::on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcep
     session_up_ = session->up;
     monitor_.on_session(session->up, now, out);
     act_on_halts(out);
+    if (session->up) {
+      // Whatever happened while the session was down, the venue knows: every working order is
+      // asked about at once, and the answers are compared with the engine's view.
+      orders_.for_each_live([](execution::ChildOrder& o) {
+        o.reconcile = true;
+        o.last_status_request_ns = 0;
+      });
+      chase_unanswered(now, out);
+    }
   } else if (const auto* trade = std::get_if<OptionTradeEvent>(&event)) {
     on_option_trade(*trade, now, out);
   }
 }
 
 bool Engine::seen_exec_id(const FixedText<40>& exec_id) noexcept {
-  // FNV-1a over the text; 0 marks an empty slot, so a zero hash is moved off it.
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char* c = exec_id.c_str(); *c != '\0'; ++c) {
-    h ^= static_cast<unsigned char>(*c);
-    h *= 1099511628211ull;
-  }
-  if (h == 0) h = 1;
+  const std::uint64_t h = recovery::exec_id_hash(exec_id);
   if (std::find(recent_exec_ids_.begin(), recent_exec_ids_.end(), h) != recent_exec_ids_.end()) {
     return true;
   }
   recent_exec_ids_[next_exec_id_slot_] = h;
   next_exec_id_slot_ = (next_exec_id_slot_ + 1) % recent_exec_ids_.size();
   return false;
+}
+
+void Engine::reconcile(const execution::ChildOrder& order, const ExecReportEvent& report,
+                       TimeNs now, ActionBuffer& out) noexcept {
+  ++reconcile_checks_;
+  // An order the venue does not know (rejected in answer to the request) has nothing to
+  // compare: its own report ends it.
+  if (report.status == OrdStatus::kRejected || report.cum_qty == order.cum_qty) return;
+  const std::int64_t diff = report.cum_qty - order.cum_qty;
+  ++reconcile_differences_;
+  reconcile_difference_qty_ += static_cast<std::uint64_t>(diff < 0 ? -diff : diff);
+  ReconcileNotice notice;
+  notice.underlying = order.underlying;
+  notice.cl_ord_id = order.id;
+  notice.instrument = order.instrument;
+  notice.engine_cum_qty = order.cum_qty;
+  notice.venue_cum_qty = report.cum_qty;
+  notice.total_difference_qty = reconcile_difference_qty_;
+  const std::int64_t tolerance = config_.reconcile_tolerance_qty;
+  notice.halted =
+      tolerance >= 0 && reconcile_difference_qty_ > static_cast<std::uint64_t>(tolerance);
+  out.push(notice);
+  if (notice.halted && monitor_.scope_state(kBookScope) != TradingState::kHalted) {
+    monitor_.kill(
+        "reconciliation: the venue's filled quantities differ from the journal's "
+        "beyond the tolerance",
+        now, out);
+  }
+}
+
+RestoreSummary Engine::restore(const recovery::JournalState& journal, TimeNs now,
+                               ActionBuffer& out) noexcept {
+  RestoreSummary summary;
+  const auto& totals = journal.totals();
+  // Positions: the hedge instrument's fills move the hedge position (and its cash, at the
+  // fills' average price); an option's fills and drop-copy trades move the book.
+  for (InstrumentId id = 0; id < totals.size(); ++id) {
+    const recovery::InstrumentTotals& t = totals[id];
+    const std::int64_t option_qty = t.option_trade_qty;
+    if (t.filled_qty == 0 && option_qty == 0 && t.fills == 0) continue;
+    bool placed = false;
+    for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
+      if (config_.underlyings[u].hedge_instrument != id) continue;
+      if (t.filled_qty != 0) {
+        const double px = t.filled_cash / -static_cast<double>(t.filled_qty);
+        apply_fill(u, t.filled_qty > 0 ? Side::kBuy : Side::kSell, std::llabs(t.filled_qty), px);
+        recompute_working(u);
+      }
+      placed = true;
+      break;
+    }
+    if (!placed && id < underlying_of_option_.size() && underlying_of_option_[id] != ~0u) {
+      const std::uint32_t u = underlying_of_option_[id];
+      if (t.filled_qty + option_qty != 0)
+        add_option_position(u, id, t.filled_qty + option_qty, now);
+      underlyings_[u].option_trades += t.option_trades;
+      placed = true;
+    }
+    if (placed) {
+      ++summary.instruments_moved;
+    } else {
+      summary.unknown_instrument_qty += std::llabs(t.filled_qty) + std::llabs(option_qty);
+    }
+  }
+  // Working orders: back in the store, each to be confirmed with the venue.
+  for (execution::ChildOrder order : journal.working_orders()) {
+    std::uint32_t u = ~0u;
+    for (std::uint32_t i = 0; i < underlyings_.size(); ++i) {
+      if (config_.underlyings[i].hedge_instrument == order.instrument) u = i;
+    }
+    if (u == ~0u && order.instrument < underlying_of_option_.size()) {
+      u = underlying_of_option_[order.instrument];
+    }
+    if (u == ~0u) {
+      ++summary.orders_dropped;
+      continue;
+    }
+    order.underlying = u;
+    order.reconcile = true;
+    order.last_status_request_ns = 0;
+    if (orders_.restore(order) == nullptr) {
+      ++summary.orders_dropped;
+      continue;
+    }
+    ++summary.orders_restored;
+  }
+  for (std::uint32_t u = 0; u < underlyings_.size(); ++u) recompute_working(u);
+  orders_restored_ = summary.orders_restored;
+  if (journal.max_order_id() >= next_order_id_) next_order_id_ = journal.max_order_id() + 1;
+  summary.next_order_id = next_order_id_;
+  // The drop copy's latest ExecIDs, in the order they were seen.
+  const auto& ids = journal.recent_exec_ids();
+  for (std::size_t i = 0; i < ids.size() && i < recent_exec_ids_.size(); ++i) {
+    recent_exec_ids_[i] = ids[i];
+  }
+  next_exec_id_slot_ = journal.next_exec_id_slot() % recent_exec_ids_.size();
+  if (journal.limits()) apply_limits(*journal.limits(), now, out);
+  if (const recovery::ScopeState* halted = journal.halted_scope()) {
+    // "restart: was halted before it (<cause>)", cut to the notice's length.
+    char text[160];
+    const int n = std::snprintf(text, sizeof text, "restart: was halted before it (%.95s)",
+                                halted->cause.c_str());
+    FixedText<96> cause;
+    cause.assign(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+    monitor_.kill(cause.c_str(), now, out);
+    summary.halted = true;
+  }
+  return summary;
 }
 
 std::int64_t Engine::option_position(std::uint32_t u, InstrumentId option) const noexcept {
@@ -1059,6 +1171,10 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
                             report.kind != ExecKind::kCancelReject &&
                             report.kind != ExecKind::kReplaceReject;
   const TimeNs sent_ns = before != nullptr ? before->sent_ns : 0;
+  if (before != nullptr && before->reconcile && report.kind == ExecKind::kOrderStatus) {
+    reconcile(*before, report, now, out);
+    orders_.find(report.cl_ord_id)->reconcile = false;
+  }
   const execution::ApplyOutcome result = orders_.apply(report);
   if (awaiting_ack && result.result == execution::ApplyResult::kApplied) {
     ack_latency_.record(static_cast<double>(report.received_ns - sent_ns) * 1e-9);
@@ -1207,7 +1323,7 @@ void Engine::reprice_order(execution::ChildOrder& order, std::int64_t price_tick
 
 void Engine::chase_unanswered(TimeNs now, ActionBuffer& out) noexcept {
   const TimeNs after = config_.status_request_after_ns;
-  if (after <= 0 || !session_up_) return;
+  if (!session_up_) return;
   // Bounded per timer event so a venue that answers nothing cannot fill the action buffer.
   constexpr int kMaxPerTimer = 16;
   int sent = 0;
@@ -1215,10 +1331,15 @@ void Engine::chase_unanswered(TimeNs now, ActionBuffer& out) noexcept {
     if (sent >= kMaxPerTimer) return;
     const bool unanswered =
         o.status == OrdStatus::kPendingNew || o.cancel_requested || o.replace_pending();
-    if (!unanswered) return;
-    const TimeNs since = o.status == OrdStatus::kPendingNew ? o.sent_ns : o.request_ns;
-    const TimeNs last = std::max(since, o.last_status_request_ns);
-    if (now - last < after) return;
+    if (!unanswered && !o.reconcile) return;
+    // An order to reconcile is asked about at once (whatever status_request_after says), then
+    // like any unanswered one.
+    if (!(o.reconcile && o.last_status_request_ns == 0)) {
+      if (after <= 0) return;
+      const TimeNs since = o.status == OrdStatus::kPendingNew ? o.sent_ns : o.request_ns;
+      const TimeNs last = std::max(since, o.last_status_request_ns);
+      if (now - last < after) return;
+    }
     o.last_status_request_ns = now;
     ++o.status_requests;
     StatusRequest request;
@@ -1385,6 +1506,10 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.replaces_sent = replaces_sent_;
   out.replaces_rejected = replaces_rejected_;
   out.status_requests_sent = status_requests_sent_;
+  out.reconcile_checks = reconcile_checks_;
+  out.reconcile_differences = reconcile_differences_;
+  out.reconcile_difference_qty = reconcile_difference_qty_;
+  out.orders_restored = orders_restored_;
   out.option_trades_ignored = option_trades_ignored_;
   out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/recovery.hpp"
 #include "core/execution/algorithms.hpp"
 #include "core/execution/order_store.hpp"
 #include "core/execution/parent_order.hpp"
@@ -99,6 +100,21 @@ struct EngineConfig {
   // exactly on timer events once a threshold is crossed, at most this many per timer event.
   pricing::ExpansionThresholds american_thresholds;
   std::size_t american_revaluations_per_timer = 4;
+  // Reconciliation with the venue: after a restart or a reconnect every working order is asked
+  // about (35=H) and the venue's CumQty compared with the engine's. Differences are applied (the
+  // venue's fills are real), logged and counted; once their sum passes this many units since
+  // start, the book halts. Negative: never halt.
+  std::int64_t reconcile_tolerance_qty = 0;
+};
+
+// What Engine::restore put back.
+struct RestoreSummary {
+  std::uint32_t orders_restored = 0;        // working orders taken back (each to be reconciled)
+  std::uint32_t orders_dropped = 0;         // working orders of instruments this config lacks
+  std::uint32_t instruments_moved = 0;      // instruments whose position the journal changed
+  std::int64_t unknown_instrument_qty = 0;  // journal position changes this config cannot place
+  bool halted = false;  // the book was halted again (some scope was halted before the restart)
+  OrderId next_order_id = 0;
 };
 
 // Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
@@ -208,11 +224,15 @@ struct EngineSnapshot {
   std::uint64_t exec_reports_ignored = 0;  // stale, duplicate or for unknown orders
   std::uint64_t exec_reports_invalid = 0;
   std::uint64_t cancels_sent = 0;
-  std::uint64_t replaces_sent = 0;          // OrderCancelReplaceRequests (35=G)
-  std::uint64_t replaces_rejected = 0;      // answered with OrderCancelReject (or never sent)
-  std::uint64_t status_requests_sent = 0;   // OrderStatusRequests (35=H) for unanswered orders
-  std::uint64_t option_trades_ignored = 0;  // drop-copy trades not applied (duplicate, unknown)
-  std::uint64_t quote_iv_failures = 0;      // option quotes whose mid has no implied vol
+  std::uint64_t replaces_sent = 0;             // OrderCancelReplaceRequests (35=G)
+  std::uint64_t replaces_rejected = 0;         // answered with OrderCancelReject (or never sent)
+  std::uint64_t status_requests_sent = 0;      // OrderStatusRequests (35=H) for unanswered orders
+  std::uint64_t reconcile_checks = 0;          // status answers compared for reconciliation
+  std::uint64_t reconcile_differences = 0;     // ... whose CumQty differed from the engine's
+  std::uint64_t reconcile_difference_qty = 0;  // sum of |venue CumQty - engine CumQty|, units
+  std::uint32_t orders_restored = 0;           // working orders taken back from the journal
+  std::uint64_t option_trades_ignored = 0;     // drop-copy trades not applied (duplicate, unknown)
+  std::uint64_t quote_iv_failures = 0;         // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
   LatencyHistogram ack_latency;
@@ -233,6 +253,15 @@ class Engine {
   // refresh, never on a quote. The fit itself runs on another thread.
   void set_vol_surface(std::uint32_t underlying, const pricing::VolSurface& surface,
                        TimeNs now) noexcept;
+
+  // After a restart, before the first event: puts back what the journal says. Positions move by
+  // the journal's totals (the configured book and initial hedge positions are the state when the
+  // journal began), working orders return to the order store marked for reconciliation, the
+  // next ClOrdID is above every one the journal used, the drop copy's latest ExecIDs are known
+  // again, the last limit set is in force again, and if any scope was halted the book is halted
+  // again with the cause. Not on the tick path (it allocates nothing but may take a while).
+  RestoreSummary restore(const recovery::JournalState& journal, TimeNs now,
+                         ActionBuffer& out) noexcept;
 
   // Puts a new limit set in force between two events (the daemon validates it off this thread).
   void apply_limits(const risk::RiskLimits& limits, TimeNs now, ActionBuffer& out) noexcept;
@@ -338,6 +367,9 @@ class Engine {
   [[nodiscard]] std::int64_t option_position(std::uint32_t u, InstrumentId option) const noexcept;
   // Whether this ExecID was seen among the last kRecentExecIds; records it if not.
   bool seen_exec_id(const FixedText<40>& exec_id) noexcept;
+  // Compares a status answer for an order marked for reconciliation with the engine's view.
+  void reconcile(const execution::ChildOrder& order, const ExecReportEvent& report, TimeNs now,
+                 ActionBuffer& out) noexcept;
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
   void cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now = 0) noexcept;
@@ -413,10 +445,14 @@ class Engine {
   std::uint64_t replaces_sent_ = 0;
   std::uint64_t replaces_rejected_ = 0;
   std::uint64_t status_requests_sent_ = 0;
+  std::uint64_t reconcile_checks_ = 0;
+  std::uint64_t reconcile_differences_ = 0;
+  std::uint64_t reconcile_difference_qty_ = 0;
+  std::uint32_t orders_restored_ = 0;
   std::uint64_t option_trades_ignored_ = 0;
   // Hashes of the latest drop-copy ExecIDs, a ring; a trade repeated after a reconnect is
   // recognised here. Sized at construction.
-  static constexpr std::size_t kRecentExecIds = 4096;
+  static constexpr std::size_t kRecentExecIds = recovery::kRecentExecIds;
   std::vector<std::uint64_t> recent_exec_ids_;
   std::size_t next_exec_id_slot_ = 0;
   std::uint64_t parents_by_algorithm_[kExecAlgorithmCount] = {};

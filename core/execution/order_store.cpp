@@ -30,7 +30,21 @@ ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
   target->request_ns = 0;
   target->status_requests = 0;
   target->last_status_request_ns = 0;
+  target->reconcile = false;
   ++live_;
+  return target;
+}
+
+ChildOrder* OrderStore::restore(const ChildOrder& order) noexcept {
+  ChildOrder* target = nullptr;
+  for (auto& slot : slots_) {
+    if (slot.id != 0 && !is_terminal(slot.status)) continue;
+    if (target == nullptr || slot.id < target->id) target = &slot;
+    if (slot.id == 0) break;
+  }
+  if (target == nullptr) return nullptr;
+  *target = order;
+  if (!is_terminal(order.status)) ++live_;
   return target;
 }
 

@@ -33,6 +33,9 @@ struct ChildOrder {
   // Order status requests (35=H) sent for this order and when the last went out.
   std::uint32_t status_requests = 0;
   TimeNs last_status_request_ns = 0;
+  // Its state must be confirmed with the venue (after a restart or a reconnect): a status
+  // request goes out at once, and the answer's CumQty is compared with ours.
+  bool reconcile = false;
 
   [[nodiscard]] bool replace_pending() const noexcept { return replace_id != 0; }
   [[nodiscard]] std::int64_t leaves_qty() const noexcept { return qty - cum_qty; }
@@ -70,6 +73,10 @@ class OrderStore {
   // Registers a new order in PendingNew. Returns nullptr when every slot is live.
   [[nodiscard]] ChildOrder* add(const ChildOrder& order) noexcept;
 
+  // Puts back an order as it was (status, filled quantity, pending requests), for recovery
+  // after a restart. Returns nullptr when every slot is live.
+  [[nodiscard]] ChildOrder* restore(const ChildOrder& order) noexcept;
+
   // By any ClOrdID the order has had: its first, its current, the one before the last replace,
   // or that of a pending replace. Ids come from one increasing counter, so none is shared.
   [[nodiscard]] ChildOrder* find(OrderId id) noexcept;
@@ -95,6 +102,12 @@ class OrderStore {
   template <typename F>
   void for_each_live(F&& f) {
     for (auto& order : slots_) {
+      if (order.id != 0 && !is_terminal(order.status)) f(order);
+    }
+  }
+  template <typename F>
+  void for_each_live(F&& f) const {
+    for (const auto& order : slots_) {
       if (order.id != 0 && !is_terminal(order.status)) f(order);
     }
   }

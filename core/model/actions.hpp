@@ -124,6 +124,9 @@ struct StateNotice {
   std::uint32_t underlying = kBookScope;
   TradingState from = TradingState::kActive;
   TradingState to = TradingState::kActive;
+  // Some breaker behind this state clears only on an operator's resume (the kill switch, a price
+  // jump, a reject storm): a restart must come back in this state.
+  bool manual_resume = false;
   FixedText<96> cause;
 };
 
@@ -186,14 +189,27 @@ struct OptionHedgeDecision {
   double vega_after = 0.0;
 };
 
+// Reconciliation found the venue's CumQty for an order different from the engine's (after a
+// restart or reconnect, in the answer to a status request). The venue's quantity is applied.
+struct ReconcileNotice {
+  std::uint32_t underlying = 0;
+  OrderId cl_ord_id = 0;
+  InstrumentId instrument = kNoInstrument;
+  std::int64_t engine_cum_qty = 0;
+  std::int64_t venue_cum_qty = 0;
+  std::uint64_t total_difference_qty = 0;  // |differences| summed since start, units
+  bool halted = false;                     // the sum passed the tolerance: the book halts
+};
+
 // A new limit set is in force from this event on.
 struct LimitsApplied {
   std::uint64_t version = 0;
 };
 
-using Action = std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision,
-                            FillNotice, OrderNotice, StateNotice, BreakerNotice, LimitNotice,
-                            LimitsApplied, ParentDone, OptionTradeNotice, OptionHedgeDecision>;
+using Action =
+    std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision, FillNotice,
+                 OrderNotice, StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone,
+                 OptionTradeNotice, OptionHedgeDecision, ReconcileNotice>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

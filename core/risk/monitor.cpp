@@ -108,10 +108,12 @@ void RiskMonitor::update_state(std::uint32_t scope, ActionBuffer& out) noexcept 
   Scope& s = scopes_[index(scope)];
   TradingState to = TradingState::kActive;
   const Cell* why = nullptr;
+  bool manual = false;
   for (std::size_t b = 0; b < kBreakerCount; ++b) {
     const Cell& cell = s.cells[b];
     if (!cell.tripped) continue;
     const TradingState st = state_of(limits_.breakers.policy[b].action);
+    manual = manual || limits_.breakers.policy[b].reset == ResetPolicy::kManual;
     if (why == nullptr || static_cast<std::uint8_t>(st) > static_cast<std::uint8_t>(to)) {
       to = st;
       why = &cell;
@@ -125,6 +127,7 @@ void RiskMonitor::update_state(std::uint32_t scope, ActionBuffer& out) noexcept 
   notice.underlying = scope;
   notice.from = s.state;
   notice.to = to;
+  notice.manual_resume = manual;
   if (why != nullptr) {
     notice.cause = why->cause;
   } else {

@@ -1645,5 +1645,223 @@ TEST_F(EngineTest, pov_parent_trades_its_share_of_the_volume_the_feed_reports) {
   EXPECT_EQ(second[0].qty, 800);
 }
 
+// --- Restart: restore from the journal's state, then reconcile with the venue ---------------
+
+// Feeds a recovery::JournalState what the daemon journals of one event and its actions.
+void journal_into(recovery::JournalState& state, const Event& event,
+                  const std::vector<Action>& actions, TimeNs now) {
+  if (const auto* r = std::get_if<ExecReportEvent>(&event)) (void)state.on_exec_report(*r);
+  if (const auto* t = std::get_if<OptionTradeEvent>(&event)) (void)state.on_option_trade(*t);
+  for (const Action& a : actions) {
+    if (const auto* o = std::get_if<NewChildOrder>(&a)) (void)state.on_new_order(*o, now);
+    if (const auto* c = std::get_if<CancelOrder>(&a)) (void)state.on_cancel(*c, now);
+    if (const auto* r = std::get_if<ReplaceOrder>(&a)) (void)state.on_replace(*r, now);
+    if (const auto* s = std::get_if<StateNotice>(&a)) state.on_state(*s);
+  }
+}
+
+class EngineRestartTest : public EngineTest {
+ protected:
+  // Sends an event to the running engine and journals it, as the daemon's agents do.
+  std::vector<Action> journaled(const Event& event, TimeNs now) {
+    std::vector<Action> actions = send(event, now);
+    journal_into(journal_, event, actions, now);
+    return actions;
+  }
+  std::vector<Action> journaled_quote(double bid, double ask, TimeNs now) {
+    QuoteEvent e;
+    e.quote.instrument = 0;
+    e.quote.bid = bid;
+    e.quote.ask = ask;
+    e.quote.bid_size = 500;
+    e.quote.ask_size = 500;
+    e.quote.source_ns = now - 1000;
+    e.quote.seq = ++seq_;
+    return journaled(e, now);
+  }
+  // A second engine on the same config, restored from the journal as a restarted daemon is.
+  RestoreSummary restart(const EngineConfig& config, TimeNs now) {
+    restarted_ = std::make_unique<Engine>(config);
+    restore_actions_.clear();
+    return restarted_->restore(journal_, now, restore_actions_);
+  }
+  std::vector<Action> send_restarted(const Event& event, TimeNs now) {
+    buffer_.clear();
+    restarted_->on_event(event, now, buffer_);
+    return {buffer_.begin(), buffer_.end()};
+  }
+  EngineSnapshot restarted_snapshot() const {
+    EngineSnapshot s;
+    restarted_->fill_snapshot(s);
+    return s;
+  }
+
+  // ClOrdIDs of the orders the journal holds as working.
+  std::vector<std::pair<OrderId, execution::ChildOrder>> live_ids() const {
+    std::vector<std::pair<OrderId, execution::ChildOrder>> out;
+    for (const execution::ChildOrder& o : journal_.working_orders()) out.emplace_back(o.id, o);
+    return out;
+  }
+
+  recovery::JournalState journal_{3};
+  std::unique_ptr<Engine> restarted_;
+  ActionBuffer restore_actions_;
+};
+
+TEST_F(EngineRestartTest, restart_rebuilds_positions_working_orders_and_the_next_order_id) {
+  EngineConfig config = make_config();
+  config.limits.pre_trade[0].max_order_qty = 1000;
+  start(config);
+  // Two children: the first fills in two parts (one report repeated), the second is partly
+  // filled and still working when the daemon dies. The desk also buys 10 calls.
+  const auto first = only<NewChildOrder>(journaled_quote(99.99, 100.01, kT0));
+  const auto second = only<NewChildOrder>(journaled_quote(99.99, 100.01, kT0 + kInterval));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  const OrderId a = first[0].cl_ord_id;
+  const OrderId b = second[0].cl_ord_id;
+  const TimeNs t = kT0 + 2 * kInterval;
+  (void)journaled(exec(a, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 400, 400, 99.99), t);
+  (void)journaled(exec(a, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 400, 400, 99.99), t + 1);
+  (void)journaled(exec(a, ExecKind::kTrade, OrdStatus::kFilled, 1000, 600, 99.98), t + 2);
+  (void)journaled(exec(b, ExecKind::kNew, OrdStatus::kNew), t + 3);
+  (void)journaled(exec(b, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 250, 250, 99.97), t + 4);
+  (void)journaled(option_trade(1, 10, "DC-7"), t + 5);
+  const EngineSnapshot before = snapshot();
+  ASSERT_EQ(engine_->hedge_position(0), -1250);
+  // The second child and the rest of the hedge, sent as the fills came in.
+  ASSERT_EQ(before.live_orders, 2u);
+  OrderId last_id = 0;
+  for (const auto& [id, order] : live_ids()) last_id = std::max(last_id, id);
+
+  const RestoreSummary r = restart(config, t + 10 * kNanosPerSecond);
+  EXPECT_EQ(r.orders_restored, 2u);
+  EXPECT_EQ(r.orders_dropped, 0u);
+  EXPECT_FALSE(r.halted);
+  EXPECT_EQ(restarted_->hedge_position(0), -1250);
+  EXPECT_EQ(restarted_->live_orders(), 2u);
+  // Everything a decision depends on is back: working quantity and the book's options.
+  const EngineSnapshot after = restarted_snapshot();
+  EXPECT_EQ(after.underlyings[0].working_qty, before.underlyings[0].working_qty);
+  EXPECT_EQ(after.underlyings[0].option_trades, 1u);
+  EXPECT_EQ(after.orders_restored, 2u);
+  EXPECT_EQ(restarted_->state(), TradingState::kActive);
+  // The same spot gives the same option delta as the engine that never stopped.
+  const TimeNs t2 = t + 11 * kNanosPerSecond;
+  (void)send_restarted(SessionEvent{true}, t2 - 2);
+  (void)timer(t2 - 1);  // both re-price their time terms at the same instant
+  (void)send_restarted(TimerEvent{}, t2 - 1);
+  (void)quote(99.99, 100.01, t2);
+  QuoteEvent q;
+  q.quote = {0, 99.99, 100.01, 500, 500, t2 - 1000, 99, 0};
+  (void)send_restarted(q, t2);
+  EXPECT_NEAR(restarted_->greeks(0).delta_shares, engine_->greeks(0).delta_shares, 1e-6);
+  // No ClOrdID is used twice: the next one is above every id the journal saw.
+  EXPECT_GT(r.next_order_id, last_id);
+  EXPECT_GT(last_id, b);
+  // The drop-copy trade is known: its resend after the restart is ignored.
+  const auto repeat = only<OptionTradeNotice>(send_restarted(option_trade(1, 10, "DC-7"), t2 + 1));
+  ASSERT_EQ(repeat.size(), 1u);
+  EXPECT_FALSE(repeat[0].applied);
+}
+
+TEST_F(EngineRestartTest, restart_after_a_halt_comes_back_halted_with_the_cause) {
+  start(make_config());
+  const auto orders = only<NewChildOrder>(journaled_quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  CommandEvent halt;
+  halt.command = Command::kHalt;
+  halt.reason.assign("operator: venue looks wrong");
+  (void)journaled(halt, kT0 + kInterval);
+  ASSERT_EQ(engine_->state(), TradingState::kHalted);
+
+  const RestoreSummary r = restart(make_config(), kT0 + kNanosPerSecond);
+  EXPECT_TRUE(r.halted);
+  EXPECT_EQ(restarted_->state(), TradingState::kHalted);
+  const auto states =
+      only<StateNotice>(std::vector<Action>(restore_actions_.begin(), restore_actions_.end()));
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].to, TradingState::kHalted);
+  EXPECT_STREQ(states[0].cause.c_str(),
+               "restart: was halted before it (operator: venue looks wrong)");
+  // Halted: a quote far outside the band trades nothing until an operator resumes.
+  (void)send_restarted(SessionEvent{true}, kT0 + 2 * kNanosPerSecond);
+  QuoteEvent q;
+  q.quote = {0, 99.99, 100.01, 500, 500, kT0, 1, 0};
+  EXPECT_TRUE(only<NewChildOrder>(send_restarted(q, kT0 + 3 * kNanosPerSecond)).empty());
+
+  // A journal whose last state change is the resume comes back active.
+  CommandEvent resume;
+  resume.command = Command::kResume;
+  (void)journaled(resume, kT0 + 4 * kNanosPerSecond);
+  ASSERT_EQ(engine_->state(), TradingState::kActive);
+  EXPECT_FALSE(restart(make_config(), kT0 + 5 * kNanosPerSecond).halted);
+  EXPECT_EQ(restarted_->state(), TradingState::kActive);
+}
+
+TEST_F(EngineRestartTest, status_answers_reconcile_restored_orders_and_halt_beyond_tolerance) {
+  EngineConfig config = make_config();
+  config.limits.pre_trade[0].max_order_qty = 1000;
+  start(config);
+  const auto orders = only<NewChildOrder>(journaled_quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  const OrderId id = orders[0].cl_ord_id;
+  (void)journaled(exec(id, ExecKind::kNew, OrdStatus::kNew), kT0 + 1);
+
+  for (const std::int64_t tolerance : {std::int64_t{0}, std::int64_t{-1}}) {
+    SCOPED_TRACE(tolerance);
+    EngineConfig restarted_config = config;
+    restarted_config.reconcile_tolerance_qty = tolerance;
+    restarted_config.status_request_after_ns = 2 * kNanosPerSecond;
+    ASSERT_EQ(restart(restarted_config, kT0 + kNanosPerSecond).orders_restored, 1u);
+    // Logon: the restored order is asked about at once.
+    const auto requests =
+        only<StatusRequest>(send_restarted(SessionEvent{true}, kT0 + 2 * kNanosPerSecond));
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].cl_ord_id, id);
+    // The venue filled 300 while the daemon was down: the answer says so.
+    ExecReportEvent answer =
+        exec(id, ExecKind::kOrderStatus, OrdStatus::kPartiallyFilled, 300, 0, 99.99);
+    answer.leaves_qty = orders[0].qty - 300;
+    const std::vector<Action> actions = send_restarted(answer, kT0 + 3 * kNanosPerSecond);
+    EXPECT_EQ(restarted_->hedge_position(0), -300);
+    const auto notices = only<ReconcileNotice>(actions);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0].engine_cum_qty, 0);
+    EXPECT_EQ(notices[0].venue_cum_qty, 300);
+    EXPECT_EQ(notices[0].total_difference_qty, 300u);
+    EXPECT_EQ(notices[0].halted, tolerance == 0);
+    EXPECT_EQ(restarted_->state(), tolerance == 0 ? TradingState::kHalted : TradingState::kActive);
+    const EngineSnapshot s = restarted_snapshot();
+    EXPECT_EQ(s.reconcile_checks, 1u);
+    EXPECT_EQ(s.reconcile_differences, 1u);
+    EXPECT_EQ(s.reconcile_difference_qty, 300u);
+    // The same answer again (a second status request) is no new difference.
+    (void)send_restarted(answer, kT0 + 4 * kNanosPerSecond);
+    EXPECT_EQ(restarted_snapshot().reconcile_differences, 1u);
+    EXPECT_EQ(restarted_->hedge_position(0), -300);
+  }
+}
+
+TEST_F(EngineRestartTest, reconnect_asks_about_every_working_order_and_a_match_is_no_difference) {
+  EngineConfig config = make_config();
+  config.status_request_after_ns = 2 * kNanosPerSecond;
+  start(config);
+  const auto orders = only<NewChildOrder>(quote(99.99, 100.01, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  (void)report(exec(orders[0].cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + 1);
+  (void)send(SessionEvent{false}, kT0 + kInterval);
+  const auto requests = only<StatusRequest>(send(SessionEvent{true}, kT0 + 2 * kInterval));
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].cl_ord_id, orders[0].cl_ord_id);
+  (void)report(exec(orders[0].cl_ord_id, ExecKind::kOrderStatus, OrdStatus::kNew),
+               kT0 + 3 * kInterval);
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.reconcile_checks, 1u);
+  EXPECT_EQ(s.reconcile_differences, 0u);
+  // Answered: no second request at the next timer.
+  EXPECT_TRUE(only<StatusRequest>(timer(kT0 + 4 * kInterval)).empty());
+}
+
 }  // namespace
 }  // namespace hedged
