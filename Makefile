@@ -57,6 +57,8 @@ bench: build
 	./build/release/tests/bench/implied_vol_bench
 	./build/release/tests/bench/american_bench
 	./build/release/tests/bench/venue_bench
+	./build/release/tests/bench/backtest_bench
+	./build/release/tests/bench/e2e_bench --json build/release/e2e_bench.json
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 

@@ -2,6 +2,7 @@
 // owns the process's signals: SIGINT/SIGTERM stop hedging, cancel working orders, log out of
 // FIX and exit 0; SIGHUP re-reads the limits file; SIGUSR1 halts (kill switch); SIGUSR2 asks
 // for a manual resume.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/backtest_command.hpp"
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/journal_command.hpp"
 #include "daemon/app/logging.hpp"
@@ -36,11 +38,16 @@ void print_help(std::FILE* out) {
       "\n"
       "commands:\n"
       "  run [-c FILE]           run the daemon (default FILE: %s)\n"
-      "  venue [-c FILE] [--scenario SCENARIO_FILE]\n"
+      "  venue [-c FILE] [--scenario SCENARIO_FILE] [--stats-file PATH]\n"
       "                          run the FIX venue simulator alone, on FILE's market and FIX\n"
-      "                          port; a scenario (config/scenarios/*.yaml) plays from start\n"
+      "                          port; a scenario (config/scenarios/*.yaml) plays from start;\n"
+      "                          PATH gets its records as JSON every 200 ms and at exit;\n"
+      "                          SIGUSR1 makes a 1 s venue outage (every session logged out)\n"
       "  check-config FILE...    validate main configs and limits files (told apart by\n"
       "                          their keys), print a summary, exit 0 only if all are valid\n"
+      "  backtest -c FILE [--paths N] [--seed S] [--out DIR] [--json]\n"
+      "                          run the engine on a virtual clock over simulated paths or a\n"
+      "                          quote file and compare hedge policies (config/backtest/)\n"
       "  journal verify|inspect|tail DIR [-n N] [--follow]\n"
       "                          check a journal directory, print its records, or follow it\n"
       "  version                 print the version\n"
@@ -60,6 +67,7 @@ struct Options {
   std::string config_path = kDefaultConfig;
   std::vector<std::string> files;  // check-config: every file named (-c or positional)
   std::string scenario_path;       // venue: --scenario FILE
+  std::string stats_file;          // venue: --stats-file PATH
   bool ok = true;
   std::string error;
 };
@@ -78,6 +86,10 @@ Options parse_options(const std::vector<std::string>& args) {
       options.scenario_path = args[++i];
     } else if (a.rfind("--scenario=", 0) == 0) {
       options.scenario_path = a.substr(11);
+    } else if (a == "--stats-file" && i + 1 < args.size()) {
+      options.stats_file = args[++i];
+    } else if (a.rfind("--stats-file=", 0) == 0) {
+      options.stats_file = a.substr(13);
     } else if (!a.empty() && a[0] != '-') {
       options.files.push_back(a);
     } else {
@@ -204,12 +216,13 @@ int run(const Options& options) {
   return status;
 }
 
-// The venue simulator on its own: until SIGINT or SIGTERM.
+// The venue simulator on its own: until SIGINT or SIGTERM. SIGUSR1: a 1 s outage.
 int venue(const Options& options) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const auto loaded =
       hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
@@ -240,37 +253,45 @@ int venue(const Options& options) {
     spdlog::info("venue simulator {} ({} instruments from {}); client {}", venue.endpoint(),
                  loaded.config->engine.instruments.size(), options.config_path,
                  loaded.config->fix.sender_comp_id);
+    // The stats file is rewritten every 200 ms; the progress line is logged every 10 s.
+    const bool stats_file = !options.stats_file.empty();
+    const auto write_stats = [&] {
+      if (!stats_file) return;
+      const std::string json =
+          hedged::app::venue_summary_json(venue.stats(), venue.option_flow_stats(), true);
+      if (!hedged::app::write_file_atomically(options.stats_file, json + "\n")) {
+        spdlog::error("venue: cannot write the stats file {}", options.stats_file);
+      }
+    };
+    write_stats();
+    const auto log_every = std::chrono::seconds(10);
+    auto next_log = std::chrono::steady_clock::now() + log_every;
     int sig = 0;
     while (sig != SIGINT && sig != SIGTERM) {
-      timespec tick{10, 0};
+      timespec tick = stats_file ? timespec{0, 200'000'000} : timespec{10, 0};
       sig = sigtimedwait(&signals, nullptr, &tick);
-      const hedged::venue::VenueStats st = venue.stats();
-      if (sig < 0) {
+      if (sig == SIGUSR1) {
+        spdlog::warn("venue: SIGUSR1, a 1 s outage");
+        venue.outage_for(std::chrono::seconds(1));
+      }
+      write_stats();
+      if (std::chrono::steady_clock::now() >= next_log) {
+        next_log += log_every;
+        const hedged::venue::VenueStats st = venue.stats();
         spdlog::info("venue: {} orders, {} fills, {} rejects, {} cancels, {} resting", st.orders,
                      st.fills, st.rejects, st.cancels, st.resting);
       }
     }
     spdlog::info("venue stopping: {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
     venue.stop();
+    write_stats();
     const hedged::venue::VenueStats st = venue.stats();
     spdlog::info("venue stopped: {} orders, {} fills, {} rejects, {} cancels", st.orders, st.fills,
                  st.rejects, st.cancels);
     // One machine-readable line with what the venue's records say at the end: what its clients
     // bought and sold, and the option flow it reported on the drop copy.
-    std::string summary = "{\"filled_buy_qty\":" + std::to_string(st.filled_buy_qty) +
-                          ",\"filled_sell_qty\":" + std::to_string(st.filled_sell_qty);
-    if (const auto flow = venue.option_flow_stats()) {
-      summary +=
-          ",\"option_trades\":" + std::to_string(flow->trades) + ",\"desk_position_change\":{";
-      bool first = true;
-      for (const auto& [symbol, qty] : flow->desk_position_change) {
-        summary += (first ? "\"" : ",\"") + symbol + "\":" + std::to_string(qty);
-        first = false;
-      }
-      summary += "}";
-    }
-    summary += "}";
-    spdlog::info("venue summary: {}", summary);
+    spdlog::info("venue summary: {}",
+                 hedged::app::venue_summary_json(st, venue.option_flow_stats(), false));
   }
   hedged::app::shutdown_logging();
   return status;
@@ -303,10 +324,17 @@ int main(int argc, char** argv) {
                               : hedged::app::run_iv_command(args);
   }
   if (command == "journal") return hedged::app::journal_command(args);
+  if (command == "backtest") return hedged::app::backtest_command(args);
   const Options options = parse_options(args);
   if (!options.ok) {
     std::fprintf(stderr, "hedged %s: %s (see hedged --help)\n", command.c_str(),
                  options.error.c_str());
+    return 64;
+  }
+  if (!options.stats_file.empty() && command != "venue") {
+    std::fprintf(stderr,
+                 "hedged %s: --stats-file is an option of `hedged venue` (see hedged --help)\n",
+                 command.c_str());
     return 64;
   }
   if (!options.scenario_path.empty() && command != "venue") {

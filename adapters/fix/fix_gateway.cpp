@@ -105,7 +105,11 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
  public:
   Application(const GatewayConfig& config, InboundSink& sink) : config_(config), sink_(sink) {}
 
-  void start() { session_.start(*this, quickfix::initiator_settings(config_), "FIX gateway"); }
+  void start() {
+    quickfix::InitiatorSettings settings = quickfix::initiator_settings(config_);
+    settings.store_dir = config_.store_dir;
+    session_.start(*this, settings, "FIX gateway");
+  }
 
   void stop(int logout_timeout_ms) { session_.stop(logout_timeout_ms); }
 
@@ -124,6 +128,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     s.messages_rejected = messages_rejected_.load(std::memory_order_relaxed);
     s.session_rejects = session_rejects_.load(std::memory_order_relaxed);
     s.logons = logons_.load(std::memory_order_relaxed);
+    s.resends_suppressed = resends_suppressed_.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -151,7 +156,17 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
       message.setField(FIX::FIELD::Password, config_.password);
     }
   }
-  void toApp(FIX::Message&, const FIX::SessionID&) override {}
+  // QuickFIX calls this for new messages and for resends (PossDupFlag=Y, answering a
+  // ResendRequest). An order, cancel or replace from before a gap is stale: the engine has moved
+  // on and asks the venue for status instead, so a resend becomes a gap fill (DoNotSend).
+  void toApp(FIX::Message& message, const FIX::SessionID&) override {
+    const FIX::Header& header = message.getHeader();
+    if (header.isSetField(FIX::FIELD::PossDupFlag) &&
+        header.getField(FIX::FIELD::PossDupFlag) == "Y") {
+      resends_suppressed_.fetch_add(1, std::memory_order_relaxed);
+      throw FIX::DoNotSend();
+    }
+  }
   void fromAdmin(const FIX::Message& message, const FIX::SessionID&) override {
     if (message.getHeader().getField(FIX::FIELD::MsgType) == "3") {
       session_rejects_.fetch_add(1, std::memory_order_relaxed);
@@ -183,6 +198,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     report.last_px = double_field(message, FIX::FIELD::LastPx);
     report.cum_qty = int_field(message, FIX::FIELD::CumQty);
     report.leaves_qty = int_field(message, FIX::FIELD::LeavesQty);
+    report.avg_px = double_field(message, FIX::FIELD::AvgPx);
     if (message.isSetField(FIX::FIELD::ExecID))
       report.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
     if (message.isSetField(FIX::FIELD::Text))
@@ -222,6 +238,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
   std::atomic<std::uint64_t> messages_rejected_{0};
   std::atomic<std::uint64_t> session_rejects_{0};
   std::atomic<std::uint64_t> logons_{0};
+  std::atomic<std::uint64_t> resends_suppressed_{0};
 };
 
 FixGateway::FixGateway(GatewayConfig config, std::vector<std::string> symbols, InboundSink& sink)

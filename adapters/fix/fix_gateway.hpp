@@ -26,6 +26,10 @@ struct GatewayConfig {
   std::string data_dictionary;  // path of the FIX 4.4 dictionary (config/fix/FIX44.xml)
   std::string password;         // sent in Logon (554) when not empty
   std::string account;          // Account (1) on every order when not empty
+  // Non-empty: sequence numbers and sent messages persisted in this folder (QuickFIX FileStore),
+  // never reset, so after a restart the session resumes and the venue resends what was missed.
+  // Empty: in memory, reset at every logon.
+  std::string store_dir;
 };
 
 // Receives what the venue said, already translated. Implementations must be thread-safe.
@@ -46,6 +50,9 @@ struct GatewayStats {
   std::uint64_t messages_rejected = 0;  // app messages we could not translate (counted, dropped)
   std::uint64_t session_rejects = 0;    // Reject (35=3) and BusinessMessageReject (35=j) received
   std::uint64_t logons = 0;
+  // Application messages the venue asked us to resend (ResendRequest) that were gap-filled
+  // instead: a stale order, cancel or replace is never sent twice.
+  std::uint64_t resends_suppressed = 0;
 };
 
 enum class SendResult : std::uint8_t { kSent, kSessionDown, kUnknownInstrument };

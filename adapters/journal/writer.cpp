@@ -221,32 +221,44 @@ std::chrono::nanoseconds JournalWriter::sync_segment() {
   return Clock::now() - start;
 }
 
-std::chrono::nanoseconds JournalWriter::flush_and_sync() {
+std::chrono::nanoseconds JournalWriter::write_pending() {
   check_usable();
-  if (size_ == 0) return std::chrono::nanoseconds{0};
   std::chrono::nanoseconds synced{0};
   std::size_t from = 0;
   std::size_t split = 0;
   while (from < size_) {
     if (split < splits_.size() && splits_[split].offset == from) {
-      // The previous segment (if any) was synced by the last pass of this loop or by an
-      // earlier commit; a new segment is created and begins with its header record.
+      // Leaving a segment: what was written to it becomes durable first, so the directory fsync
+      // of the commit that follows never makes a later segment visible before an earlier one's
+      // data; the new segment begins with its header record.
+      if (segment_fd_ >= 0 && unsynced_) synced += sync_segment();
       close_segment();
       open_new_segment(splits_[split].first_sequence);
+      rotated_ = true;
       ++split;
     }
     const std::size_t to = split < splits_.size() ? splits_[split].offset : size_;
     write_all(from, to);
-    synced += sync_segment();
+    unsynced_ = true;
     from = to;
   }
-  if (split > 0) {
+  size_ = 0;
+  splits_.clear();
+  return synced;
+}
+
+std::chrono::nanoseconds JournalWriter::flush_and_sync() {
+  check_usable();
+  if (size_ == 0 && !unsynced_) return std::chrono::nanoseconds{0};
+  std::chrono::nanoseconds synced = write_pending();
+  if (unsynced_) synced += sync_segment();
+  if (rotated_) {
     const auto start = Clock::now();
     if (::fsync(dir_fd_) != 0) fail(errno, "fsync failed on directory", dir_);
     synced += Clock::now() - start;
   }
-  size_ = 0;
-  splits_.clear();
+  unsynced_ = false;
+  rotated_ = false;
   pending_seen_ = false;
   ++stats_.commits;
   stats_.durable_sequence = next_sequence_ - 1;
@@ -256,7 +268,7 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
 
 bool JournalWriter::poll(TimeNs now) {
   check_usable();
-  if (size_ == 0) return false;
+  if (size_ == 0 && !unsynced_) return false;
   if (size_ >= options_.commit_threshold_bytes) {
     flush_and_sync();
     return true;

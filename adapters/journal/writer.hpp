@@ -107,6 +107,12 @@ class JournalWriter {
   // nothing was pending).
   std::chrono::nanoseconds flush_and_sync();
 
+  // Hands everything pending to the kernel (one write() per segment touched) without waiting
+  // for the disk: a record written is safe from the process dying (SIGKILL, OOM), not from a
+  // power cut until the next commit. Leaving a segment syncs it first. Returns the time spent
+  // syncing (zero unless a segment was left).
+  std::chrono::nanoseconds write_pending();
+
   // Group commit: flush_and_sync() when commit_interval has passed since a poll first saw
   // unsynced records (now on the caller's clock), or when commit_threshold_bytes are pending.
   // Returns true when it committed.
@@ -160,6 +166,8 @@ class JournalWriter {
   std::size_t size_ = 0;
   std::vector<Split> splits_;
   bool pending_seen_ = false;  // a poll has seen the pending records, at pending_since_
+  bool unsynced_ = false;      // written to the current segment since its last fdatasync
+  bool rotated_ = false;       // a segment was begun since the last commit (directory fsync)
   TimeNs pending_since_ = 0;
   std::uint64_t next_sequence_ = 1;
   bool failed_ = false;

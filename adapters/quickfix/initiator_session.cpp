@@ -1,14 +1,30 @@
 #include "adapters/quickfix/initiator_session.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
 
 #include <quickfix/Exceptions.h>
 #include <quickfix/Session.h>
 
 namespace hedged::quickfix {
+namespace {
+
+// In memory: both ends start again at 1 on every logon (the Logon carries ResetSeqNumFlag=Y).
+// Persisted: numbers continue across logouts, disconnects and restarts; a gap is filled by a
+// ResendRequest, answered by the counterparty with PossDupFlag=Y copies or a gap fill.
+std::string reset_settings(const std::string& store_dir) {
+  if (store_dir.empty()) return "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n";
+  return "ResetOnLogon=N\nResetOnLogout=N\nResetOnDisconnect=N\nPersistMessages=Y\n"
+         "FileStorePath=" +
+         store_dir + "\n";
+}
+
+}  // namespace
 
 void InitiatorSession::start(FIX::Application& application, const InitiatorSettings& s,
                              const char* what) {
@@ -23,8 +39,7 @@ void InitiatorSession::start(FIX::Application& application, const InitiatorSetti
            << "SocketNodelay=Y\n"
            << "UseDataDictionary=Y\n"
            << "DataDictionary=" << s.data_dictionary << "\n"
-           << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n"
-           << "[SESSION]\n"
+           << reset_settings(s.store_dir) << "[SESSION]\n"
            << "BeginString=FIX.4.4\n"
            << "SenderCompID=" << s.sender_comp_id << "\n"
            << "TargetCompID=" << s.target_comp_id << "\n";
@@ -32,8 +47,18 @@ void InitiatorSession::start(FIX::Application& application, const InitiatorSetti
   try {
     std::istringstream in(settings.str());
     settings_ = std::make_unique<FIX::SessionSettings>(in);
-    initiator_ =
-        std::make_unique<FIX::ThreadedSocketInitiator>(application, store_factory_, *settings_);
+    FIX::MessageStoreFactory* store = &memory_store_factory_;
+    if (!s.store_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(s.store_dir, ec);
+      if (ec) {
+        throw std::runtime_error(std::string(what) + ": cannot create the FIX store folder " +
+                                 s.store_dir + ": " + ec.message());
+      }
+      file_store_factory_ = std::make_unique<FIX::FileStoreFactory>(s.store_dir);
+      store = file_store_factory_.get();
+    }
+    initiator_ = std::make_unique<FIX::ThreadedSocketInitiator>(application, *store, *settings_);
     initiator_->start();
   } catch (const FIX::Exception& e) {
     initiator_.reset();

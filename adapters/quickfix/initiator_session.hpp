@@ -1,7 +1,10 @@
 // One FIX 4.4 initiator session over QuickFIX, as every FIX adapter of the daemon runs it:
-// non-stop, sequence numbers in memory and reset at every logon, the project's data dictionary,
-// and a logout that is sent at once on stop. Shared by the order gateway and the market-data
-// feed (adapters/quickfix is the QuickFIX layer those adapters are built on, not an adapter).
+// non-stop, the project's data dictionary, and a logout that is sent at once on stop. Sequence
+// numbers live in memory and are reset at every logon, unless a store folder is given: then they
+// and the messages sent are kept in files there (QuickFIX FileStore) and never reset, so a
+// restarted process logs on where it left off and asks for what it missed. Shared by the order
+// gateway and the market-data feed (adapters/quickfix is the QuickFIX layer those adapters are
+// built on, not an adapter).
 #pragma once
 
 #include <atomic>
@@ -12,6 +15,7 @@
 
 #include <quickfix/Application.h>
 #include <quickfix/Exceptions.h>
+#include <quickfix/FileStore.h>
 #include <quickfix/MessageStore.h>
 #include <quickfix/SessionID.h>
 #include <quickfix/SessionSettings.h>
@@ -27,14 +31,17 @@ struct InitiatorSettings {
   int heartbeat_interval_s = 10;
   int reconnect_interval_s = 1;
   std::string data_dictionary;
+  // Non-empty: persisted sequence numbers in this folder (created if missing); empty: in memory,
+  // reset at every logon, logout and disconnect.
+  std::string store_dir;
 };
 
 // The session settings of an adapter's config (GatewayConfig, FixMdConfig): any struct with
-// these seven fields.
+// these seven fields. The store folder is left empty (sequence numbers in memory).
 template <typename Config>
 [[nodiscard]] InitiatorSettings initiator_settings(const Config& c) {
-  return {c.sender_comp_id,       c.target_comp_id,       c.host,           c.port,
-          c.heartbeat_interval_s, c.reconnect_interval_s, c.data_dictionary};
+  return {c.sender_comp_id,       c.target_comp_id,  c.host, c.port, c.heartbeat_interval_s,
+          c.reconnect_interval_s, c.data_dictionary, {}};
 }
 
 // Runs `crack` on an application message. A message it cannot read is counted in `dropped` and
@@ -69,7 +76,8 @@ class InitiatorSession {
 
  private:
   FIX::SessionID id_;
-  FIX::MemoryStoreFactory store_factory_;
+  FIX::MemoryStoreFactory memory_store_factory_;
+  std::unique_ptr<FIX::FileStoreFactory> file_store_factory_;  // with a store folder
   std::unique_ptr<FIX::SessionSettings> settings_;
   std::unique_ptr<FIX::ThreadedSocketInitiator> initiator_;
 };

@@ -17,7 +17,8 @@ void Acceptor::start(FIX::Application& application, const AcceptorSettings& s, c
        << "SocketReuseAddress=Y\nSocketNodelay=Y\n"
        << "UseDataDictionary=Y\n"
        << "DataDictionary=" << s.data_dictionary << "\n"
-       << "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n";
+       << (s.persist_sequences ? "ResetOnLogon=N\nResetOnLogout=N\nResetOnDisconnect=N\n"
+                               : "ResetOnLogon=Y\nResetOnLogout=Y\nResetOnDisconnect=Y\n");
   for (const std::string& client : s.client_comp_ids) {
     text << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=" << s.comp_id
          << "\nTargetCompID=" << client << "\n";

@@ -1,7 +1,8 @@
 // One QuickFIX 4.4 acceptor as the venue simulator's FIX endpoints run it: non-stop sessions,
-// sequence numbers in memory and reset at every logon, the project's data dictionary, one session
-// per client CompID, and the listening socket kept on the configured IPv4 address (see
-// loopback_bind.hpp). Shared by the order/market-data endpoint and the drop copy.
+// sequence numbers in memory (reset at every logon, or kept for the life of the process), the
+// project's data dictionary, one session per client CompID, and the listening socket kept on the
+// configured IPv4 address (see loopback_bind.hpp). Shared by the order/market-data endpoint and the
+// drop copy.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,11 @@ struct AcceptorSettings {
   std::string host;                          // dotted IPv4
   int port = 0;
   std::string data_dictionary;
+  // false: sequence numbers reset at every logon, logout and disconnect. true: kept, with the
+  // messages sent, for the life of the process, so a client that reconnects without resetting
+  // (ResetSeqNumFlag=N) gets what it missed on a ResendRequest. A Logon with ResetSeqNumFlag=Y
+  // still starts both sides at 1.
+  bool persist_sequences = false;
 };
 
 class Acceptor {

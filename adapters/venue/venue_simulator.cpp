@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -165,6 +166,13 @@ struct SessionState {
   std::unordered_map<std::string, OrderId> live;  // ClOrdID -> live order
   std::unordered_map<std::string, DoneOrder> done;
   std::deque<std::string> done_order;  // done's keys, oldest first
+  // Earlier ClOrdID of a replaced order -> the one that replaced it (the latest kDoneMemory), so
+  // a status request under any ClOrdID the order has had finds it.
+  std::unordered_map<std::string, std::string> replaced_by;
+  std::deque<std::string> replaced_order;    // replaced_by's keys, oldest first
+  std::unordered_set<std::string> seen_ids;  // ClOrdIDs of its requests (kClOrdIdMemory latest)
+  std::deque<std::string> seen_order;        // seen_ids' keys, oldest first
+  VenueSessionStats counts;
   SessionSubscriptions md;
 };
 
@@ -187,6 +195,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       SessionState& s = sessions_.emplace_back();
       s.id = FIX::SessionID(FIX::BeginString_FIX44, config_.comp_id, config_.client_comp_ids[i]);
       s.owner = kFirstClientOwner + i;
+      s.counts.comp_id = config_.client_comp_ids[i];
     }
     events_.fills.reserve(64);
     events_.cancellations.reserve(64);
@@ -195,10 +204,14 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   ~Impl() override { stop(); }
 
   void start() {
-    acceptor_.start(*this,
-                    {config_.comp_id, config_.client_comp_ids, config_.host, config_.port,
-                     config_.data_dictionary},
-                    "venue simulator");
+    AcceptorSettings settings;
+    settings.comp_id = config_.comp_id;
+    settings.client_comp_ids = config_.client_comp_ids;
+    settings.host = config_.host;
+    settings.port = config_.port;
+    settings.data_dictionary = config_.data_dictionary;
+    settings.persist_sequences = config_.persist_sequences;
+    acceptor_.start(*this, settings, "venue simulator");
     {
       std::lock_guard lock(mutex_);
       running_ = true;
@@ -230,6 +243,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     s.resting = orders_.size();
     for (const SessionState& session : sessions_) {
       for (const auto& [key, sub] : session.md) s.md_subscriptions += sub.streaming ? 1 : 0;
+      s.sessions.push_back(session.counts);
     }
     return s;
   }
@@ -302,8 +316,11 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
  private:
   // --- FIX::Application (QuickFIX session threads) ------------------------------------------
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override {
+  void onLogon(const FIX::SessionID& session) override {
     sessions_logged_on_.fetch_add(1, std::memory_order_acq_rel);
+    std::lock_guard lock(mutex_);
+    if (const std::size_t index = session_index(session); index != kNoSession)
+      ++sessions_[index].counts.logons;
   }
   void onLogout(const FIX::SessionID& session) override {
     sessions_logged_on_.fetch_sub(1, std::memory_order_acq_rel);
@@ -313,20 +330,29 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     SessionState& s = sessions_[index];
     // Cancel on disconnect: a client that is gone must not be filled. Its live orders leave
     // their books and are remembered as canceled; requests still waiting for their ack latency
-    // are lost with the connection (never acknowledged, so never known to the client).
-    for (const auto& [cl_ord_id, id] : s.live) {
-      const auto it = orders_.find(id);
-      if (it == orders_.end()) continue;
-      ClientOrder& order = it->second;
-      if (order.in_book) {
-        events_.clear();
-        (void)order.book->book.cancel(order.id, events_);
+    // are lost with the connection (never acknowledged, so never known to the client). With
+    // persisted sequence numbers the cancels are reported too: the session stores the reports
+    // and resends them when the client, resuming its sequence, asks.
+    if (config_.cancel_on_disconnect) {
+      for (const auto& [cl_ord_id, id] : s.live) {
+        const auto it = orders_.find(id);
+        if (it == orders_.end()) continue;
+        ClientOrder& order = it->second;
+        if (order.in_book) {
+          events_.clear();
+          (void)order.book->book.cancel(order.id, events_);
+        }
+        ++stats_.disconnect_cancels;
+        if (config_.persist_sequences) {
+          auto report = execution_report(order, FIX::ExecType_CANCELED, FIX::OrdStatus_CANCELED);
+          report.setField(FIX::Text("canceled on disconnect"));
+          push(std::move(report), index);
+        }
+        remember_done(s, order, FIX::OrdStatus_CANCELED);
+        orders_.erase(it);
       }
-      ++stats_.disconnect_cancels;
-      remember_done(s, order, FIX::OrdStatus_CANCELED);
-      orders_.erase(it);
+      s.live.clear();
     }
-    s.live.clear();
     events_.clear();
     inbound_.erase(std::remove_if(inbound_.begin(), inbound_.end(),
                                   [index](const Request& r) { return r.session == index; }),
@@ -444,6 +470,7 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
 
   // Caller holds mutex_. Returns true when it queued work for the matching thread.
   bool handle(const Request& r, TimeNs now) {
+    if (r.kind != RequestKind::kStatus) note_cl_ord_id(sessions_[r.session], r.cl_ord_id);
     switch (r.kind) {
       case RequestKind::kNew: return handle_new(r, now);
       case RequestKind::kCancel: handle_cancel(r); return false;
@@ -453,9 +480,25 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     return false;
   }
 
+  // Counts a ClOrdID the session has used before (a new order, replace or cancel), and
+  // remembers it. Caller holds mutex_.
+  void note_cl_ord_id(SessionState& s, const std::string& cl_ord_id) {
+    if (!s.seen_ids.insert(cl_ord_id).second) {
+      ++s.counts.duplicate_cl_ord_ids;
+      ++stats_.duplicate_cl_ord_ids;
+      return;
+    }
+    s.seen_order.push_back(cl_ord_id);
+    if (s.seen_order.size() > kClOrdIdMemory) {
+      s.seen_ids.erase(s.seen_order.front());
+      s.seen_order.pop_front();
+    }
+  }
+
   bool handle_new(const Request& r, TimeNs now) {
     ++stats_.orders;
     SessionState& s = sessions_[r.session];
+    ++s.counts.orders;
     ClientOrder order;
     order.cl_ord_id = r.cl_ord_id;
     order.symbol = r.symbol;
@@ -641,6 +684,12 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
       return;
     }
     ++stats_.replaces;
+    if (s.replaced_by.insert_or_assign(order->cl_ord_id, r.cl_ord_id).second)
+      s.replaced_order.push_back(order->cl_ord_id);
+    while (s.replaced_order.size() > kDoneMemory) {
+      s.replaced_by.erase(s.replaced_order.front());
+      s.replaced_order.pop_front();
+    }
     s.live.erase(order->cl_ord_id);
     order->cl_ord_id = r.cl_ord_id;
     s.live.emplace(order->cl_ord_id, order->id);
@@ -658,19 +707,29 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
   }
 
   // Order status (35=H): an ExecutionReport with ExecType I describing the order as the venue
-  // knows it, or OrdStatus rejected for an order it never received.
+  // knows it, or OrdStatus rejected for an order it never received. A replaced order is found
+  // under any ClOrdID it has had (a client that lost track of a replace asks by the one it knew);
+  // the answer carries the ClOrdID asked about, with the whole order's CumQty and status.
   void handle_status(const Request& r) {
     ++stats_.status_requests;
     const SessionState& s = sessions_[r.session];
+    std::string current = r.cl_ord_id;
+    for (std::size_t hops = 0; hops < kDoneMemory; ++hops) {
+      const auto next = s.replaced_by.find(current);
+      if (next == s.replaced_by.end()) break;
+      current = next->second;
+    }
     ClientOrder order;
     char status = FIX::OrdStatus_REJECTED;
     bool known = true;
-    if (const auto live = s.live.find(r.cl_ord_id); live != s.live.end()) {
+    if (const auto live = s.live.find(current); live != s.live.end()) {
       order = orders_.at(live->second);
       status = status_of(order);
-    } else if (const auto done = s.done.find(r.cl_ord_id); done != s.done.end()) {
+      order.cl_ord_id = r.cl_ord_id;
+    } else if (const auto done = s.done.find(current); done != s.done.end()) {
       order = done->second.order;
       status = done->second.status;
+      order.cl_ord_id = r.cl_ord_id;
     } else {
       known = false;
       order.cl_ord_id = r.cl_ord_id;
@@ -833,6 +892,10 @@ class VenueSimulator::Impl final : public FIX::Application, private FIX44::Messa
     order.avg_px = avg_px_ticks * b.book.tick_size();
     ++stats_.fills;
     (order.side == FIX::Side_BUY ? stats_.filled_buy_qty : stats_.filled_sell_qty) += qty;
+    VenueSymbolFills& symbol = stats_.by_symbol[order.symbol];
+    ++symbol.fills;
+    (order.side == FIX::Side_BUY ? symbol.buy_qty : symbol.sell_qty) += qty;
+    ++sessions_[order.session].counts.fills;
     const char status = leaves == 0 ? FIX::OrdStatus_FILLED : FIX::OrdStatus_PARTIALLY_FILLED;
     push(execution_report(order, FIX::ExecType_TRADE, status, qty, price), order.session);
     if (leaves == 0) finish(it, FIX::OrdStatus_FILLED);

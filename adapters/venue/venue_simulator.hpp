@@ -5,9 +5,10 @@
 // changes; client orders trade against it and against each other. Any logged-on client session
 // may also subscribe to market data (MarketDataRequest 35=V): a snapshot (35=W) per symbol, then
 // incremental refreshes (35=X) of the book's touch and of the venue's trades. Ack and fill
-// latency, reject and drop injection, cancel on disconnect. An outage (a scenario's
-// venue_outage phase) logs every session out and refuses logons until it ends. Thread-safe; its
-// own threads.
+// latency, reject and drop injection, cancel on disconnect, and sequence numbers reset at every
+// logon or kept for the life of the venue (persist_sequences) so a resuming client gets what it
+// missed resent. An outage (a scenario's venue_outage phase) logs every session out and refuses
+// logons until it ends. Thread-safe; its own threads.
 #pragma once
 
 #include <atomic>
@@ -74,6 +75,14 @@ struct VenueConfig {
   // A new order's ack -> the order reaches the book (and may trade). A cancel or replace that
   // comes meanwhile applies to the order before it gets there.
   TimeNs fill_latency_ns = 0;
+  // Sequence numbers of the client sessions kept for the life of the venue (not reset at logon,
+  // logout or disconnect), so a client that persists its own resumes and gets the reports it
+  // missed resent. A client whose Logon says ResetSeqNumFlag=Y starts both sides at 1 as before.
+  bool persist_sequences = false;
+  // A session that logs out or disconnects has its live orders canceled (false: they stay in
+  // their books and may fill while it is away). With persist_sequences each cancel is reported
+  // (Text "canceled on disconnect"), to be resent when the client comes back.
+  bool cancel_on_disconnect = true;
 };
 
 // The touch the venue's liquidity provider quotes around; `seq` changes whenever the quote does,
@@ -89,6 +98,24 @@ struct VenueQuote {
 
 // Returns false for an unknown symbol. Called from the venue's threads.
 using QuoteSource = std::function<bool(const std::string& symbol, VenueQuote& out)>;
+
+// What the venue's clients traded in one symbol.
+struct VenueSymbolFills {
+  std::int64_t buy_qty = 0;
+  std::int64_t sell_qty = 0;
+  std::uint64_t fills = 0;
+};
+
+// One client session's requests, as the venue counted them.
+struct VenueSessionStats {
+  std::string comp_id;  // the client's
+  std::uint64_t logons = 0;
+  std::uint64_t orders = 0;  // NewOrderSingles handled
+  std::uint64_t fills = 0;
+  // NewOrderSingles, replaces and cancels whose ClOrdID this session had already used (the
+  // latest kClOrdIdMemory ids of each session are remembered).
+  std::uint64_t duplicate_cl_ord_ids = 0;
+};
 
 struct VenueStats {
   std::uint64_t orders = 0;
@@ -117,7 +144,13 @@ struct VenueStats {
   std::uint64_t outages = 0;                  // outages begun (set_outage(true) while up)
   std::uint64_t outage_sessions_dropped = 0;  // sessions logged on when an outage began
   std::uint64_t outage_logons_refused = 0;    // Logons that reached the venue during an outage
+  std::uint64_t duplicate_cl_ord_ids = 0;     // all sessions (see VenueSessionStats)
+  std::map<std::string, VenueSymbolFills> by_symbol;  // symbols with at least one client fill
+  std::vector<VenueSessionStats> sessions;            // in VenueConfig::client_comp_ids order
 };
+
+// ClOrdIDs remembered per session to tell a reused one.
+inline constexpr std::size_t kClOrdIdMemory = 250'000;
 
 class VenueSimulator {
  public:

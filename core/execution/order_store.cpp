@@ -6,7 +6,7 @@ namespace hedged::execution {
 
 OrderStore::OrderStore(std::size_t capacity) : slots_(capacity) {}
 
-ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
+ChildOrder* OrderStore::free_slot() noexcept {
   // A free slot is taken first, then the slot of the oldest terminal order (ids increase):
   // a finished order stays findable as long as possible, so a fill reported after its cancel
   // is still matched and counted (see apply()).
@@ -16,6 +16,11 @@ ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
     if (target == nullptr || slot.id < target->id) target = &slot;
     if (slot.id == 0) break;
   }
+  return target;
+}
+
+ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
+  ChildOrder* target = free_slot();
   if (target == nullptr) return nullptr;
   *target = order;
   target->status = OrdStatus::kPendingNew;
@@ -36,12 +41,7 @@ ChildOrder* OrderStore::add(const ChildOrder& order) noexcept {
 }
 
 ChildOrder* OrderStore::restore(const ChildOrder& order) noexcept {
-  ChildOrder* target = nullptr;
-  for (auto& slot : slots_) {
-    if (slot.id != 0 && !is_terminal(slot.status)) continue;
-    if (target == nullptr || slot.id < target->id) target = &slot;
-    if (slot.id == 0) break;
-  }
+  ChildOrder* target = free_slot();
   if (target == nullptr) return nullptr;
   *target = order;
   if (!is_terminal(order.status)) ++live_;
@@ -145,9 +145,16 @@ ApplyOutcome OrderStore::apply(const ExecReportEvent& report) noexcept {
   bool changed = false;
   if (new_cum > order->cum_qty) {
     const std::int64_t fill = new_cum - order->cum_qty;
-    // LastPx prices the whole increment; a venue that merged fills into one report gives
-    // their average there.
-    const double px = report.last_px;
+    // LastPx prices the increment when it is one fill (a venue that merged fills into one
+    // report gives their average there). An increment that spans fills this store never saw
+    // (learnt from a status answer, which carries no LastPx) is priced from AvgPx: what the
+    // order's average says the missing quantity cost.
+    double px = report.last_px;
+    if ((report.last_qty != fill || px <= 0.0) && report.avg_px > 0.0) {
+      px = (report.avg_px * static_cast<double>(new_cum) -
+            order->avg_px * static_cast<double>(order->cum_qty)) /
+           static_cast<double>(fill);
+    }
     order->avg_px =
         (order->avg_px * static_cast<double>(order->cum_qty) + px * static_cast<double>(fill)) /
         static_cast<double>(new_cum);

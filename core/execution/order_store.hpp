@@ -113,6 +113,8 @@ class OrderStore {
   }
 
  private:
+  ChildOrder* free_slot() noexcept;
+
   std::vector<ChildOrder> slots_;  // id == 0 marks a free slot
   std::size_t live_ = 0;
 };

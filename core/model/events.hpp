@@ -83,6 +83,7 @@ struct ExecReportEvent {
   double last_px = 0.0;
   std::int64_t cum_qty = 0;
   std::int64_t leaves_qty = 0;
+  double avg_px = 0.0;  // FIX AvgPx (6): average price of everything filled; 0 when absent
   TimeNs received_ns = 0;
   bool internal = false;  // made by the daemon for an order that never reached the venue
   FixedText<40> exec_id;

@@ -63,13 +63,19 @@ std::string risk_json(const RiskScopeSnapshot& r) {
 }  // namespace
 
 std::string status_json(const EngineSnapshot& s, const StatusContext& c) {
-  std::string out = "{\"version\":" + admin::json_string(c.version) +
-                    ",\"uptime_seconds\":" + number(c.uptime_seconds) +
-                    ",\"as_of_ns\":" + std::to_string(s.as_of_ns) +
-                    ",\"fix_session_up\":" + (c.fix_logged_on ? "true" : "false") +
-                    ",\"limits_version\":" + std::to_string(s.limits_version) +
-                    ",\"book\":" + risk_json(s.book_risk) +
-                    ",\"live_orders\":" + std::to_string(s.live_orders) + ",\"underlyings\":[";
+  std::string out =
+      "{\"version\":" + admin::json_string(c.version) +
+      ",\"uptime_seconds\":" + number(c.uptime_seconds) +
+      ",\"as_of_ns\":" + std::to_string(s.as_of_ns) +
+      ",\"fix_session_up\":" + (c.fix_logged_on ? "true" : "false") +
+      ",\"limits_version\":" + std::to_string(s.limits_version) +
+      ",\"book\":" + risk_json(s.book_risk) + ",\"live_orders\":" + std::to_string(s.live_orders) +
+      ",\"fills\":" + std::to_string(s.fills) +
+      ",\"reconciliation\":{\"orders_restored\":" + std::to_string(s.orders_restored) +
+      ",\"checks\":" + std::to_string(s.reconcile_checks) +
+      ",\"differences\":" + std::to_string(s.reconcile_differences) +
+      ",\"difference_units\":" + std::to_string(s.reconcile_difference_qty) + "}" +
+      ",\"underlyings\":[";
   for (std::uint32_t u = 0; u < s.underlying_count && u < c.underlyings.size(); ++u) {
     const UnderlyingSnapshot& x = s.underlyings[u];
     const greeks::PortfolioGreeks& g = x.greeks;

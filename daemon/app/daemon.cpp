@@ -17,6 +17,7 @@
 
 #include "adapters/fix/fix_gateway.hpp"
 #include "adapters/journal/journal.hpp"
+#include "adapters/journal/replay.hpp"
 #include "adapters/marketdata/fix_md_feed.hpp"
 #include "adapters/marketdata/replay_feed.hpp"
 #include "adapters/marketdata/sim_feed.hpp"
@@ -24,6 +25,7 @@
 #include "core/concurrent/conflating_board.hpp"
 #include "core/concurrent/seqlock.hpp"
 #include "core/concurrent/spsc_ring.hpp"
+#include "core/engine/recovery.hpp"
 #include "core/pricing/implied_vol.hpp"
 #include "core/pricing/vol_surface.hpp"
 #include "core/risk/limits.hpp"
@@ -42,6 +44,7 @@ using concurrent::Seqlock;
 using concurrent::SpscRing;
 
 constexpr std::size_t kBatch = 256;  // events per ring per do_work call: bounds one loop's latency
+constexpr std::size_t kOptionSlice = 32;  // option quotes taken between looks at the underlyings
 
 // Several producers (QuickFIX session threads, the gateway agent, the controlling thread) feed
 // the engine; a mutex makes the SPSC ring's producer side single at any moment. Never dropped:
@@ -105,7 +108,21 @@ FileStamp stamp_of(const std::string& path) {
 
 }  // namespace
 
+// An order action for the gateway. With journal.write_ahead, `journal_intent` is its place
+// among the order intents handed to the journal agent (1, 2, ...): the gateway sends it once the
+// agent has written that many (0: nothing to wait for).
+struct OutboundOrder {
+  Action action;
+  std::uint64_t journal_intent = 0;
+};
+
 // One thing for the journal: an event the engine took, or an action it emitted, at `time`.
+// An order, cancel or replace: what the venue may act on.
+[[nodiscard]] bool is_intent(const Action& a) noexcept {
+  return std::holds_alternative<NewChildOrder>(a) || std::holds_alternative<CancelOrder>(a) ||
+         std::holds_alternative<ReplaceOrder>(a);
+}
+
 struct JournalItem {
   TimeNs time = 0;
   bool is_event = false;
@@ -119,10 +136,12 @@ class Daemon::Impl final : public fix::InboundSink,
                            public marketdata::QuoteSink,
                            public metrics::ScrapeSource {
  public:
-  Impl(config::DaemonConfig config, NoticeObserver observer)
+  Impl(config::DaemonConfig config, NoticeObserver observer, DaemonHooks hooks)
       : config_(std::move(config)),
         observer_(std::move(observer)),
+        hooks_(hooks),
         quote_board_(config_.engine.instruments.size()),
+        underlying_board_(config_.engine.instruments.size()),
         inbound_(config_.ring_capacity),
         orders_(config_.ring_capacity),
         journal_ring_(config_.journal.enabled ? config_.ring_capacity : 2),
@@ -141,6 +160,11 @@ class Daemon::Impl final : public fix::InboundSink,
       symbols_.push_back(spec.symbol);
       id_by_symbol_.emplace(spec.symbol, spec.id);
       venue_quotes_.push_back(std::make_unique<Seqlock<venue::VenueQuote>>());
+    }
+    underlying_quote_.assign(config_.engine.instruments.size(), 0);
+    for (const UnderlyingConfig& u : config_.engine.underlyings) {
+      underlying_quote_[u.spot_instrument] = 1;
+      underlying_quote_[u.hedge_instrument] = 1;
     }
     for (const UnderlyingConfig& u : config_.engine.underlyings) {
       surfaces_.push_back(std::make_unique<Seqlock<pricing::VolSurface>>());
@@ -215,6 +239,9 @@ class Daemon::Impl final : public fix::InboundSink,
     const runtime::IdleConfig idle{config_.idle_strategy == config::IdleStrategyName::kSpin
                                        ? runtime::IdleKind::kSpin
                                        : runtime::IdleKind::kBackoff};
+    const runtime::IdleConfig io_idle{config_.io_idle_strategy == config::IdleStrategyName::kSpin
+                                          ? runtime::IdleKind::kSpin
+                                          : runtime::IdleKind::kBackoff};
     if (venue_) {
       venue_->start();
       spdlog::info("venue simulator listening on {}:{} as {}", config_.venue.venue.host,
@@ -233,12 +260,14 @@ class Daemon::Impl final : public fix::InboundSink,
     // they produced while stopping.
     if (journal_) {
       runners_.push_back(
-          std::make_unique<runtime::AgentRunner>(journal_agent_, runtime::IdleConfig{}));
+          std::make_unique<runtime::AgentRunner>(journal_agent_, io_idle, -1, &journal_wakeup_));
     }
-    runners_.push_back(std::make_unique<runtime::AgentRunner>(engine_agent_, idle));
-    runners_.push_back(std::make_unique<runtime::AgentRunner>(gateway_agent_, idle));
+    runners_.push_back(
+        std::make_unique<runtime::AgentRunner>(engine_agent_, idle, config_.engine_cpu));
+    runners_.push_back(
+        std::make_unique<runtime::AgentRunner>(gateway_agent_, io_idle, -1, &gateway_wakeup_));
     // With FIX market data, quotes arrive on the market-data session's thread instead.
-    if (!md_feed_) runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, idle));
+    if (!md_feed_) runners_.push_back(std::make_unique<runtime::AgentRunner>(md_agent_, io_idle));
     bool any_surface = false;
     for (const UnderlyingConfig& u : config_.engine.underlyings)
       any_surface |= u.vol_mode == VolMode::kSurface;
@@ -282,7 +311,7 @@ class Daemon::Impl final : public fix::InboundSink,
     if (!started_ || stopped_) return;
     stopped_ = true;
     spdlog::info("stopping: {}", reason);
-    command(Command::kHalt, "shutdown: " + reason);
+    command(Command::kHalt, recovery::kShutdownCausePrefix + reason);
     // Wait for the venue to confirm the cancels so nothing is left working behind us.
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_timeout_ms);
@@ -305,6 +334,12 @@ class Daemon::Impl final : public fix::InboundSink,
       const journal::WriterStats js = journal_->stats();
       spdlog::info("journal: {} records, {} commits, durable through sequence {}", js.records,
                    js.commits, js.durable_sequence);
+      if (const std::uint64_t late = journal_write_ahead_timeouts_.load(); late > 0) {
+        spdlog::warn(
+            "journal: {} orders were sent after waiting 50 ms for their intent to be "
+            "written (journal.write_ahead)",
+            late);
+      }
     }
     spdlog::debug("stop: agents stopped");
     if (option_flow_) option_flow_->stop();
@@ -358,13 +393,28 @@ class Daemon::Impl final : public fix::InboundSink,
   // Start-up recovery of the journal directory: a torn tail (a record cut by a crash) is
   // truncated and reported; anything wrong before it stops the start with the segment and
   // offset. The writer continues the sequence after the last good record.
+  // Recovery on start: reads the journal (a corrupt one stops start-up, naming segment and
+  // offset; a torn tail is truncated), rebuilds what the engine must know from the latest
+  // snapshot and the records after it, puts it back into the engine, and opens the writer to
+  // continue the sequence. Runs before any agent starts.
   void open_journal() {
     const std::filesystem::path dir = config_.journal.dir;
-    std::uint64_t records = 0;
+    recovery::JournalState state(
+        config_.engine.instruments.size(),
+        std::max<std::size_t>(1024, 4 * config_.engine.max_working_orders));
+    std::uint64_t snapshots = 0;
+    std::string replay_error;
     const journal::ReadResult read =
-        journal::read_journal(dir, [&](const journal::RecordView&) { ++records; });
+        journal::read_journal(dir, [&](const journal::RecordView& record) {
+          if (!replay_error.empty()) return;
+          replay_error = journal::apply_record(state, record);
+          snapshots += record.type == journal::RecordType::kSnapshot ? 1 : 0;
+        });
     if (read.status == journal::ReadStatus::kCorrupt) {
       throw std::runtime_error("journal " + dir.string() + " is corrupt: " + read.error);
+    }
+    if (!replay_error.empty()) {
+      throw std::runtime_error("journal " + dir.string() + ": " + replay_error);
     }
     if (read.status == journal::ReadStatus::kTornTail) {
       spdlog::warn("journal: torn tail in {} at byte {} ({}); truncated there",
@@ -377,7 +427,59 @@ class Daemon::Impl final : public fix::InboundSink,
     journal_ = std::make_unique<journal::JournalWriter>(dir, options, read.next_sequence);
     journal_stats_.store(journal_->stats());
     spdlog::info("journal {}: {} records in {} segments; appending from sequence {}", dir.string(),
-                 records, read.segments, read.next_sequence);
+                 read.records, read.segments, read.next_sequence);
+    if (read.records > 0) restore_from(state, snapshots);
+    journal_state_ = std::make_unique<recovery::JournalState>(std::move(state));
+  }
+
+  // Puts the journal's state back into the engine (before the engine agent starts) and logs
+  // what came back; the actions restoring caused (a halt, a limit set) are logged and journaled.
+  void restore_from(const recovery::JournalState& state, std::uint64_t snapshots) {
+    const TimeNs now = runtime::wall_clock_ns();
+    ActionBuffer actions;
+    const RestoreSummary r = engine_.restore(state, now, actions);
+    if (state.limits()) {
+      // The limits file read at start-up is what the operator wants now; it follows the
+      // journal's last set under the next version, so versions never go back.
+      risk::RiskLimits file = config_.limits.limits;
+      file.version = state.limits()->version + 1;
+      engine_.apply_limits(file, now, actions);
+      current_limits_.limits.version = file.version;
+      spdlog::info("limits: the journal's last set was v{}; the limits file is in force as v{}",
+                   state.limits()->version, file.version);
+    }
+    EngineSnapshot restored;
+    engine_.fill_snapshot(restored);
+    snapshot_.store(restored);
+    for (std::uint32_t u = 0; u < underlying_names_.size(); ++u) {
+      const UnderlyingSnapshot& us = restored.underlyings[u];
+      spdlog::info("recovered {}: hedge position {} {}, working {}, option delta {:.1f}sh",
+                   underlying_names_[u], us.hedge_position, hedge_symbols_[u], us.working_qty,
+                   us.greeks.delta_shares);
+    }
+    spdlog::info(
+        "recovered from the journal ({} records applied, {} snapshots, last sequence {}): {} "
+        "instruments moved, {} working orders to reconcile with the venue{}, next ClOrdID {}",
+        state.records(), snapshots, state.last_sequence(), r.instruments_moved, r.orders_restored,
+        r.orders_dropped > 0 ? fmt::format(" ({} dropped: not in this config)", r.orders_dropped)
+                             : std::string(),
+        r.next_order_id);
+    if (r.unknown_instrument_qty != 0) {
+      spdlog::error(
+          "journal: position changes of {} units are in instruments this config does "
+          "not have; they are not applied",
+          r.unknown_instrument_qty);
+    }
+    for (const Action& action : actions) {
+      if (const auto* st = std::get_if<StateNotice>(&action)) {
+        spdlog::warn("trading state of {}: {} -> {}: {}",
+                     st->underlying == kBookScope
+                         ? std::string("book")
+                         : "underlying " + underlying_names_[st->underlying],
+                     to_string(st->from), to_string(st->to), st->cause.c_str());
+      }
+      (void)journal_ring_.try_push(JournalItem{now, false, Event{}, action});
+    }
   }
 
   // Gateway agent: one hedge child handed to QuickFIX, `ns` after its quote's source time.
@@ -473,7 +575,8 @@ class Daemon::Impl final : public fix::InboundSink,
 
   // --- marketdata::QuoteSink (market-data agent) --------------------------------------------
   void on_quote(const Quote& quote) noexcept override {
-    quote_board_.publish(quote.instrument, quote);
+    (underlying_quote_[quote.instrument] != 0 ? underlying_board_ : quote_board_)
+        .publish(quote.instrument, quote);
     venue_quotes_[quote.instrument]->store(
         {quote.bid, quote.ask, quote.bid_size, quote.ask_size, quote.seq});
   }
@@ -497,12 +600,16 @@ class Daemon::Impl final : public fix::InboundSink,
       out.journal = true;
       out.journal_stats = journal_stats_.load();
       out.journal_dropped = journal_dropped_.load(std::memory_order_relaxed);
+      out.journal_snapshots = journal_snapshots_.load(std::memory_order_relaxed);
+      out.journal_write_ahead_timeouts =
+          journal_write_ahead_timeouts_.load(std::memory_order_relaxed);
     }
     const fix::GatewayStats stats = gateway_->stats();
     out.fix_messages_rejected = stats.messages_rejected;
+    out.fix_resends_suppressed = stats.resends_suppressed;
     out.fix_session_rejects = stats.session_rejects;
-    out.quotes_published = quote_board_.published();
-    out.quotes_conflated = quote_board_.conflated();
+    out.quotes_published = quote_board_.published() + underlying_board_.published();
+    out.quotes_conflated = quote_board_.conflated() + underlying_board_.conflated();
     out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);
     out.start_time_seconds = static_cast<double>(start_time_ns_) / 1e9;
     out.now_ns = runtime::wall_clock_ns();
@@ -597,6 +704,7 @@ class Daemon::Impl final : public fix::InboundSink,
     explicit MdAgent(Impl& d) : d_(d) {}
     const char* name() const noexcept override { return "market-data"; }
     int do_work(TimeNs now) override {
+      if (d_.hooks_.quote_source != nullptr) return d_.hooks_.quote_source->do_work(now, d_);
       if (!d_.replay_) return d_.feed_.do_work(now);
       const int work = d_.replay_->do_work(now);
       if (!finished_logged_ && d_.replay_->finished()) {
@@ -626,8 +734,24 @@ class Daemon::Impl final : public fix::InboundSink,
         handle(event, now);
         ++work;
       }
-      work += static_cast<int>(d_.quote_board_.drain(
-          [&](std::uint32_t, const Quote& quote) { handle(QuoteEvent{quote}, now); }, kBatch));
+      const auto take = [&](std::uint32_t, const Quote& quote) {
+        // Each quote is timed from when it is taken, not from when this loop began: a quote
+        // published during the loop must not look older than its source, and the engine's
+        // tick-to-decision must not hide the time spent on the quotes before it.
+        now = runtime::wall_clock_ns();
+        handle(QuoteEvent{quote}, now);
+        if (d_.hooks_.probe != nullptr) probe(quote, now);
+      };
+      // Underlying and hedge-instrument quotes move the Greeks and the hedge: they go first, and
+      // the option quotes are taken in slices with another look at them in between, so a spot
+      // tick never waits behind a whole book's worth of option quotes.
+      work += static_cast<int>(d_.underlying_board_.drain(take, kBatch));
+      for (std::size_t taken = 0; taken < kBatch;) {
+        const std::size_t n = d_.quote_board_.drain(take, kOptionSlice);
+        taken += n;
+        work += static_cast<int>(n + d_.underlying_board_.drain(take, kBatch));
+        if (n < kOptionSlice) break;
+      }
       if (const std::uint64_t version = d_.limits_mailbox_.version();
           version != seen_limits_ && version % 2 == 0) {
         // A validated limit set from the control agent: in force from the next event on.
@@ -636,7 +760,7 @@ class Daemon::Impl final : public fix::InboundSink,
         actions_.clear();
         d_.engine_.apply_limits(*limits_, now, actions_);
         if (d_.journal_) journal(TimerEvent{}, now);  // the limit set and what it caused
-        for (const Action& action : actions_) route(action, now);
+        route_all(now);
         publish_ = true;
       }
       if (now >= next_timer_ns_) {
@@ -645,15 +769,28 @@ class Daemon::Impl final : public fix::InboundSink,
         handle(TimerEvent{}, now);
         publish_ = true;
       }
-      if (work > 0 || publish_) {
+      // The snapshot (12 KB) is published at most once a millisecond under a stream of quotes,
+      // not after every batch: readers want it fresh to the millisecond, not to the quote.
+      changed_ |= work > 0;
+      if (publish_ || (changed_ && now >= next_publish_ns_)) {
         d_.engine_.fill_snapshot(snapshot_);
         d_.snapshot_.store(snapshot_);
         publish_ = false;
+        changed_ = false;
+        next_publish_ns_ = now + kNanosPerMilli;
       }
       return work;
     }
 
    private:
+    // Benchmark instrumentation (DaemonHooks::probe): the quote just handled and the child
+    // orders it produced.
+    void probe(const Quote& quote, TimeNs picked_ns) noexcept {
+      int orders = 0;
+      for (const Action& action : actions_) orders += std::holds_alternative<NewChildOrder>(action);
+      d_.hooks_.probe->on_quote_handled(quote, picked_ns, runtime::wall_clock_ns(), orders);
+    }
+
     // A surface the surface agent published since the last look goes to the engine; the timer
     // event that follows applies it.
     void take_new_surfaces(TimeNs now) {
@@ -671,57 +808,76 @@ class Daemon::Impl final : public fix::InboundSink,
       actions_.clear();
       d_.engine_.on_event(event, now, actions_);
       if (d_.journal_) journal(event, now);
-      for (const Action& action : actions_) route(action, now);
+      route_all(now);
     }
 
     // What the journal records of this event and the actions it produced: order intents,
     // execution reports, option trades, trading-state changes, hedge decisions and limit sets.
     // The ring never blocks the engine; what does not fit is counted.
+    // An order intent's place among those journaled is noted for the gateway (write-ahead).
     void journal(const Event& event, TimeNs now) {
       auto push = [&](const JournalItem& item) {
-        if (!d_.journal_ring_.try_push(item))
-          d_.journal_dropped_.fetch_add(1, std::memory_order_relaxed);
+        if (d_.journal_ring_.try_push(item)) return true;
+        d_.journal_dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
       };
       if (std::holds_alternative<ExecReportEvent>(event) ||
           std::holds_alternative<OptionTradeEvent>(event)) {
         push({now, true, event, Action{}});
       }
-      for (const Action& a : actions_) {
-        if (std::holds_alternative<NewChildOrder>(a) || std::holds_alternative<CancelOrder>(a) ||
-            std::holds_alternative<ReplaceOrder>(a) || std::holds_alternative<StateNotice>(a) ||
-            std::holds_alternative<HedgeDecision>(a) || std::holds_alternative<LimitsApplied>(a)) {
+      for (std::size_t i = 0; i < actions_.size(); ++i) {
+        const Action& a = actions_[i];
+        intent_tags_[i] = 0;
+        if (is_intent(a)) {
+          if (push({now, false, Event{}, a})) intent_tags_[i] = ++intents_journaled_;
+        } else if (std::holds_alternative<StateNotice>(a) ||
+                   std::holds_alternative<HedgeDecision>(a) ||
+                   std::holds_alternative<LimitsApplied>(a)) {
           push({now, false, Event{}, a});
         }
       }
     }
 
-    void route(const Action& action, TimeNs now) {
+    void route_all(TimeNs now) {
+      const bool tagged = d_.journal_ && d_.config_.journal.write_ahead;
+      bool queued = false;
+      for (std::size_t i = 0; i < actions_.size(); ++i) {
+        queued |= route(actions_[i], now, tagged ? intent_tags_[i] : 0);
+      }
+      // The decision is made (and timed); a gateway asleep in its back-off is woken to send it.
+      if (queued) d_.gateway_wakeup_.wake();
+    }
+
+    // Returns true when it queued something for the gateway.
+    bool route(const Action& action, TimeNs now, std::uint64_t journal_intent) {
       if (std::holds_alternative<StatusRequest>(action)) {
         // Only a question: if it cannot go now, the engine asks again later.
-        (void)d_.orders_.try_push(action);
-        return;
+        return d_.orders_.try_push({action, 0});
       }
-      if (std::holds_alternative<NewChildOrder>(action) ||
-          std::holds_alternative<CancelOrder>(action) ||
-          std::holds_alternative<ReplaceOrder>(action)) {
-        if (d_.orders_.try_push(action)) return;
+      if (is_intent(action)) {
+        if (d_.orders_.try_push({action, journal_intent})) return true;
         // The gateway is not keeping up: tell the engine the order never left.
         d_.inbound_.push(not_sent(action, "not sent: gateway queue full", now));
-        return;
+        return false;
       }
       if (!d_.notices_.try_push(action))
         d_.notices_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return false;
     }
 
     Impl& d_;
     ActionBuffer actions_;
+    std::array<std::uint64_t, ActionBuffer::kCapacity> intent_tags_{};
+    std::uint64_t intents_journaled_ = 0;
     EngineSnapshot snapshot_;
     std::vector<std::uint64_t> seen_surface_;
     std::unique_ptr<pricing::VolSurface> surface_ = std::make_unique<pricing::VolSurface>();
     std::unique_ptr<risk::RiskLimits> limits_ = std::make_unique<risk::RiskLimits>();
     std::uint64_t seen_limits_ = 0;
     TimeNs next_timer_ns_ = 0;
+    TimeNs next_publish_ns_ = 0;
     bool publish_ = false;
+    bool changed_ = false;  // events handled since the last snapshot
   };
 
   class GatewayAgent final : public runtime::Agent {
@@ -731,14 +887,18 @@ class Daemon::Impl final : public fix::InboundSink,
 
     int do_work(TimeNs now) override {
       int work = 0;
-      Action action;
-      while (work < static_cast<int>(kBatch) && d_.orders_.try_pop(action)) {
+      OutboundOrder item;
+      while (work < static_cast<int>(kBatch) && d_.orders_.try_pop(item)) {
         ++work;
+        const Action& action = item.action;
+        if (item.journal_intent != 0) await_journal(item.journal_intent);
         fix::SendResult result = fix::SendResult::kSent;
         if (const auto* order = std::get_if<NewChildOrder>(&action)) {
           result = d_.gateway_->send(*order);
           if (result == fix::SendResult::kSent && order->quote_source_ns > 0) {
-            d_.record_tick_to_order(runtime::wall_clock_ns() - order->quote_source_ns);
+            const TimeNs sent_ns = runtime::wall_clock_ns();
+            d_.record_tick_to_order(sent_ns - order->quote_source_ns);
+            if (d_.hooks_.probe != nullptr) d_.hooks_.probe->on_order_sent(*order, sent_ns);
           }
         } else if (const auto* cancel = std::get_if<CancelOrder>(&action)) {
           result = d_.gateway_->send(*cancel);
@@ -761,6 +921,32 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
    private:
+    // Write-ahead: an order intent leaves only once the journal agent has written it (to the
+    // kernel; the commit follows within journal.commit_interval), so a restart after the process
+    // dies knows every order the venue may have. Bounded: after kWriteAheadWait the order goes
+    // anyway and the wait is counted (the journal agent is stuck; a failed journal halts
+    // trading by itself).
+    void await_journal(std::uint64_t intent) {
+      constexpr auto kWriteAheadWait = std::chrono::milliseconds(50);
+      if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return;
+      d_.journal_wakeup_.wake();
+      const auto deadline = std::chrono::steady_clock::now() + kWriteAheadWait;
+      for (std::uint32_t spins = 0;; ++spins) {
+        if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return;
+        if (spins < 256) {
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause();
+#endif
+        } else {
+          std::this_thread::yield();
+          if ((spins & 63u) == 0 && std::chrono::steady_clock::now() > deadline) {
+            d_.journal_write_ahead_timeouts_.fetch_add(1, std::memory_order_relaxed);
+            return;
+          }
+        }
+      }
+    }
+
     Impl& d_;
   };
 
@@ -776,10 +962,21 @@ class Daemon::Impl final : public fix::InboundSink,
       int work = 0;
       try {
         JournalItem item;
+        std::uint64_t intents = 0;
         while (work < static_cast<int>(kBatch) && d_.journal_ring_.try_pop(item)) {
           ++work;
           append(item);
+          intents += !item.is_event && is_intent(item.action) ? 1 : 0;
         }
+        if (work > 0) {
+          // Handed to the kernel at once: safe from the process dying; the commit (fdatasync)
+          // follows within journal.commit_interval. Then the gateway may send these intents.
+          d_.journal_->write_pending();
+          if (intents > 0) {
+            d_.journal_intents_written_.fetch_add(intents, std::memory_order_release);
+          }
+        }
+        if (maybe_snapshot(now, false)) ++work;
         if (d_.journal_->poll(now)) ++work;
       } catch (const std::exception& e) {
         d_.command(Command::kHalt, std::string("journal failed: ") + e.what());
@@ -797,6 +994,7 @@ class Daemon::Impl final : public fix::InboundSink,
       try {
         JournalItem item;
         while (d_.journal_ring_.try_pop(item)) append(item);
+        (void)maybe_snapshot(runtime::wall_clock_ns(), true);
         d_.journal_->close();
       } catch (const std::exception& e) {
         spdlog::error("journal: final commit failed: {}", e.what());
@@ -805,26 +1003,74 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
    private:
+    // Appends the item and moves the agent's copy of the recovery state with it, so a snapshot
+    // written now is exactly what replaying the journal up to here would give.
     void append(const JournalItem& item) {
       journal::JournalWriter& w = *d_.journal_;
+      recovery::JournalState& st = *d_.journal_state_;
       if (item.is_event) {
-        if (const auto* r = std::get_if<ExecReportEvent>(&item.event)) w.append(item.time, *r);
-        if (const auto* t = std::get_if<OptionTradeEvent>(&item.event)) w.append(item.time, *t);
+        if (const auto* r = std::get_if<ExecReportEvent>(&item.event)) {
+          st.note_sequence(w.append(item.time, *r));
+          (void)st.on_exec_report(*r);
+        }
+        if (const auto* t = std::get_if<OptionTradeEvent>(&item.event)) {
+          st.note_sequence(w.append(item.time, *t));
+          (void)st.on_option_trade(*t);
+        }
         return;
       }
       const Action& a = item.action;
-      if (const auto* o = std::get_if<NewChildOrder>(&a)) w.append(item.time, *o);
-      if (const auto* c = std::get_if<CancelOrder>(&a)) w.append(item.time, *c);
-      if (const auto* r = std::get_if<ReplaceOrder>(&a)) w.append(item.time, *r);
-      if (const auto* s = std::get_if<StateNotice>(&a)) w.append(item.time, *s);
-      if (const auto* h = std::get_if<HedgeDecision>(&a)) w.append(item.time, *h);
-      if (const auto* l = std::get_if<LimitsApplied>(&a)) {
-        w.append_limit_change(item.time, l->version, {});
+      if (const auto* o = std::get_if<NewChildOrder>(&a)) {
+        st.note_sequence(w.append(item.time, *o));
+        (void)st.on_new_order(*o, item.time);
       }
+      if (const auto* c = std::get_if<CancelOrder>(&a)) {
+        st.note_sequence(w.append(item.time, *c));
+        (void)st.on_cancel(*c, item.time);
+      }
+      if (const auto* r = std::get_if<ReplaceOrder>(&a)) {
+        st.note_sequence(w.append(item.time, *r));
+        (void)st.on_replace(*r, item.time);
+      }
+      if (const auto* s = std::get_if<StateNotice>(&a)) {
+        st.note_sequence(w.append(item.time, *s));
+        st.on_state(*s);
+      }
+      if (const auto* h = std::get_if<HedgeDecision>(&a)) st.note_sequence(w.append(item.time, *h));
+      if (const auto* l = std::get_if<LimitsApplied>(&a)) {
+        // The limit set itself comes from the control agent's mailbox; when a newer one has
+        // already replaced it there, only the version is journaled (the newer one follows).
+        const risk::RiskLimits limits = d_.limits_mailbox_.load();
+        if (limits.version == l->version) {
+          st.note_sequence(
+              w.append_limit_change(item.time, l->version, journal::limits_bytes(limits)));
+          st.on_limits(limits);
+        } else {
+          st.note_sequence(w.append_limit_change(item.time, l->version, {}));
+        }
+      }
+    }
+
+    // A snapshot of the recovery state every journal.snapshot_interval (and at a clean stop):
+    // restart then replays only the records after it.
+    bool maybe_snapshot(TimeNs now, bool force) {
+      if (!force && (d_.config_.journal.snapshot_interval_ns <= 0 || now < next_snapshot_ns_)) {
+        return false;
+      }
+      if (next_snapshot_ns_ == 0 && !force) {  // the first call only schedules
+        next_snapshot_ns_ = now + d_.config_.journal.snapshot_interval_ns;
+        return false;
+      }
+      next_snapshot_ns_ = now + d_.config_.journal.snapshot_interval_ns;
+      const std::vector<std::byte> bytes = d_.journal_state_->encode();
+      d_.journal_->append_snapshot(now, bytes);
+      d_.journal_snapshots_.fetch_add(1, std::memory_order_relaxed);
+      return true;
     }
 
     Impl& d_;
     TimeNs next_stats_ns_ = 0;
+    TimeNs next_snapshot_ns_ = 0;
   };
 
   // Fits each surface-mode underlying's volatility surface from the latest option quotes, off
@@ -1007,6 +1253,13 @@ class Daemon::Impl final : public fix::InboundSink,
             p->shortfall_currency, p->children);
       } else if (const auto* a = std::get_if<LimitsApplied>(&action)) {
         spdlog::info("limits v{} in force", a->version);
+      } else if (const auto* rc = std::get_if<ReconcileNotice>(&action)) {
+        spdlog::error(
+            "reconciliation {}: order {} ({}) filled {} at the venue, {} in the journal; the "
+            "venue's quantity is applied ({} units of differences since start{})",
+            names[rc->underlying], rc->cl_ord_id, d_.symbols_[rc->instrument], rc->venue_cum_qty,
+            rc->engine_cum_qty, rc->total_difference_qty,
+            rc->halted ? ", beyond fix.reconcile_tolerance: the book halts" : "");
       } else if (const auto* oh = std::get_if<OptionHedgeDecision>(&action)) {
         spdlog::info(
             "option hedge {}: {} {} {} @ {:.4f} order={}: gamma {:.0f} -> {:.0f} per 1%, vega "
@@ -1045,19 +1298,31 @@ class Daemon::Impl final : public fix::InboundSink,
 
   config::DaemonConfig config_;
   NoticeObserver observer_;
+  DaemonHooks hooks_;  // benchmark instrumentation; empty in production
   std::vector<std::string> symbols_;
   std::unordered_map<std::string, InstrumentId> id_by_symbol_;
   std::vector<std::string> underlying_names_;
   std::vector<std::string> hedge_symbols_;
-  ConflatingBoard<Quote> quote_board_;
+  ConflatingBoard<Quote> quote_board_;          // options' quotes
+  ConflatingBoard<Quote> underlying_board_;     // underlyings' and hedge instruments' quotes
+  std::vector<std::uint8_t> underlying_quote_;  // InstrumentId -> 1: its quotes go to the above
   std::vector<std::unique_ptr<Seqlock<venue::VenueQuote>>> venue_quotes_;
   // Latest fitted surface per underlying (surface agent writes, engine agent reads).
   std::vector<std::unique_ptr<Seqlock<pricing::VolSurface>>> surfaces_;
   InboundQueue inbound_;
-  SpscRing<Action> orders_;
+  SpscRing<OutboundOrder> orders_;
   SpscRing<JournalItem> journal_ring_;  // engine agent -> journal agent
   std::atomic<std::uint64_t> journal_dropped_{0};
   std::unique_ptr<journal::JournalWriter> journal_;
+  // The journal agent's copy of the recovery state (made by open_journal, then its own).
+  std::unique_ptr<recovery::JournalState> journal_state_;
+  std::atomic<std::uint64_t> journal_snapshots_{0};
+  // Write-ahead between the journal agent (writer) and the gateway agent (reader).
+  alignas(64) std::atomic<std::uint64_t> journal_intents_written_{0};
+  // Cut the gateway's and the journal agent's back-off sleeps short when there is work for them.
+  runtime::Wakeup gateway_wakeup_;
+  runtime::Wakeup journal_wakeup_;
+  std::atomic<std::uint64_t> journal_write_ahead_timeouts_{0};
   Seqlock<journal::WriterStats> journal_stats_;
   SpscRing<Action> notices_;
   Seqlock<EngineSnapshot> snapshot_;
@@ -1099,8 +1364,8 @@ class Daemon::Impl final : public fix::InboundSink,
   bool stopped_ = false;
 };
 
-Daemon::Daemon(config::DaemonConfig config, NoticeObserver observer)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(observer))) {}
+Daemon::Daemon(config::DaemonConfig config, NoticeObserver observer, DaemonHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(observer), hooks)) {}
 Daemon::~Daemon() = default;
 void Daemon::start() {
   impl_->start();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapters/fix/drop_copy.hpp"
+#include "adapters/marketdata/sim_feed.hpp"
 #include "adapters/venue/option_flow.hpp"
 #include "adapters/venue/venue_simulator.hpp"
 #include "core/engine/engine.hpp"
@@ -31,9 +32,38 @@ struct DaemonStatus {
   std::string failure;                                // non-empty when an agent stopped on an error
 };
 
+// Instrumentation for the end-to-end benchmark (tests/bench/e2e_bench.cpp) and tests; a
+// production daemon passes no hooks, and then none of this code runs.
+//
+// A QuoteSource replaces the configured market data: the market-data agent calls do_work on its
+// thread and the source publishes quotes into `sink` (the conflating board), as a feed would.
+class QuoteSource {
+ public:
+  virtual ~QuoteSource() = default;
+  virtual int do_work(TimeNs now, marketdata::QuoteSink& sink) noexcept = 0;
+};
+
+// Called on the hot threads: must not block, allocate or log.
+class PipelineProbe {
+ public:
+  virtual ~PipelineProbe() = default;
+  // Engine agent: `quote` was taken off the board at picked_ns and fully handled (re-priced,
+  // risk checked, hedge decided, orders routed) at done_ns; `orders` child orders came of it.
+  virtual void on_quote_handled(const Quote& quote, TimeNs picked_ns, TimeNs done_ns,
+                                int orders) noexcept = 0;
+  // Gateway agent: a child order decided on a quote was handed to QuickFIX (send returned).
+  virtual void on_order_sent(const NewChildOrder& order, TimeNs sent_ns) noexcept = 0;
+};
+
+struct DaemonHooks {
+  QuoteSource* quote_source = nullptr;  // not owned; outlives the daemon
+  PipelineProbe* probe = nullptr;       // not owned; outlives the daemon
+};
+
 class Daemon {
  public:
-  explicit Daemon(config::DaemonConfig config, NoticeObserver observer = {});
+  explicit Daemon(config::DaemonConfig config, NoticeObserver observer = {},
+                  DaemonHooks hooks = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

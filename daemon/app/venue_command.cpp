@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -102,6 +104,16 @@ class StandaloneVenue::Impl {
            std::to_string(config_.fix.port);
   }
 
+  void outage_for(std::chrono::milliseconds duration) {
+    const TimeNs until = runtime::wall_clock_ns() +
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+    TimeNs current = outage_until_ns_.load(std::memory_order_relaxed);
+    // Keep the later end when two requests overlap.
+    while (current < until &&
+           !outage_until_ns_.compare_exchange_weak(current, until, std::memory_order_relaxed)) {
+    }
+  }
+
  private:
   // The simulated market, stepped on the wall clock every market_data.tick_interval.
   void run_market() {
@@ -113,6 +125,25 @@ class StandaloneVenue::Impl {
       const TimeNs now = runtime::wall_clock_ns();
       publish(now);
       if (scenario_) follow_scenario(now);
+      sync_outage(now);
+    }
+  }
+
+  // Runs outages (a scenario's and outage_for's) through the venue. Market thread.
+  void sync_outage(TimeNs now) {
+    const bool down = (scenario_ && simulator_.active_outage(now)) ||
+                      now < outage_until_ns_.load(std::memory_order_relaxed);
+    // Repeated every tick until the venue agrees: it ignores the call until it has started.
+    if (down == venue_->in_outage()) return;
+    venue_->set_outage(down);
+    if (venue_->in_outage() != down) return;
+    const venue::VenueStats st = venue_->stats();
+    if (down) {
+      spdlog::warn("venue outage: sessions logged out ({} dropped so far), logons refused",
+                   st.outage_sessions_dropped);
+    } else {
+      spdlog::warn("venue outage over: logons accepted ({} refused during outages)",
+                   st.outage_logons_refused);
     }
   }
 
@@ -153,21 +184,6 @@ class StandaloneVenue::Impl {
         flow_rate_ = rate;
       }
     }
-    // Repeated every tick until the venue agrees: it ignores the call until it has started.
-    const bool down = simulator_.active_outage(now);
-    if (down != venue_->in_outage()) {
-      venue_->set_outage(down);
-      if (venue_->in_outage() == down) {
-        const venue::VenueStats st = venue_->stats();
-        if (down) {
-          spdlog::warn("venue outage: sessions logged out ({} dropped so far), logons refused",
-                       st.outage_sessions_dropped);
-        } else {
-          spdlog::warn("venue outage over: logons accepted ({} refused during outages)",
-                       st.outage_logons_refused);
-        }
-      }
-    }
     if (!scenario_done_ && std::all_of(phase_state_.begin(), phase_state_.end(),
                                        [](PhaseState s) { return s == PhaseState::kEnded; })) {
       scenario_done_ = true;
@@ -197,6 +213,7 @@ class StandaloneVenue::Impl {
   double flow_share_ = config_.option_flow.flow.desk_buy_share;  // market thread only
   double flow_rate_ = 1.0;
   std::atomic<bool> running_{false};
+  std::atomic<TimeNs> outage_until_ns_{0};  // outage_for's end, wall clock
   std::thread market_;
 };
 
@@ -217,6 +234,60 @@ std::optional<venue::OptionFlowStats> StandaloneVenue::option_flow_stats() const
 }
 std::string StandaloneVenue::endpoint() const {
   return impl_->endpoint();
+}
+void StandaloneVenue::outage_for(std::chrono::milliseconds duration) {
+  impl_->outage_for(duration);
+}
+
+std::string venue_summary_json(const venue::VenueStats& st,
+                               const std::optional<venue::OptionFlowStats>& flow, bool detailed) {
+  const auto n = [](auto value) { return std::to_string(value); };
+  std::string out = "{\"filled_buy_qty\":" + n(st.filled_buy_qty) +
+                    ",\"filled_sell_qty\":" + n(st.filled_sell_qty);
+  if (flow) {
+    out += ",\"option_trades\":" + n(flow->trades) + ",\"desk_position_change\":{";
+    bool first = true;
+    for (const auto& [symbol, qty] : flow->desk_position_change) {
+      out += (first ? "\"" : ",\"") + symbol + "\":" + n(qty);
+      first = false;
+    }
+    out += "}";
+  }
+  if (detailed) {
+    out += ",\"orders\":" + n(st.orders) + ",\"fills\":" + n(st.fills) +
+           ",\"rejects\":" + n(st.rejects) + ",\"cancels\":" + n(st.cancels) +
+           ",\"replaces\":" + n(st.replaces) + ",\"status_requests\":" + n(st.status_requests) +
+           ",\"resting\":" + n(st.resting) + ",\"disconnect_cancels\":" + n(st.disconnect_cancels) +
+           ",\"outages\":" + n(st.outages) +
+           ",\"duplicate_cl_ord_ids\":" + n(st.duplicate_cl_ord_ids) + ",\"by_symbol\":{";
+    bool first = true;
+    for (const auto& [symbol, fills] : st.by_symbol) {
+      out += (first ? "\"" : ",\"") + symbol + "\":{\"buy_qty\":" + n(fills.buy_qty) +
+             ",\"sell_qty\":" + n(fills.sell_qty) + ",\"fills\":" + n(fills.fills) + "}";
+      first = false;
+    }
+    out += "},\"sessions\":{";
+    first = true;
+    for (const venue::VenueSessionStats& s : st.sessions) {
+      out += (first ? "\"" : ",\"") + s.comp_id + "\":{\"logons\":" + n(s.logons) +
+             ",\"orders\":" + n(s.orders) + ",\"fills\":" + n(s.fills) +
+             ",\"duplicate_cl_ord_ids\":" + n(s.duplicate_cl_ord_ids) + "}";
+      first = false;
+    }
+    out += "}";
+  }
+  return out + "}";
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace hedged::app

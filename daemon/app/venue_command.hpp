@@ -6,6 +6,7 @@
 // timeline from start(), outages included, and each phase is logged as it starts and ends.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,9 +38,25 @@ class StandaloneVenue {
   [[nodiscard]] std::optional<venue::OptionFlowStats> option_flow_stats() const;
   [[nodiscard]] std::string endpoint() const;  // "VENUE at 127.0.0.1:9878"
 
+  // A venue outage of `duration` from now: every session is logged out and logons are refused
+  // until it ends (as a scenario's venue_outage phase does; the longer of the two wins). Any
+  // thread; taken up by the market thread within one tick.
+  void outage_for(std::chrono::milliseconds duration);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The venue's records as one JSON object: what its clients bought and sold and the option flow
+// on the drop copy (the `venue summary:` line), and with `detailed` also its order, fill and
+// ClOrdID-reuse counts, fills per symbol and counts per client session.
+[[nodiscard]] std::string venue_summary_json(const venue::VenueStats& stats,
+                                             const std::optional<venue::OptionFlowStats>& flow,
+                                             bool detailed);
+
+// Replaces `path` with `text` at once (a temporary file beside it, then rename), so a reader
+// sees the old content or the new, never a part. Returns false when the file cannot be written.
+[[nodiscard]] bool write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace hedged::app

@@ -61,6 +61,15 @@ struct JournalConfig {
   std::string dir;  // absolute after loading
   TimeNs commit_interval_ns = 5 * kNanosPerMilli;
   std::uint64_t segment_size_bytes = 64ULL * 1024 * 1024;
+  // A snapshot of the recovery state (positions, working orders, states, limits, ExecIDs) this
+  // often, and at a clean stop; restart replays only the records after the latest. 0: only at
+  // a clean stop.
+  TimeNs snapshot_interval_ns = 60 * kNanosPerSecond;
+  // An order leaves only once the journal agent has written its intent (to the kernel, not yet
+  // synced), so a restart knows every order the venue may hold. Costs the journal agent's
+  // wake-up on tick-to-order; false sends at once and leaves a window in which a killed daemon
+  // forgets an order it sent.
+  bool write_ahead = true;
 };
 
 // The admin HTTP API (section `admin`).
@@ -91,6 +100,10 @@ struct RiskConfig {
 struct DaemonConfig {
   std::string source_path;  // the file it was loaded from
   IdleStrategyName idle_strategy = IdleStrategyName::kBackoff;
+  // The gateway and market-data agents' (default: idle_strategy). On a machine with fewer cores
+  // than spinning agents, spin the engine alone.
+  IdleStrategyName io_idle_strategy = IdleStrategyName::kBackoff;
+  int engine_cpu = -1;  // CPU the engine agent's thread is pinned to; -1: not pinned
   TimeNs timer_interval_ns = 50 * kNanosPerMilli;
   TimeNs surface_refit_interval_ns = kNanosPerSecond;  // vol_mode: surface
   std::size_t ring_capacity = 65536;

@@ -205,12 +205,19 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
 
   if (const YAML::Node n = root["engine"]) {
     r.allow_keys(n, "engine",
-                 {"idle_strategy", "timer_interval", "max_working_orders", "ring_capacity",
-                  "surface_refit_interval"});
+                 {"idle_strategy", "io_idle_strategy", "engine_cpu", "timer_interval",
+                  "max_working_orders", "ring_capacity", "surface_refit_interval"});
     cfg.idle_strategy =
         r.one_of(n, "idle_strategy", "engine", "backoff", {"spin", "backoff"}) == "spin"
             ? IdleStrategyName::kSpin
             : IdleStrategyName::kBackoff;
+    cfg.io_idle_strategy =
+        r.one_of(n, "io_idle_strategy", "engine",
+                 cfg.idle_strategy == IdleStrategyName::kSpin ? "spin" : "backoff",
+                 {"spin", "backoff"}) == "spin"
+            ? IdleStrategyName::kSpin
+            : IdleStrategyName::kBackoff;
+    cfg.engine_cpu = static_cast<int>(r.integer(n, "engine_cpu", "engine", -1, -1, 1023));
     cfg.timer_interval_ns = r.duration(n, "timer_interval", "engine", cfg.timer_interval_ns,
                                        kNanosPerMilli, 60 * kNanosPerSecond);
     cfg.surface_refit_interval_ns =
@@ -481,11 +488,14 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.engine.book.push_back({it->second, qty, r.boolean(b, "hedge", path, false)});
   }
 
+  bool persist_sequences = false;
+  std::string fix_store_dir;
   if (const YAML::Node n = root["fix"]) {
-    r.allow_keys(n, "fix",
-                 {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
-                  "reconnect_interval", "data_dictionary", "password", "account",
-                  "use_cancel_replace", "status_request_after"});
+    r.allow_keys(
+        n, "fix",
+        {"sender_comp_id", "target_comp_id", "host", "port", "heartbeat_interval",
+         "reconnect_interval", "data_dictionary", "password", "account", "use_cancel_replace",
+         "status_request_after", "persist_sequences", "store_dir", "reconcile_tolerance"});
     cfg.fix.sender_comp_id = r.string(n, "sender_comp_id", "fix", cfg.fix.sender_comp_id);
     cfg.fix.target_comp_id = r.string(n, "target_comp_id", "fix", cfg.fix.target_comp_id);
     cfg.fix.host = r.string(n, "host", "fix", cfg.fix.host);
@@ -505,6 +515,15 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.engine.status_request_after_ns =
         r.duration(n, "status_request_after", "fix", cfg.engine.status_request_after_ns, 0,
                    3600 * kNanosPerSecond);
+    cfg.engine.reconcile_tolerance_qty =
+        r.integer(n, "reconcile_tolerance", "fix", cfg.engine.reconcile_tolerance_qty, -1,
+                  std::int64_t{1} << 40);
+    // Resolved once the journal's folder is known (the store defaults to <journal.dir>/fix).
+    persist_sequences = r.boolean(n, "persist_sequences", "fix", false);
+    fix_store_dir = r.string(n, "store_dir", "fix", "");
+    if (!fix_store_dir.empty() && !std::filesystem::path(fix_store_dir).is_absolute()) {
+      fix_store_dir = (std::filesystem::path(base_dir) / fix_store_dir).lexically_normal().string();
+    }
   } else {
     cfg.fix.data_dictionary = "fix/FIX44.xml";
   }
@@ -550,8 +569,11 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   if (const YAML::Node n = root["venue"]) {
     r.allow_keys(n, "venue",
                  {"embedded", "match_interval", "reject_probability", "drop_probability", "seed",
-                  "ack_latency", "fill_latency", "self_trade", "book", "impact"});
+                  "ack_latency", "fill_latency", "self_trade", "book", "impact",
+                  "persist_sequences", "cancel_on_disconnect"});
     cfg.venue.embedded = r.boolean(n, "embedded", "venue", true);
+    cfg.venue.venue.persist_sequences = r.boolean(n, "persist_sequences", "venue", false);
+    cfg.venue.venue.cancel_on_disconnect = r.boolean(n, "cancel_on_disconnect", "venue", true);
     cfg.venue.venue.match_interval_ms =
         static_cast<int>(r.duration(n, "match_interval", "venue", 5 * kNanosPerMilli,
                                     kNanosPerMilli, 10 * kNanosPerSecond) /
@@ -682,7 +704,10 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   }
 
   if (const YAML::Node n = root["journal"]) {
-    r.allow_keys(n, "journal", {"enabled", "dir", "commit_interval", "segment_size"});
+    r.allow_keys(
+        n, "journal",
+        {"enabled", "dir", "commit_interval", "segment_size", "snapshot_interval", "write_ahead"});
+    cfg.journal.write_ahead = r.boolean(n, "write_ahead", "journal", cfg.journal.write_ahead);
     cfg.journal.enabled = r.boolean(n, "enabled", "journal", false);
     cfg.journal.dir = r.string(n, "dir", "journal", "");
     if (cfg.journal.enabled && cfg.journal.dir.empty()) {
@@ -694,11 +719,31 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     }
     cfg.journal.commit_interval_ns = r.duration(n, "commit_interval", "journal",
                                                 cfg.journal.commit_interval_ns, 0, kNanosPerSecond);
+    cfg.journal.snapshot_interval_ns =
+        r.duration(n, "snapshot_interval", "journal", cfg.journal.snapshot_interval_ns, 0,
+                   86400 * kNanosPerSecond);
     if (const YAML::Node size = n["segment_size"]) {
       cfg.journal.segment_size_bytes = parse_log_file_size(r, size, "journal.segment_size");
       if (cfg.journal.segment_size_bytes < 64 * 1024) {
         r.fail(size, "journal.segment_size", "must be at least 64KiB");
       }
+    }
+  }
+
+  // Persisted FIX sequence numbers only make sense against a venue that keeps its own across
+  // our restarts; the embedded one starts again with the daemon.
+  if (persist_sequences) {
+    const YAML::Node where = root["fix"]["persist_sequences"];
+    if (cfg.venue.embedded) {
+      r.fail(where, "fix.persist_sequences",
+             "the embedded venue starts again with the daemon and forgets its sequence numbers; "
+             "use it with venue.embedded: false (e.g. against `hedged venue`)");
+    } else if (!fix_store_dir.empty()) {
+      cfg.fix.store_dir = fix_store_dir;
+    } else if (!cfg.journal.dir.empty()) {
+      cfg.fix.store_dir = (std::filesystem::path(cfg.journal.dir) / "fix").string();
+    } else {
+      r.fail(where, "fix.persist_sequences", "needs fix.store_dir or journal.dir for its files");
     }
   }
 

@@ -491,6 +491,27 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   add(requests, static_cast<double>(e.status_requests_sent), {{"kind", "status"}});
   out.push_back(std::move(requests));
 
+  auto reconcile = family("hedged_reconcile_checks_total",
+                          "Answers to status requests compared with the engine's view of the "
+                          "order (after a restart or a reconnect), by outcome: match or "
+                          "difference (the venue's filled quantity differed and was applied).",
+                          MetricType::Counter);
+  add(reconcile, static_cast<double>(e.reconcile_checks - e.reconcile_differences),
+      {{"outcome", "match"}});
+  add(reconcile, static_cast<double>(e.reconcile_differences), {{"outcome", "difference"}});
+  out.push_back(std::move(reconcile));
+  auto reconcile_qty = family("hedged_reconcile_difference_units_total",
+                              "Sum of |venue filled - engine filled| over reconciled orders, units "
+                              "of the instruments; past fix.reconcile_tolerance the book halts.",
+                              MetricType::Counter);
+  add(reconcile_qty, static_cast<double>(e.reconcile_difference_qty));
+  out.push_back(std::move(reconcile_qty));
+  auto restored =
+      family("hedged_orders_restored", "Working orders taken back from the journal at start-up.",
+             MetricType::Gauge);
+  add(restored, static_cast<double>(e.orders_restored));
+  out.push_back(std::move(restored));
+
   collect_risk(in, out);
 
   auto ack = family("hedged_order_ack_latency_seconds",
@@ -601,6 +622,17 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
                           MetricType::Counter);
     add(dropped, static_cast<double>(in.journal_dropped));
     out.push_back(std::move(dropped));
+    auto snapshots =
+        family("hedged_journal_snapshots_total",
+               "Snapshots of the recovery state written to the journal.", MetricType::Counter);
+    add(snapshots, static_cast<double>(in.journal_snapshots));
+    out.push_back(std::move(snapshots));
+    auto ahead = family("hedged_journal_write_ahead_timeouts_total",
+                        "Orders the gateway sent after waiting 50 ms for the journal agent to "
+                        "write their intent (journal.write_ahead); never expected.",
+                        MetricType::Counter);
+    add(ahead, static_cast<double>(in.journal_write_ahead_timeouts));
+    out.push_back(std::move(ahead));
     auto errors =
         family("hedged_journal_errors_total",
                "Failed journal writes or fsyncs; trading halts on the first.", MetricType::Counter);
@@ -664,6 +696,15 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
              MetricType::Counter);
   add(rejected, static_cast<double>(in.fix_messages_rejected), {{"session", in.fix_session}});
   out.push_back(std::move(rejected));
+
+  auto suppressed =
+      family("hedged_fix_resends_suppressed_total",
+             "Old orders, cancels and replaces the venue asked to have resent (after a restart "
+             "with fix.persist_sequences) that were gap-filled instead: a stale order is never "
+             "sent twice.",
+             MetricType::Counter);
+  add(suppressed, static_cast<double>(in.fix_resends_suppressed), {{"session", in.fix_session}});
+  out.push_back(std::move(suppressed));
 
   auto session_rejects =
       family("hedged_fix_rejects_received_total",

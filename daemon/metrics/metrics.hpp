@@ -27,6 +27,7 @@ struct ScrapeInputs {
   std::string fix_session;
   bool fix_logged_on = false;
   std::uint64_t fix_messages_rejected = 0;
+  std::uint64_t fix_resends_suppressed = 0;
   std::uint64_t fix_session_rejects = 0;
   std::uint64_t quotes_published = 0;
   std::uint64_t quotes_conflated = 0;
@@ -41,8 +42,10 @@ struct ScrapeInputs {
   TickLatencyHistogram tick_to_order;  // quote source -> the order handed to QuickFIX
   bool journal = false;                // the journal is enabled
   journal::WriterStats journal_stats;
-  std::uint64_t journal_dropped = 0;  // records the engine could not hand to the journal agent
-  bool md_replay = false;             // market data from a replayed quote tape
+  std::uint64_t journal_dropped = 0;    // records the engine could not hand to the journal agent
+  std::uint64_t journal_snapshots = 0;  // recovery-state snapshots written
+  std::uint64_t journal_write_ahead_timeouts = 0;  // orders sent before their intent was written
+  bool md_replay = false;                          // market data from a replayed quote tape
   marketdata::ReplayStats replay;
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;

@@ -109,13 +109,14 @@ TEST_F(JournalDaemonTest, a_corrupt_record_stops_the_start_naming_segment_and_of
   ASSERT_FALSE(segments.empty());
   const std::filesystem::path path = segments.front().path;
   {
-    // Flip a byte in the middle of the file (inside some record's payload).
+    // Flip a byte a third of the way in (inside some record's payload, not the last record: a
+    // bad last record is a torn tail).
     std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
     const auto size = static_cast<std::streamoff>(std::filesystem::file_size(path));
-    f.seekg(size / 2);
+    f.seekg(size / 3);
     char c = 0;
     f.get(c);
-    f.seekp(size / 2);
+    f.seekp(size / 3);
     f.put(static_cast<char>(c ^ 0x5A));
   }
   app::Daemon daemon(config());
@@ -127,6 +128,38 @@ TEST_F(JournalDaemonTest, a_corrupt_record_stops_the_start_naming_segment_and_of
     EXPECT_NE(what.find("is corrupt"), std::string::npos) << what;
     EXPECT_NE(what.find(path.filename().string()), std::string::npos) << what;
   }
+}
+
+TEST_F(JournalDaemonTest, a_restart_resumes_the_position_and_an_operator_halt) {
+  const EngineSnapshot first = run(2);
+  std::int64_t position = first.underlyings[0].hedge_position;
+  ASSERT_NE(position, 0);
+  {
+    // Restarted: the position is back before any quote or fill, and trading is active again
+    // (the stop's own halt is not carried over). Then an operator halts it.
+    app::Daemon daemon(config());
+    daemon.start();
+    const EngineSnapshot s = daemon.status().engine;
+    EXPECT_EQ(s.underlyings[0].hedge_position, position);
+    EXPECT_EQ(s.state, TradingState::kActive);
+    ASSERT_TRUE(wait_for([&] { return daemon.status().fix_logged_on; }, 10s));
+    daemon.command(Command::kHalt, "operator: check the venue");
+    ASSERT_TRUE(
+        wait_for([&] { return daemon.status().engine.state == TradingState::kHalted; }, 5s));
+    daemon.stop("test finished");
+    position = daemon.status().engine.underlyings[0].hedge_position;  // it may have traded
+  }
+  const journal::JournalSummary j = summary();
+  ASSERT_EQ(j.result.status, journal::ReadStatus::kClean) << j.result.error;
+  EXPECT_GE(count(j, journal::RecordType::kSnapshot), 2u);  // one per clean stop
+  app::Daemon daemon(config());
+  daemon.start();
+  const EngineSnapshot s = daemon.status().engine;
+  EXPECT_EQ(s.state, TradingState::kHalted);
+  EXPECT_NE(std::string(s.state_cause.c_str()).find("operator: check the venue"), std::string::npos)
+      << s.state_cause.c_str();
+  EXPECT_EQ(s.underlyings[0].hedge_position, position);
+  daemon.stop("test finished");
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ class EngineTest : public ::testing::Test {
     return {buffer_.begin(), buffer_.end()};
   }
 
-  std::vector<Action> quote(double bid, double ask, TimeNs now, InstrumentId instrument = 0) {
+  QuoteEvent make_quote(double bid, double ask, TimeNs now, InstrumentId instrument = 0) {
     QuoteEvent e;
     e.quote.instrument = instrument;
     e.quote.bid = bid;
@@ -152,7 +152,11 @@ class EngineTest : public ::testing::Test {
     e.quote.ask_size = 500;
     e.quote.source_ns = now - 1000;
     e.quote.seq = ++seq_;
-    return send(e, now);
+    return e;
+  }
+
+  std::vector<Action> quote(double bid, double ask, TimeNs now, InstrumentId instrument = 0) {
+    return send(make_quote(bid, ask, now, instrument), now);
   }
 
   std::vector<Action> report(const ExecReportEvent& r, TimeNs now) { return send(r, now); }
@@ -1669,15 +1673,7 @@ class EngineRestartTest : public EngineTest {
     return actions;
   }
   std::vector<Action> journaled_quote(double bid, double ask, TimeNs now) {
-    QuoteEvent e;
-    e.quote.instrument = 0;
-    e.quote.bid = bid;
-    e.quote.ask = ask;
-    e.quote.bid_size = 500;
-    e.quote.ask_size = 500;
-    e.quote.source_ns = now - 1000;
-    e.quote.seq = ++seq_;
-    return journaled(e, now);
+    return journaled(make_quote(bid, ask, now), now);
   }
   // A second engine on the same config, restored from the journal as a restarted daemon is.
   RestoreSummary restart(const EngineConfig& config, TimeNs now) {
@@ -1752,9 +1748,7 @@ TEST_F(EngineRestartTest, restart_rebuilds_positions_working_orders_and_the_next
   (void)timer(t2 - 1);  // both re-price their time terms at the same instant
   (void)send_restarted(TimerEvent{}, t2 - 1);
   (void)quote(99.99, 100.01, t2);
-  QuoteEvent q;
-  q.quote = {0, 99.99, 100.01, 500, 500, t2 - 1000, 99, 0};
-  (void)send_restarted(q, t2);
+  (void)send_restarted(make_quote(99.99, 100.01, t2), t2);
   EXPECT_NEAR(restarted_->greeks(0).delta_shares, engine_->greeks(0).delta_shares, 1e-6);
   // No ClOrdID is used twice: the next one is above every id the journal saw.
   EXPECT_GT(r.next_order_id, last_id);
@@ -1786,9 +1780,10 @@ TEST_F(EngineRestartTest, restart_after_a_halt_comes_back_halted_with_the_cause)
                "restart: was halted before it (operator: venue looks wrong)");
   // Halted: a quote far outside the band trades nothing until an operator resumes.
   (void)send_restarted(SessionEvent{true}, kT0 + 2 * kNanosPerSecond);
-  QuoteEvent q;
-  q.quote = {0, 99.99, 100.01, 500, 500, kT0, 1, 0};
-  EXPECT_TRUE(only<NewChildOrder>(send_restarted(q, kT0 + 3 * kNanosPerSecond)).empty());
+  EXPECT_TRUE(
+      only<NewChildOrder>(send_restarted(make_quote(99.99, 100.01, kT0 + 3 * kNanosPerSecond),
+                                         kT0 + 3 * kNanosPerSecond))
+          .empty());
 
   // A journal whose last state change is the resume comes back active.
   CommandEvent resume;

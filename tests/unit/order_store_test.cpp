@@ -120,6 +120,19 @@ TEST_F(OrderStoreTest, partial_then_full_fill_tracks_cum_qty_and_average_price) 
   EXPECT_EQ(store_.live_count(), 0u);
 }
 
+TEST_F(OrderStoreTest, fills_learnt_from_a_status_answer_are_priced_from_avg_px) {
+  add(1, 1000);
+  ASSERT_EQ(store_.apply(trade(1, 300, 300, 100.0)).fill_qty, 300);
+  // Two fills (400 @ 101, 100 @ 102) were missed; the status answer has no LastPx, only
+  // CumQty 800 and AvgPx (300 x 100 + 400 x 101 + 100 x 102) / 800.
+  ExecReportEvent status = report(1, ExecKind::kOrderStatus, OrdStatus::kPartiallyFilled, 800);
+  status.avg_px = (300 * 100.0 + 400 * 101.0 + 100 * 102.0) / 800.0;
+  const ApplyOutcome out = store_.apply(status);
+  EXPECT_EQ(out.fill_qty, 500);
+  EXPECT_NEAR(out.fill_px, (400 * 101.0 + 100 * 102.0) / 500.0, 1e-9);
+  EXPECT_NEAR(store_.find(1)->avg_px, status.avg_px, 1e-9);
+}
+
 TEST_F(OrderStoreTest, fill_before_ack_is_taken) {
   add(1, 100, Side::kSell);
   const ApplyOutcome out = store_.apply(trade(1, 100, 100, 50.0, OrdStatus::kFilled));
