@@ -12,6 +12,7 @@
 
 #include "core/engine/engine.hpp"
 #include "core/model/types.hpp"
+#include "core/sim/fill_model.hpp"
 #include "core/sim/quote_tape.hpp"
 
 namespace hedged::backtest {
@@ -60,6 +61,9 @@ struct MarketPath {
   std::vector<TimeNs> times;
   std::vector<std::vector<double>> spot;         // [underlying][step] mid, currency
   std::vector<std::vector<double>> half_spread;  // [underlying][step], currency; empty: venue's
+  // [underlying][step] volatility the option market quotes at, per sqrt(year) (Heston: the
+  // instantaneous sqrt(v)); empty: each underlying's pricing vol.
+  std::vector<std::vector<double>> vol;
 };
 
 // Evenly spaced grid of `steps` intervals from start to end (the end is exact).
@@ -88,18 +92,12 @@ void generate_path(const PathModel& model, const std::vector<TimeNs>& grid, std:
 // ---------------------------------------------------------------------------------------------
 // Venue fill model.
 
-// How the in-process venue fills the engine's child orders. Orders whose limit reaches the far
-// touch fill in full at the touch (no size limit); others rest and fill at their limit once a
-// later quote crosses it. Every field may be zero.
-struct VenueModel {
-  double spread_bps = 0.0;    // quoted bid/ask spread of the spot, bps of mid (simulated paths)
-  double fee_per_unit = 0.0;  // currency per unit traded (share or contract)
-  double fee_bps = 0.0;       // bps of traded notional
-  // Square-root impact charged as a cost: coefficient x sqrt(qty / daily_volume) x notional.
-  double impact_coefficient = 0.0;
-  double daily_volume = 1e6;  // units of the hedge instrument per day
-  TimeNs latency_ns = 0;      // order (or cancel, replace) -> the venue's answer, virtual time
-};
+// How the in-process venue fills the engine's child orders (core/sim/fill_model.hpp). Orders
+// whose limit reaches the far touch fill in full at the touch (no size limit); others rest and
+// fill at their limit once a later quote crosses it. The same rules and costs apply to the hedge
+// instruments and to listed options (the option hedger's orders); options are quoted at
+// Black-Scholes at the path's vol, mid -/+ half of option_spread_bps. Every field may be zero.
+using VenueModel = sim::FillModelParams;
 
 // ---------------------------------------------------------------------------------------------
 // Running one path.
@@ -139,12 +137,15 @@ struct PathResult {
   double fees = 0.0;           // undiscounted totals, currency
   double spread_cost = 0.0;
   double impact_cost = 0.0;
-  std::uint64_t trades = 0;      // fills
-  std::uint64_t orders = 0;      // child orders sent
-  double turnover = 0.0;         // traded notional, currency
-  double traded_units = 0.0;     // units of hedge instruments, unsigned sum
-  std::uint64_t rebalances = 0;  // hedge decisions (engine HedgeDecision actions)
-  std::uint64_t breaches = 0;    // soft or hard limit crossings (LimitNotice breached)
+  std::uint64_t trades = 0;         // fills
+  std::uint64_t orders = 0;         // child orders sent
+  double turnover = 0.0;            // traded notional, currency
+  double traded_units = 0.0;        // units of hedge instruments and options, unsigned sum
+  std::uint64_t option_orders = 0;  // of the above: option hedger's orders, fills, contracts
+  std::uint64_t option_trades = 0;
+  double option_contracts = 0.0;  // unsigned sum
+  std::uint64_t rebalances = 0;   // hedge decisions (engine HedgeDecision actions)
+  std::uint64_t breaches = 0;     // soft or hard limit crossings (LimitNotice breached)
   std::uint64_t breaker_trips = 0;
   double delivered_shares = 0.0;  // physical settlement: shares received (+) or delivered (-)
   double strike_cash = 0.0;       // physical settlement: strike paid (-) or received (+)
@@ -171,7 +172,12 @@ struct PathResult {
 // settlement of the book (an option expiring in the money is exercised and physically settled at
 // its strike; one still alive is closed at its Black-Scholes value at the pricing vol) and the
 // sale of whatever hedge is left at the final mid. For a short option hedged continuously at zero
-// cost it equals the Black-Scholes premium on every path.
+// cost it equals the Black-Scholes premium on every path. Listed options the option hedger
+// trades (hedge.options) are part of the hedge: their premiums, fees and spread are cash flows
+// like the hedge instrument's, and the contracts held settle like the book's lines (physically
+// at expiry, at their model value at the end). Option quotes reach the engine only for
+// underlyings with an option hedger, and while one works, timer events follow each order for
+// its pacing interval and two timer intervals more (the hedger acts on timers).
 [[nodiscard]] PathResult run_path(const EngineConfig& config, const MarketPath& path,
                                   const RunSettings& settings);
 
@@ -200,6 +206,8 @@ struct PolicySummary {
   double trades_mean = 0.0;
   double orders_mean = 0.0;
   double rebalances_mean = 0.0;
+  double option_orders_mean = 0.0;     // of orders_mean: the option hedger's
+  double option_contracts_mean = 0.0;  // contracts it traded, unsigned
   double turnover_mean = 0.0;
   double fees_mean = 0.0;
   double spread_cost_mean = 0.0;

@@ -52,6 +52,12 @@ void generate_path(const PathModel& model, const std::vector<TimeNs>& grid, std:
   out.times = grid;
   out.spot.resize(model.underlyings.size());
   out.half_spread.clear();
+  const bool heston = model.kind == ModelKind::kHeston;
+  if (heston) {
+    out.vol.resize(model.underlyings.size());
+  } else {
+    out.vol.clear();
+  }
   const JumpParams& jumps = model.jumps;
   const bool with_jumps = jumps.intensity_per_year > 0.0;
   // E[e^J] - 1: the jump compensator keeps the expected return at the drift.
@@ -67,6 +73,10 @@ void generate_path(const PathModel& model, const std::vector<TimeNs>& grid, std:
     const HestonParams& h = model.heston;
     double v = h.v0 >= 0.0 ? h.v0 : p.vol * p.vol;
     const double rho_c = std::sqrt(std::max(0.0, 1.0 - h.rho * h.rho));
+    if (heston) {
+      out.vol[u].resize(grid.size());
+      out.vol[u][0] = std::sqrt(std::max(v, 0.0));
+    }
     for (std::size_t k = 1; k < grid.size(); ++k) {
       const double dt =
           static_cast<double>(grid[k] - grid[k - 1]) / (kSecondsPerYear * kNanosPerSecond);
@@ -86,6 +96,7 @@ void generate_path(const PathModel& model, const std::vector<TimeNs>& grid, std:
       }
       log_s += step;
       s[k] = std::exp(log_s);
+      if (heston) out.vol[u][k] = std::sqrt(std::max(v, 0.0));
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "core/backtest/backtest.hpp"
@@ -24,6 +25,26 @@ struct LineGreeks {
   double value = 0.0, delta = 0.0, gamma = 0.0, theta = 0.0, vega = 0.0;
 };
 
+// Adds `units` (contracts x multiplier) of an option at the underlying's pricing vol; past
+// expiry, its intrinsic value.
+void add_line(const InstrumentSpec& spec, const UnderlyingConfig& uc, double units, double spot,
+              TimeNs time, LineGreeks& g) {
+  const double t = std::max(0.0, years(spec.expiry_ns - time));
+  if (t <= 0.0) {
+    const double intrinsic = spec.right == OptionRight::kCall ? std::max(spot - spec.strike, 0.0)
+                                                              : std::max(spec.strike - spot, 0.0);
+    g.value += units * intrinsic;
+    return;
+  }
+  const pricing::Greeks bs = pricing::black_scholes(
+      {spot, spec.strike, uc.rate, uc.dividend_yield, uc.vol, t, spec.right});
+  g.value += units * bs.price;
+  g.delta += units * bs.delta;
+  g.gamma += units * bs.gamma;
+  g.theta += units * bs.theta;
+  g.vega += units * bs.vega;
+}
+
 // Value and Greeks of the book lines of underlying u (currency, shares, per year, per 1.00 vol).
 LineGreeks book_greeks(const EngineConfig& config, std::size_t u, double spot, TimeNs time) {
   LineGreeks g;
@@ -31,21 +52,7 @@ LineGreeks book_greeks(const EngineConfig& config, std::size_t u, double spot, T
   for (const BookLine& line : config.book) {
     const InstrumentSpec& spec = config.instruments[line.option];
     if (spec.underlying != uc.spot_instrument) continue;
-    const double units = static_cast<double>(line.quantity) * spec.multiplier;
-    const double t = std::max(0.0, years(spec.expiry_ns - time));
-    if (t <= 0.0) {
-      const double intrinsic = spec.right == OptionRight::kCall ? std::max(spot - spec.strike, 0.0)
-                                                                : std::max(spec.strike - spot, 0.0);
-      g.value += units * intrinsic;
-      continue;
-    }
-    const pricing::Greeks bs = pricing::black_scholes(
-        {spot, spec.strike, uc.rate, uc.dividend_yield, uc.vol, t, spec.right});
-    g.value += units * bs.price;
-    g.delta += units * bs.delta;
-    g.gamma += units * bs.gamma;
-    g.theta += units * bs.theta;
-    g.vega += units * bs.vega;
+    add_line(spec, uc, static_cast<double>(line.quantity) * spec.multiplier, spot, time, g);
   }
   return g;
 }
@@ -64,9 +71,27 @@ class PathRun {
       if (config.underlyings[u].execution.algorithm != execution::Algorithm::kImmediate) {
         sliced_ = true;
       }
+      // The option hedger acts on timer events once the delta of the last round is hedged and
+      // its pacing interval has passed: timers follow each order for that long and two more.
+      if (config.underlyings[u].option_hedge.enabled) {
+        option_tail_ns_ = std::max(option_tail_ns_, config.underlyings[u].min_order_interval_ns +
+                                                        2 * settings.timer_interval_ns);
+      }
     }
     quotes_.assign(config.instruments.size(), Quote{});
     mid_.assign(config.instruments.size(), 0.0);
+    // Every option of the book is quoted; its underlying's index, or ~0u.
+    underlying_of_option_.assign(config.instruments.size(), ~0u);
+    option_contracts_.assign(config.instruments.size(), 0);
+    option_settled_.assign(config.instruments.size(), false);
+    for (const BookLine& line : config.book) {
+      const InstrumentSpec& spec = config.instruments[line.option];
+      for (std::size_t u = 0; u < n; ++u) {
+        if (config.underlyings[u].spot_instrument != spec.underlying) continue;
+        if (underlying_of_option_[line.option] == ~0u) options_.push_back(line.option);
+        underlying_of_option_[line.option] = static_cast<std::uint32_t>(u);
+      }
+    }
     if (settings.record_steps) snapshot_ = std::make_unique<EngineSnapshot>();
   }
 
@@ -134,7 +159,19 @@ class PathRun {
 
   double half_spread(std::size_t u, std::size_t k, double mid) const {
     if (!path_.half_spread.empty()) return path_.half_spread[u][k];
-    return mid * settings_.venue.spread_bps * 0.5e-4;
+    return sim::half_spread_from_bps(mid, settings_.venue.spread_bps);
+  }
+
+  // The vol the option market quotes underlying u at on step k.
+  double market_vol(std::size_t u, std::size_t k) const {
+    if (!path_.vol.empty()) return path_.vol[u][k];
+    return config_.underlyings[u].vol;
+  }
+
+  // Whether underlying u's options are quoted (to the venue and the engine): only its option
+  // hedger trades them; without one they would only add events and work.
+  bool engine_wants_options(std::size_t u) const {
+    return config_.underlyings[u].option_hedge.enabled;
   }
 
   // Quotes of every underlying's spot and hedge instrument at step k.
@@ -149,6 +186,29 @@ class PathRun {
         const double tau = std::max(0.0, years(f.expiry_ns - t));
         const double fwd = s * std::exp((uc.rate - uc.dividend_yield) * tau);
         set_quote(uc.hedge_instrument, fwd, hs * fwd / s, t);
+      }
+    }
+    // Options still alive: Black-Scholes at the market's vol, mid -/+ half the option spread.
+    // Only an option hedger sees or trades them, so other underlyings' options are not priced.
+    for (const InstrumentId id : options_) {
+      const InstrumentSpec& spec = config_.instruments[id];
+      if (!engine_wants_options(underlying_of_option_[id])) continue;
+      if (spec.expiry_ns <= t) {
+        quotes_[id] = Quote{};
+        continue;
+      }
+      const std::size_t u = underlying_of_option_[id];
+      const UnderlyingConfig& uc = config_.underlyings[u];
+      const double mid =
+          pricing::black_scholes_price({path_.spot[u][k], spec.strike, uc.rate, uc.dividend_yield,
+                                        market_vol(u, k), years(spec.expiry_ns - t), spec.right});
+      set_quote(id, mid, sim::half_spread_from_bps(mid, settings_.venue.option_spread_bps), t);
+      // A worthless option (a deep out-of-the-money strike, or a vol of zero on a Heston path)
+      // is still offered at one tick, as listed options are, so its quote stays valid.
+      Quote& q = quotes_[id];
+      if (!(q.ask >= spec.tick_size)) {
+        q.ask = spec.tick_size;
+        q.bid = std::max(q.bid, 0.0);
       }
     }
   }
@@ -206,6 +266,11 @@ class PathRun {
       }
       feed(QuoteEvent{quotes_[uc.spot_instrument]}, t);
     }
+    for (const InstrumentId id : options_) {
+      if (quotes_[id].valid()) {
+        feed(QuoteEvent{quotes_[id]}, t);
+      }
+    }
     cross_resting();
     drain(t);
   }
@@ -227,7 +292,8 @@ class PathRun {
       TimeNs next_pending = kNever;
       for (const Pending& p : pending_) next_pending = std::min(next_pending, p.time);
       TimeNs next_timer = kNever;
-      const bool busy = engine_.live_orders() > 0 || (sliced_ && now_ < busy_until_);
+      const bool busy = engine_.live_orders() > 0 || (sliced_ && now_ < busy_until_) ||
+                        (option_tail_ns_ > 0 && now_ < tail_until_);
       if (busy) next_timer = last_timer_ + settings_.timer_interval_ns;
       const TimeNs next = std::min(next_pending, next_timer);
       if (next > until || next == kNever) break;
@@ -250,13 +316,15 @@ class PathRun {
 
   void schedule(VenueKind kind, OrderId id, OrderId orig, std::int64_t qty, double price) {
     pending_.push_back(
-        {now_ + settings_.venue.latency_ns, next_seq_++, kind, id, orig, qty, price});
+        {sim::answer_time(settings_.venue, now_), next_seq_++, kind, id, orig, qty, price});
     busy_until_ = now_ + settings_.busy_window_ns;
+    if (option_tail_ns_ > 0) tail_until_ = now_ + option_tail_ns_;
   }
 
   void handle(const Action& action) {
     if (const auto* o = std::get_if<NewChildOrder>(&action)) {
       ++result_.orders;
+      if (underlying_of_option_[o->instrument] != ~0u) ++result_.option_orders;
       orders_.push_back({o->cl_ord_id, o->instrument, o->side, o->qty, 0, o->price, false});
       schedule(VenueKind::kArrive, o->cl_ord_id, o->cl_ord_id, o->qty, o->price);
     } else if (const auto* c = std::get_if<CancelOrder>(&action)) {
@@ -331,7 +399,7 @@ class PathRun {
       case VenueKind::kArrive: {
         if (o == nullptr) return;
         o->arrived = true;
-        if (underlying_of_hedge_[o->instrument] == ~0u) {
+        if (!tradable(o->instrument)) {
           const VenueOrder copy = *o;
           forget(copy.id);
           report(copy.id, ExecKind::kRejected, OrdStatus::kRejected, &copy);
@@ -373,6 +441,12 @@ class PathRun {
     }
   }
 
+  // The venue trades the hedge instruments and the book's options while they are quoted.
+  bool tradable(InstrumentId id) const {
+    if (underlying_of_hedge_[id] != ~0u) return true;
+    return underlying_of_option_[id] != ~0u && quotes_[id].valid();
+  }
+
   // Fills the order in full if its limit reaches the far touch (within one tick: the engine's
   // limits are on the tick grid, simulated touches are not).
   void try_fill(OrderId id) {
@@ -381,14 +455,9 @@ class PathRun {
     const Quote& q = quotes_[o->instrument];
     if (!q.valid()) return;
     const double tick = config_.instruments[o->instrument].tick_size;
-    double px = 0.0;
-    if (o->side == Side::kBuy && o->price >= q.ask - tick + 1e-12) {
-      px = q.ask;
-    } else if (o->side == Side::kSell && o->price <= q.bid + tick - 1e-12) {
-      px = q.bid;
-    } else {
-      return;
-    }
+    const std::optional<double> take = sim::take_price(o->side, o->price, q.bid, q.ask, tick);
+    if (!take) return;
+    const double px = *take;
     const std::int64_t qty = o->qty - o->cum;
     if (qty <= 0) return;
     o->cum += qty;
@@ -403,9 +472,7 @@ class PathRun {
     for (std::size_t i = 0; i < orders_.size();) {
       VenueOrder& o = orders_[i];
       const Quote& q = quotes_[o.instrument];
-      const bool crossed = o.arrived && q.valid() &&
-                           ((o.side == Side::kBuy && q.ask <= o.price) ||
-                            (o.side == Side::kSell && q.bid >= o.price));
+      const bool crossed = o.arrived && q.valid() && sim::crossed(o.side, o.price, q.bid, q.ask);
       if (!crossed) {
         ++i;
         continue;
@@ -419,18 +486,21 @@ class PathRun {
     }
   }
 
+  // A fill's cash flows. A listed option's premium is paid in full (contracts x price x
+  // multiplier); a future's trade only moves its margin by the distance from the mark.
   void account(const VenueOrder& o, std::int64_t qty, double px) {
-    const std::uint32_t u = underlying_of_hedge_[o.instrument];
+    const bool option = underlying_of_hedge_[o.instrument] == ~0u;
+    const std::uint32_t u =
+        option ? underlying_of_option_[o.instrument] : underlying_of_hedge_[o.instrument];
     const InstrumentSpec& spec = config_.instruments[o.instrument];
     const double sign = o.side == Side::kBuy ? 1.0 : -1.0;
     const double q = static_cast<double>(qty);
-    const double notional = q * px * spec.multiplier;
-    const VenueModel& v = settings_.venue;
-    const double fee = q * v.fee_per_unit + notional * v.fee_bps * 1e-4;
-    const double impact = v.impact_coefficient > 0.0 && v.daily_volume > 0.0
-                              ? notional * v.impact_coefficient * std::sqrt(q / v.daily_volume)
-                              : 0.0;
-    const double spread = q * std::abs(px - mid_[o.instrument]) * spec.multiplier;
+    const sim::FillCosts c =
+        sim::fill_costs(settings_.venue, q, px, mid_[o.instrument], spec.multiplier);
+    const double notional = c.notional;
+    const double fee = c.fee;
+    const double impact = c.impact;
+    const double spread = c.spread;
     double flow = 0.0;
     if (spec.kind == InstrumentKind::kFuture) {
       flow = sign * q * (px - mid_[o.instrument]) * spec.multiplier;
@@ -439,7 +509,13 @@ class PathRun {
     }
     result_.hedge_cost_pv += discount(u, now_) * (flow + fee + impact);
     cash_[u] -= flow + fee + impact;
-    units_[u] += o.side == Side::kBuy ? qty : -qty;
+    if (option) {
+      option_contracts_[o.instrument] += o.side == Side::kBuy ? qty : -qty;
+      ++result_.option_trades;
+      result_.option_contracts += q;
+    } else {
+      units_[u] += o.side == Side::kBuy ? qty : -qty;
+    }
     result_.fees += fee;
     result_.impact_cost += impact;
     result_.spread_cost += spread;
@@ -465,11 +541,26 @@ class PathRun {
       const double flow = shares_in * spec.strike - shares_in * s;
       result_.hedge_cost_pv += discount(u, t) * flow;
     }
+    // The option hedger's contracts settle the same way.
+    for (const InstrumentId id : options_) {
+      const InstrumentSpec& spec = config_.instruments[id];
+      if (option_settled_[id] || spec.expiry_ns > t) continue;
+      option_settled_[id] = true;
+      if (option_contracts_[id] == 0) continue;
+      const std::size_t u = underlying_of_option_[id];
+      const double s = path_.spot[u][k];
+      const double shares_in = exercised_shares(option_contracts_[id], spec, s);
+      const double flow = shares_in * spec.strike - shares_in * s;
+      result_.hedge_cost_pv += discount(u, t) * flow;
+    }
   }
 
   // Shares the desk receives (+) or delivers (-) when the line is exercised at spot s.
   static double exercised_shares(const BookLine& line, const InstrumentSpec& spec, double s) {
-    const double units = static_cast<double>(line.quantity) * spec.multiplier;
+    return exercised_shares(line.quantity, spec, s);
+  }
+  static double exercised_shares(std::int64_t contracts, const InstrumentSpec& spec, double s) {
+    const double units = static_cast<double>(contracts) * spec.multiplier;
     if (spec.right == OptionRight::kCall) return s > spec.strike ? units : 0.0;
     return s < spec.strike ? -units : 0.0;
   }
@@ -509,6 +600,29 @@ class PathRun {
         result_.hedge_cost_pv -= df * units * value;
       }
     }
+    // The option hedger's contracts, settled like the book's lines.
+    for (const InstrumentId id : options_) {
+      if (option_settled_[id] || option_contracts_[id] == 0) continue;
+      option_settled_[id] = true;
+      const InstrumentSpec& spec = config_.instruments[id];
+      const std::size_t u = underlying_of_option_[id];
+      const UnderlyingConfig& uc = config_.underlyings[u];
+      const double s = path_.spot[u][k];
+      const double df = discount(u, t);
+      if (spec.expiry_ns <= t) {
+        const double shares_in = exercised_shares(option_contracts_[id], spec, s);
+        delivered[u] += shares_in;
+        result_.delivered_shares += shares_in;
+        result_.strike_cash -= shares_in * spec.strike;
+        result_.hedge_cost_pv += df * shares_in * spec.strike;
+      } else {
+        const double units = static_cast<double>(option_contracts_[id]) * spec.multiplier;
+        const double value =
+            pricing::black_scholes_price({s, spec.strike, uc.rate, uc.dividend_yield, uc.vol,
+                                          years(spec.expiry_ns - t), spec.right});
+        result_.hedge_cost_pv -= df * units * value;
+      }
+    }
     // What is left of each hedge (plus delivered shares) is sold at the final mid; futures are
     // already marked to market.
     for (std::size_t u = 0; u < config_.underlyings.size(); ++u) {
@@ -535,7 +649,15 @@ class PathRun {
     LineGreeks sum;
     for (std::size_t u = 0; u < n; ++u) {
       const UnderlyingConfig& uc = config_.underlyings[u];
-      const LineGreeks g = book_greeks(config_, u, path_.spot[u][k], t);
+      LineGreeks g = book_greeks(config_, u, path_.spot[u][k], t);
+      for (const InstrumentId id : options_) {
+        // Contracts the option hedger holds, valued like the book's lines (intrinsic once
+        // expired).
+        if (underlying_of_option_[id] != u || option_contracts_[id] == 0) continue;
+        const InstrumentSpec& spec = config_.instruments[id];
+        add_line(spec, uc, static_cast<double>(option_contracts_[id]) * spec.multiplier,
+                 path_.spot[u][k], t, g);
+      }
       value += g.value;
       const InstrumentSpec& h = config_.instruments[uc.hedge_instrument];
       const double mark = mid_[uc.hedge_instrument];
@@ -592,12 +714,18 @@ class PathRun {
   TimeNs now_ = std::numeric_limits<TimeNs>::min();
   TimeNs last_timer_ = 0;
   TimeNs busy_until_ = 0;
+  TimeNs option_tail_ns_ = 0;  // 0: no option hedger
+  TimeNs tail_until_ = 0;
   bool sliced_ = false;
   std::vector<Quote> quotes_;
   std::vector<double> mid_;
   std::vector<std::int64_t> units_;
   std::vector<double> future_mark_;
   std::vector<std::uint32_t> underlying_of_hedge_;
+  std::vector<std::uint32_t> underlying_of_option_;  // per instrument; ~0u: not a book option
+  std::vector<InstrumentId> options_;                // the book's options, first-listed order
+  std::vector<std::int64_t> option_contracts_;       // per instrument: the option hedger's
+  std::vector<bool> option_settled_;                 // per instrument: its contracts settled
   std::vector<VenueOrder> orders_;
   std::vector<Pending> pending_;
   std::uint64_t next_seq_ = 0;

@@ -64,6 +64,10 @@ PolicySummary summarize(const std::string& name, const std::vector<PathResult>& 
   s.trades_mean = moments(paths, [](const PathResult& p) { return double(p.trades); }).mean;
   s.orders_mean = moments(paths, [](const PathResult& p) { return double(p.orders); }).mean;
   s.rebalances_mean = moments(paths, [](const PathResult& p) { return double(p.rebalances); }).mean;
+  s.option_orders_mean =
+      moments(paths, [](const PathResult& p) { return double(p.option_orders); }).mean;
+  s.option_contracts_mean =
+      moments(paths, [](const PathResult& p) { return p.option_contracts; }).mean;
   s.turnover_mean = moments(paths, [](const PathResult& p) { return p.turnover; }).mean;
   s.fees_mean = moments(paths, [](const PathResult& p) { return p.fees; }).mean;
   s.spread_cost_mean = moments(paths, [](const PathResult& p) { return p.spread_cost; }).mean;

@@ -19,6 +19,7 @@ std::string path_from_tape(const sim::QuoteTape& tape, const std::vector<std::st
   out.times.clear();
   out.spot.assign(n, {});
   out.half_spread.assign(n, {});
+  out.vol.clear();
   std::vector<double> mid(n, 0.0);
   std::vector<double> half(n, 0.0);
   std::vector<bool> seen(n, false);

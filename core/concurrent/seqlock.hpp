@@ -106,7 +106,7 @@ class Seqlock {
     if (!try_read_words(words)) {
       return false;
     }
-    std::memcpy(&out, words.data(), sizeof(T));
+    std::memcpy(static_cast<void*>(&out), words.data(), sizeof(T));
     return true;
   }
 

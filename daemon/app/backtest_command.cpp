@@ -226,11 +226,12 @@ void parse_plan(const std::string& path, const BacktestOptions& options, Plan& p
 
   // Venue.
   if (const YAML::Node v = b["venue"]) {
-    r.allow_keys(
-        v, "backtest.venue",
-        {"spread_bps", "fee_per_unit", "fee_bps", "impact_coefficient", "daily_volume", "latency"});
+    r.allow_keys(v, "backtest.venue",
+                 {"spread_bps", "option_spread_bps", "fee_per_unit", "fee_bps",
+                  "impact_coefficient", "daily_volume", "latency"});
     backtest::VenueModel& vm = plan.settings.venue;
     vm.spread_bps = r.number(v, "spread_bps", "backtest.venue", 0.0, 0.0, 10000.0);
+    vm.option_spread_bps = r.number(v, "option_spread_bps", "backtest.venue", 0.0, 0.0, 10000.0);
     vm.fee_per_unit = r.number(v, "fee_per_unit", "backtest.venue", 0.0, 0.0, 1e6);
     vm.fee_bps = r.number(v, "fee_bps", "backtest.venue", 0.0, 0.0, 10000.0);
     vm.impact_coefficient = r.number(v, "impact_coefficient", "backtest.venue", 0.0, 0.0, 100.0);
@@ -333,6 +334,10 @@ std::string summary_json(const Plan& plan, const std::vector<backtest::PolicySum
   num(o, v.daily_volume);
   o += ", \"latency_seconds\": ";
   num(o, static_cast<double>(v.latency_ns) / 1e9);
+  if (v.option_spread_bps != 0.0) {  // written when set, so other summaries stay as they were
+    o += ", \"option_spread_bps\": ";
+    num(o, v.option_spread_bps);
+  }
   o += "},\n  \"breakers_disabled_for_grid\": [";
   for (std::size_t i = 0; i < plan.disabled_breakers.size(); ++i) {
     if (i) o += ", ";
@@ -370,6 +375,11 @@ std::string summary_json(const Plan& plan, const std::vector<backtest::PolicySum
     field("trades_mean", s.trades_mean, true);
     field("orders_mean", s.orders_mean);
     field("rebalances_mean", s.rebalances_mean);
+    // Only policies that hedge with options have these (other summaries stay as they were).
+    if (s.option_orders_mean > 0.0) {
+      field("option_orders_mean", s.option_orders_mean);
+      field("option_contracts_mean", s.option_contracts_mean);
+    }
     field("turnover_mean", s.turnover_mean);
     o += ",\n     \"costs\": {";
     field("fees_mean", s.fees_mean, true);
@@ -464,6 +474,15 @@ std::string comparison_table(const std::vector<backtest::PolicySummary>& sums) {
                   s.hedge_performance, s.pnl_mean, s.pnl_std, s.pnl_quantiles.p05, s.trades_mean,
                   s.turnover_mean, s.costs_mean, static_cast<unsigned long long>(s.breaches),
                   static_cast<unsigned long long>(s.breaker_trips));
+    o += line;
+  }
+  // Option hedging, under the table and only when a policy did it.
+  for (const backtest::PolicySummary& s : sums) {
+    if (!(s.option_orders_mean > 0.0)) continue;
+    std::snprintf(line, sizeof line,
+                  "%-18s option hedge: %.1f orders, %.1f contracts a path (in trades, turnover, "
+                  "costs)\n",
+                  s.name.c_str(), s.option_orders_mean, s.option_contracts_mean);
     o += line;
   }
   return o;

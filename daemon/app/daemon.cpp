@@ -583,7 +583,10 @@ class Daemon::Impl final : public fix::InboundSink,
 
   // --- metrics::ScrapeSource (HTTP threads) ---------------------------------------------------
   void read(metrics::ScrapeInputs& out) const override {
-    out.engine = snapshot_.load();
+    // Straight into the caller's copy: no snapshot-sized temporaries on the scrape thread's
+    // small stack.
+    while (!snapshot_.try_load(out.engine)) {
+    }
     out.underlyings = underlying_names_;
     out.hedge_instruments = hedge_symbols_;
     out.fix_session = config_.fix.sender_comp_id + "->" + config_.fix.target_comp_id;

@@ -106,7 +106,9 @@ struct DaemonConfig {
   int engine_cpu = -1;  // CPU the engine agent's thread is pinned to; -1: not pinned
   TimeNs timer_interval_ns = 50 * kNanosPerMilli;
   TimeNs surface_refit_interval_ns = kNanosPerSecond;  // vol_mode: surface
-  std::size_t ring_capacity = 65536;
+  // Slots of each inter-agent ring (market data goes through conflating boards, not rings: the
+  // rings carry orders, reports, notices and journal records). Allocated and touched at start.
+  std::size_t ring_capacity = 8192;
   EngineConfig engine;
   MarketDataConfig market_data;
   fix::GatewayConfig fix;

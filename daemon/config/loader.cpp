@@ -226,7 +226,7 @@ DaemonConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
     cfg.engine.max_working_orders =
         static_cast<std::size_t>(r.integer(n, "max_working_orders", "engine", 64, 1, 4096));
     cfg.ring_capacity =
-        static_cast<std::size_t>(r.integer(n, "ring_capacity", "engine", 65536, 1024, 1 << 24));
+        static_cast<std::size_t>(r.integer(n, "ring_capacity", "engine", 8192, 1024, 1 << 24));
   }
 
   if (const YAML::Node n = root["market_data"]) {

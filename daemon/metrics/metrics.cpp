@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -214,7 +215,10 @@ void collect_risk(const ScrapeInputs& in, std::vector<MetricFamily>& out) {
 }  // namespace
 
 std::vector<MetricFamily> EngineCollector::Collect() const {
-  ScrapeInputs in;
+  // On the heap: the scrape runs on a web-server thread with a small stack, and the inputs hold
+  // the whole engine snapshot.
+  const auto inputs = std::make_unique<ScrapeInputs>();
+  ScrapeInputs& in = *inputs;
   source_.read(in);
   const EngineSnapshot& e = in.engine;
   std::vector<MetricFamily> out;

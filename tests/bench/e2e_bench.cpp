@@ -67,78 +67,9 @@
 #include "daemon/app/daemon.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
-
-// --- Allocation counting per thread ---------------------------------------------------------
-// Every allocation of this binary is counted on the allocating thread, so the engine thread's
-// count over the measured window is exact whatever QuickFIX and the venue do elsewhere.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-thread_local std::uint64_t t_allocations = 0;
-
-void* counted_alloc(std::size_t n, std::size_t alignment) {
-  ++t_allocations;
-  const std::size_t size = (std::max<std::size_t>(n, 1) + alignment - 1) / alignment * alignment;
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size)
-                                                   : std::aligned_alloc(alignment, size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n, alignof(std::max_align_t));
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n, alignof(std::max_align_t));
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n, alignof(std::max_align_t));
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return operator new(n, tag);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-#pragma GCC diagnostic pop
+// Every allocation of this binary is counted, also per thread (t_allocations): the engine
+// thread's count over the measured window is exact whatever QuickFIX and the venue do.
+#include "tests/support/allocation_counter.hpp"
 
 namespace {
 
@@ -158,8 +89,7 @@ struct Options {
   bool io_spin = false;  // engine.io_idle_strategy: the gateway and market-data agents
   bool pin = true;
   int spot_every = 16;  // one quote in this many is the underlying's; the rest are options
-  // engine.ring_capacity: slots per inter-agent ring. The daemon's default, 65536, holds 34 MB
-  // of rings (60 MB with the journal's) whatever the book; 8192 is ample for these rates.
+  // engine.ring_capacity: slots per inter-agent ring (the daemon's default, 8192).
   int ring_capacity = 8192;
   std::string json_path;
 };

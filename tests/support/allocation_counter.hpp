@@ -16,10 +16,12 @@
 
 // Every allocation in this binary goes through these, so a test can prove a call made none.
 namespace {
-std::atomic<std::uint64_t> g_allocations{0};  // every allocation since start
+std::atomic<std::uint64_t> g_allocations{0};   // every allocation since start
+thread_local std::uint64_t t_allocations = 0;  // every allocation of the calling thread
 
 void* counted_alloc(std::size_t n, std::size_t alignment) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   const std::size_t size = (std::max<std::size_t>(n, 1) + alignment - 1) / alignment * alignment;
   void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size)
                                                    : std::aligned_alloc(alignment, size);

@@ -109,5 +109,27 @@ TEST(BacktestCommandTest, a_replay_config_runs_one_path_on_the_file) {
   EXPECT_EQ(std::count(out.attribution_csv.begin(), out.attribution_csv.end(), '\n'), 3 * 244 + 1);
 }
 
+TEST(BacktestCommandTest, the_gamma_hedge_example_trades_listed_options) {
+  const BacktestOutput out =
+      run_backtest(small(std::string(HEDGED_SOURCE_DIR) + "/config/backtest/gamma_hedge.yaml", 2));
+  ASSERT_EQ(out.error, "");
+  EXPECT_NE(out.summary_json.find("\"option_spread_bps\": 100"), std::string::npos);
+  // The same premium for both policies; only the option hedger trades options, and holding
+  // less gamma narrows the hedging cost.
+  EXPECT_NEAR(field(out.summary_json, "delta_only", "premium"), 239598.84, 0.01);
+  EXPECT_NEAR(field(out.summary_json, "delta_gamma", "premium"), 239598.84, 0.01);
+  EXPECT_GT(field(out.summary_json, "delta_gamma", "option_orders_mean"), 1.0);
+  EXPECT_GT(field(out.summary_json, "delta_gamma", "option_contracts_mean"), 900.0);
+  EXPECT_LT(field(out.summary_json, "delta_gamma", "hedge_cost_pv_std"),
+            0.6 * field(out.summary_json, "delta_only", "hedge_cost_pv_std"));
+  // Written only for a policy that traded options (delta_only's block comes first).
+  const std::string only =
+      out.summary_json.substr(out.summary_json.find("\"name\": \"delta_only\""),
+                              out.summary_json.find("\"name\": \"delta_gamma\"") -
+                                  out.summary_json.find("\"name\": \"delta_only\""));
+  EXPECT_EQ(only.find("option_orders_mean"), std::string::npos);
+  EXPECT_NE(out.table.find("option hedge:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hedged::app
