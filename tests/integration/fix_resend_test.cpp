@@ -90,24 +90,40 @@ NewChildOrder limit_order(OrderId id, Side side, std::int64_t qty, double price)
   return o;
 }
 
+// A venue on `port` for the given clients, quoting only TST at `touch` (bid, ask, sizes).
+struct TestVenue {
+  TestVenue(int port, std::vector<std::string> clients, bool persist_sequences,
+            venue::VenueQuote touch, bool cancel_on_disconnect = true)
+      : venue(
+            [&] {
+              venue::VenueConfig vc;
+              vc.client_comp_ids = std::move(clients);
+              vc.port = port;
+              vc.data_dictionary = testing::dictionary_path();
+              vc.persist_sequences = persist_sequences;
+              vc.cancel_on_disconnect = cancel_on_disconnect;
+              return vc;
+            }(),
+            [touch](const std::string& symbol, venue::VenueQuote& out) {
+              if (symbol != "TST") return false;
+              out = touch;
+              return true;
+            }) {
+    venue.start();
+  }
+  venue::VenueSimulator venue;
+};
+
 TEST(FixResend, restarted_gateway_gets_the_fill_it_missed_and_never_resends_its_old_order) {
   testing::TempDir dir("hedged-fix-resend");
   const std::filesystem::path store = dir.path() / "fix";
   const int port = testing::free_port();
 
-  venue::VenueConfig vc;
-  vc.client_comp_ids = {"HEDGED", "TAKER"};
-  vc.port = port;
-  vc.data_dictionary = testing::dictionary_path();
-  vc.persist_sequences = true;
-  vc.cancel_on_disconnect = false;  // the order rests while its owner is away
-  // A known symbol with no provider liquidity: only the two clients trade.
-  venue::VenueSimulator venue(vc, [](const std::string& symbol, venue::VenueQuote& out) {
-    if (symbol != "TST") return false;
-    out = venue::VenueQuote{0.0, 0.0, 0, 0, 1};
-    return true;
-  });
-  venue.start();
+  // A known symbol with no provider liquidity: only the two clients trade. The order rests
+  // while its owner is away (no cancel on disconnect).
+  TestVenue test_venue(port, {"HEDGED", "TAKER"}, true, venue::VenueQuote{0.0, 0.0, 0, 0, 1},
+                       false);
+  venue::VenueSimulator& venue = test_venue.venue;
   const std::vector<std::string> symbols{"TST"};
 
   // 1. The gateway rests a buy, then stops (Logout) with it still working.
@@ -201,17 +217,8 @@ TEST(FixResend, restarted_gateway_gets_the_fill_it_missed_and_never_resends_its_
 // works against a venue that keeps its sequence numbers: each logon starts both sides at 1.
 TEST(FixResend, venue_keeping_sequence_numbers_accepts_a_client_that_resets) {
   const int port = testing::free_port();
-  venue::VenueConfig vc;
-  vc.client_comp_ids = {"HEDGED"};
-  vc.port = port;
-  vc.data_dictionary = testing::dictionary_path();
-  vc.persist_sequences = true;
-  venue::VenueSimulator venue(vc, [](const std::string& symbol, venue::VenueQuote& out) {
-    if (symbol != "TST") return false;
-    out = venue::VenueQuote{99.99, 100.01, 500, 500, 1};
-    return true;
-  });
-  venue.start();
+  TestVenue test_venue(port, {"HEDGED"}, true, venue::VenueQuote{99.99, 100.01, 500, 500, 1});
+  venue::VenueSimulator& venue = test_venue.venue;
   const std::vector<std::string> symbols{"TST"};
   for (int run = 0; run < 2; ++run) {
     RecordingSink sink;
@@ -238,16 +245,8 @@ TEST(FixResend, venue_keeping_sequence_numbers_accepts_a_client_that_resets) {
 // that has ended with its final state and filled quantity, under any ClOrdID the order has had.
 TEST(FixResend, venue_counts_reused_cl_ord_ids_and_reports_ended_orders) {
   const int port = testing::free_port();
-  venue::VenueConfig vc;
-  vc.client_comp_ids = {"HEDGED"};
-  vc.port = port;
-  vc.data_dictionary = testing::dictionary_path();
-  venue::VenueSimulator venue(vc, [](const std::string& symbol, venue::VenueQuote& out) {
-    if (symbol != "TST") return false;
-    out = venue::VenueQuote{99.99, 100.01, 500, 500, 1};
-    return true;
-  });
-  venue.start();
+  TestVenue test_venue(port, {"HEDGED"}, false, venue::VenueQuote{99.99, 100.01, 500, 500, 1});
+  venue::VenueSimulator& venue = test_venue.venue;
   const std::vector<std::string> symbols{"TST"};
   RecordingSink sink;
   fix::FixGateway gateway(gateway_config("HEDGED", port, ""), symbols, sink);
