@@ -139,9 +139,11 @@ TEST(FixResend, restarted_gateway_gets_the_fill_it_missed_and_never_resends_its_
     gateway.stop(2000);
     before = read_seqnums(store);
   }
-  // Logon, NewOrderSingle and Logout went out; Logon, the ack and the Logout came in.
-  EXPECT_EQ(before.sender, 4);
-  EXPECT_EQ(before.target, 4);
+  // Logon, NewOrderSingle and Logout went out; Logon and the ack came in, and the venue's
+  // Logout unless the stop's wait ran out first (then QuickFIX sends a second Logout on its way
+  // out: the exact counts depend on the machine's speed, the continuity below does not).
+  EXPECT_GE(before.sender, 4);
+  EXPECT_GE(before.target, 3);
   ASSERT_TRUE(wait_for([&] { return !venue.any_session_logged_on(); }, 10s));
 
   // 2. Meanwhile another client sells into it: the fill report is stored by the venue's session.
