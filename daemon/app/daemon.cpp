@@ -116,18 +116,17 @@ struct OutboundOrder {
   std::uint64_t journal_intent = 0;
 };
 
-// One thing for the journal: an event the engine took, or an action it emitted, at `time`.
 // An order, cancel or replace: what the venue may act on.
 [[nodiscard]] bool is_intent(const Action& a) noexcept {
   return std::holds_alternative<NewChildOrder>(a) || std::holds_alternative<CancelOrder>(a) ||
          std::holds_alternative<ReplaceOrder>(a);
 }
 
+// One thing for the journal ring: an event the engine took, or an action it emitted, at `time`
+// (one or the other, not both: the ring's slots are all touched at start).
 struct JournalItem {
   TimeNs time = 0;
-  bool is_event = false;
-  Event event;
-  Action action;
+  std::variant<Event, Action> payload;
 };
 
 class Daemon::Impl final : public fix::InboundSink,
@@ -478,7 +477,7 @@ class Daemon::Impl final : public fix::InboundSink,
                          : "underlying " + underlying_names_[st->underlying],
                      to_string(st->from), to_string(st->to), st->cause.c_str());
       }
-      (void)journal_ring_.try_push(JournalItem{now, false, Event{}, action});
+      (void)journal_ring_.try_push(JournalItem{now, action});
     }
   }
 
@@ -826,17 +825,17 @@ class Daemon::Impl final : public fix::InboundSink,
       };
       if (std::holds_alternative<ExecReportEvent>(event) ||
           std::holds_alternative<OptionTradeEvent>(event)) {
-        push({now, true, event, Action{}});
+        push({now, event});
       }
       for (std::size_t i = 0; i < actions_.size(); ++i) {
         const Action& a = actions_[i];
         intent_tags_[i] = 0;
         if (is_intent(a)) {
-          if (push({now, false, Event{}, a})) intent_tags_[i] = ++intents_journaled_;
+          if (push({now, a})) intent_tags_[i] = ++intents_journaled_;
         } else if (std::holds_alternative<StateNotice>(a) ||
                    std::holds_alternative<HedgeDecision>(a) ||
                    std::holds_alternative<LimitsApplied>(a)) {
-          push({now, false, Event{}, a});
+          push({now, a});
         }
       }
     }
@@ -969,7 +968,8 @@ class Daemon::Impl final : public fix::InboundSink,
         while (work < static_cast<int>(kBatch) && d_.journal_ring_.try_pop(item)) {
           ++work;
           append(item);
-          intents += !item.is_event && is_intent(item.action) ? 1 : 0;
+          const Action* action = std::get_if<Action>(&item.payload);
+          intents += action != nullptr && is_intent(*action) ? 1 : 0;
         }
         if (work > 0) {
           // Handed to the kernel at once: safe from the process dying; the commit (fdatasync)
@@ -1011,18 +1011,18 @@ class Daemon::Impl final : public fix::InboundSink,
     void append(const JournalItem& item) {
       journal::JournalWriter& w = *d_.journal_;
       recovery::JournalState& st = *d_.journal_state_;
-      if (item.is_event) {
-        if (const auto* r = std::get_if<ExecReportEvent>(&item.event)) {
+      if (const Event* event = std::get_if<Event>(&item.payload)) {
+        if (const auto* r = std::get_if<ExecReportEvent>(event)) {
           st.note_sequence(w.append(item.time, *r));
           (void)st.on_exec_report(*r);
         }
-        if (const auto* t = std::get_if<OptionTradeEvent>(&item.event)) {
+        if (const auto* t = std::get_if<OptionTradeEvent>(event)) {
           st.note_sequence(w.append(item.time, *t));
           (void)st.on_option_trade(*t);
         }
         return;
       }
-      const Action& a = item.action;
+      const Action& a = std::get<Action>(item.payload);
       if (const auto* o = std::get_if<NewChildOrder>(&a)) {
         st.note_sequence(w.append(item.time, *o));
         (void)st.on_new_order(*o, item.time);
