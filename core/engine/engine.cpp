@@ -1165,7 +1165,7 @@ void Engine::close_order(const execution::ChildOrder& order, const ExecReportEve
 
 void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept {
   // The venue's first answer to an order (ack, fill or reject) measures its ack latency.
-  const execution::ChildOrder* before = orders_.find(report.cl_ord_id);
+  execution::ChildOrder* before = orders_.find(report.cl_ord_id);
   const bool awaiting_ack = before != nullptr && before->status == OrdStatus::kPendingNew &&
                             !report.internal && report.received_ns > before->sent_ns &&
                             report.kind != ExecKind::kCancelReject &&
@@ -1173,7 +1173,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   const TimeNs sent_ns = before != nullptr ? before->sent_ns : 0;
   if (before != nullptr && before->reconcile && report.kind == ExecKind::kOrderStatus) {
     reconcile(*before, report, now, out);
-    orders_.find(report.cl_ord_id)->reconcile = false;
+    before->reconcile = false;
   }
   const execution::ApplyOutcome result = orders_.apply(report);
   if (awaiting_ack && result.result == execution::ApplyResult::kApplied) {
