@@ -169,7 +169,7 @@ void Engine::on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcep
   } else if (const auto* session = std::get_if<SessionEvent>(&event)) {
     session_up_ = session->up;
     monitor_.on_session(session->up, now, out);
-    act_on_halts(out);
+    act_on_halts(now, out);
     if (session->up) {
       // Whatever happened while the session was down, the venue knows: every working order is
       // asked about at once, and the answers are compared with the engine's view.
@@ -495,7 +495,7 @@ void Engine::on_option_trade(const OptionTradeEvent& trade, TimeNs now,
   out.push(notice);
   // The book's Greeks changed: limits are checked and the hedger answers at once.
   update_risk(u, now, out);
-  act_on_halts(out);
+  act_on_halts(now, out);
   if (monitor_.state(u) != TradingState::kHalted) evaluate_hedge(u, now, trade.received_ns, out);
 }
 
@@ -631,17 +631,17 @@ void Engine::update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcep
   }
   book[static_cast<std::size_t>(risk::Measure::kDailyLoss)] = std::max(0.0, -pnl);
   if (any) monitor_.on_exposure(kBookScope, book, now, out);
-  act_on_halts(out);
+  act_on_halts(now, out);
 }
 
-void Engine::act_on_halts(ActionBuffer& out) noexcept {
+void Engine::act_on_halts(TimeNs now, ActionBuffer& out) noexcept {
   const std::uint32_t halted = monitor_.take_newly_halted();
   if (halted == 0) return;
   orders_.for_each_live([&](execution::ChildOrder& o) {
-    if ((halted >> o.underlying) & 1u) cancel_order(o, out);
+    if ((halted >> o.underlying) & 1u) cancel_order(o, now, out);
   });
   for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
-    if ((halted >> u) & 1u) drop_parent(u, out);
+    if ((halted >> u) & 1u) drop_parent(u, now, out);
   }
 }
 
@@ -790,7 +790,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   UnderlyingState& state = underlyings_[u];
   const UnderlyingConfig& cfg = config_.underlyings[u];
   if (monitor_.state(u) == TradingState::kHalted) {
-    if (state.parent.active) drop_parent(u, out);
+    if (state.parent.active) drop_parent(u, now, out);
     return;
   }
   if (!session_up_ || !state.has_spot) return;
@@ -817,7 +817,7 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     in.now_ns = now;
     in.last_rebalance_ns = state.last_rebalance_ns;
     in.unit_delta_shares = state.unit_delta;
-    // A flatten command: this one decision is a zero-width band to zero.
+    // A flatten command: a zero-width band to zero until the flatten's parent is done.
     hedging::HedgePolicy flatten = cfg.policy;
     if (state.flatten_pending) {
       flatten.kind = hedging::HedgePolicyKind::kBandShares;
@@ -826,7 +826,9 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     }
     const hedging::HedgeDecision wanted =
         hedging::decide(state.flatten_pending ? flatten : cfg.policy, in);
-    state.flatten_pending = false;
+    // The flatten holds until its parent is done (drop_parent ends it): later decisions and
+    // slices judge the parent by the zero band, not the policy's, which would trim it away.
+    if (wanted.qty == 0 && !parent.active) state.flatten_pending = false;
     if (wanted.reason != hedging::HedgeReason::kInvalidInput) {
       state.band_shares = wanted.half_width_shares;
     }
@@ -850,7 +852,9 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     if (amend.action != execution::AmendAction::kCancelAndReplace || !parent.order.complete()) {
       break;
     }
-    drop_parent(u, out);
+    const bool flattening = state.flatten_pending;
+    drop_parent(u, now, out);
+    state.flatten_pending = flattening;  // the replacement carries the flatten on
   }
   drive_parent(u, now, quote_source_ns, out);
 }
@@ -902,7 +906,7 @@ void Engine::start_parent(std::uint32_t u, Side side, std::int64_t qty, TimeNs n
                           kExecAlgorithmCount];
 }
 
-void Engine::drop_parent(std::uint32_t u, ActionBuffer& out) noexcept {
+void Engine::drop_parent(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
   UnderlyingState& state = underlyings_[u];
   ParentState& parent = state.parent;
   if (parent.active && parent.filled_qty > 0) {
@@ -936,11 +940,12 @@ void Engine::drop_parent(std::uint32_t u, ActionBuffer& out) noexcept {
   for (const OrderId id : parent.children) {
     if (execution::ChildOrder* child = orders_.find(id);
         child != nullptr && !execution::is_terminal(child->status)) {
-      cancel_order(*child, out);
+      cancel_order(*child, now, out);
     }
   }
   parent.children.clear();
   parent.active = false;
+  state.flatten_pending = false;
 }
 
 void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
@@ -949,7 +954,7 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
   ParentState& parent = state.parent;
   if (!parent.active) return;
   if (monitor_.state(u) == TradingState::kHalted) {
-    drop_parent(u, out);
+    drop_parent(u, now, out);
     return;
   }
   const UnderlyingConfig& cfg = config_.underlyings[u];
@@ -965,7 +970,7 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     if (child == nullptr || execution::is_terminal(child->status)) continue;
     if (!child->cancel_requested) {
       if (!monitor_.try_cancel(u, now)) break;
-      cancel_order(*child, out);
+      cancel_order(*child, now, out);
     }
     excess -= child->leaves_qty();
   }
@@ -987,7 +992,7 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     }
   }
   if (p.complete()) {
-    drop_parent(u, out);
+    drop_parent(u, now, out);
     return;
   }
 
@@ -999,7 +1004,7 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     if (state.last_order_ns != 0 && now - state.last_order_ns < cfg.min_order_interval_ns) return;
     const execution::ChildDecision next = execution::next_child(p, market, now);
     if (next.action == execution::ChildAction::kDone) {
-      drop_parent(u, out);
+      drop_parent(u, now, out);
       return;
     }
     if (next.action != execution::ChildAction::kSend) return;
@@ -1028,7 +1033,7 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
       trim.action = execution::AmendAction::kAmend;
       trim.new_total_qty = p.filled_qty + p.working_qty;
       execution::apply_amend(p, trim);
-      if (p.complete()) drop_parent(u, out);
+      if (p.complete()) drop_parent(u, now, out);
       return;
     }
     qty = std::min(qty, useful);
@@ -1240,7 +1245,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
   }
   if (result.became_terminal) close_order(*order, report, now, out);
   if (result.fill_qty > 0) update_risk(u, now, out);
-  act_on_halts(out);
+  act_on_halts(now, out);
   // A fill or a closed child may let the algorithm send the next one.
   if (result.fill_qty > 0 || result.became_terminal) drive_parent(u, now, 0, out);
 }
@@ -1270,7 +1275,7 @@ void Engine::on_option_hedge_report(const execution::ChildOrder& order,
   if (result.fill_qty > 0) {
     // The option's delta is finished in the hedge instrument by the delta policy.
     update_risk(u, now, out);
-    act_on_halts(out);
+    act_on_halts(now, out);
     evaluate_hedge(u, now, 0, out);
   }
 }
@@ -1284,7 +1289,7 @@ void Engine::recompute_working(std::uint32_t u) noexcept {
   underlyings_[u].working_qty = working;
 }
 
-void Engine::cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now) noexcept {
+void Engine::cancel_order(execution::ChildOrder& order, TimeNs now, ActionBuffer& out) noexcept {
   if (!orders_.mark_cancel_requested(order.id, now)) return;
   CancelOrder cancel;
   cancel.cl_ord_id = next_order_id_++;
@@ -1301,7 +1306,7 @@ void Engine::cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeN
 void Engine::reprice_order(execution::ChildOrder& order, std::int64_t price_ticks, TimeNs now,
                            ActionBuffer& out) noexcept {
   if (!config_.use_replace) {
-    cancel_order(order, out, now);
+    cancel_order(order, now, out);
     return;
   }
   const OrderId new_id = next_order_id_;
@@ -1376,7 +1381,7 @@ void Engine::on_timer(TimeNs now, ActionBuffer& out) noexcept {
     const TimeNs timeout = config_.underlyings[o.underlying].order_timeout_ns;
     if (!o.cancel_requested && timeout > 0 && now - o.sent_ns >= timeout &&
         monitor_.try_cancel(o.underlying, now)) {
-      cancel_order(o, out, now);
+      cancel_order(o, now, out);
     }
   });
 }
@@ -1387,16 +1392,16 @@ void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& o
     case Command::kHalt:
       monitor_.kill(command.reason.empty() ? "halt command" : reason, now, out);
       // Every working order goes, even one whose cancel is already pending elsewhere.
-      orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
-      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, out);
+      orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, now, out); });
+      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, now, out);
       break;
     case Command::kResume:
       monitor_.resume(command.reason.empty() ? "resume command" : reason, now, out);
       break;
     case Command::kKillSwitchEngaged:
       monitor_.set_kill_flag(true, command.reason.empty() ? "kill-switch file" : reason, now, out);
-      orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, out); });
-      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, out);
+      orders_.for_each_live([&](execution::ChildOrder& o) { cancel_order(o, now, out); });
+      for (std::uint32_t u = 0; u < underlyings_.size(); ++u) drop_parent(u, now, out);
       break;
     case Command::kKillSwitchReleased: monitor_.set_kill_flag(false, reason, now, out); break;
     case Command::kFlatten:
@@ -1408,7 +1413,7 @@ void Engine::on_command(const CommandEvent& command, TimeNs now, ActionBuffer& o
       }
       break;
   }
-  act_on_halts(out);
+  act_on_halts(now, out);
 }
 
 void Engine::fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept {

@@ -341,7 +341,7 @@ class Engine {
     std::int64_t option_contracts_sold = 0;
     std::vector<InstrumentId> hedge_options;  // candidates of the option hedger
     TimeNs last_option_round_ns = 0;
-    bool flatten_pending = false;  // the next decision hedges to zero (Command::kFlatten)
+    bool flatten_pending = false;  // hedge to zero until that parent is done (Command::kFlatten)
     std::uint64_t option_hedge_orders = 0;
     std::int64_t option_hedge_contracts = 0;
     std::uint64_t parents_done = 0;
@@ -372,7 +372,8 @@ class Engine {
                  ActionBuffer& out) noexcept;
   void evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                       ActionBuffer& out) noexcept;
-  void cancel_order(execution::ChildOrder& order, ActionBuffer& out, TimeNs now = 0) noexcept;
+  // `now` stamps the request: a status request (35=H) follows only status_request_after later.
+  void cancel_order(execution::ChildOrder& order, TimeNs now, ActionBuffer& out) noexcept;
   // Re-prices a working child: a replace (35=G) when the venue takes them, else a cancel whose
   // leaves the parent sends again.
   void reprice_order(execution::ChildOrder& order, std::int64_t price_ticks, TimeNs now,
@@ -386,7 +387,7 @@ class Engine {
                     ActionBuffer& out) noexcept;
   void drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
                     ActionBuffer& out) noexcept;
-  void drop_parent(std::uint32_t u, ActionBuffer& out) noexcept;
+  void drop_parent(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
   // One child through the pre-trade checks; false when blocked (counted and reported).
   bool send_child(std::uint32_t u, Side side, std::int64_t qty, std::int64_t price_ticks,
                   TimeNs now, TimeNs quote_source_ns, ActionBuffer& out) noexcept;
@@ -405,7 +406,7 @@ class Engine {
   [[nodiscard]] execution::MarketState hedge_market(std::uint32_t u) const noexcept;
   // Feeds the monitor the exposures of underlying u and of the book, then acts on any halt.
   void update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
-  void act_on_halts(ActionBuffer& out) noexcept;
+  void act_on_halts(TimeNs now, ActionBuffer& out) noexcept;
   void fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept;
   void apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept;
   [[nodiscard]] double hedge_mark(std::uint32_t u) const noexcept;

@@ -1453,6 +1453,47 @@ TEST_F(ReplaceTest, acknowledged_order_is_not_chased_but_an_unanswered_cancel_is
   EXPECT_EQ(asked[0].cl_ord_id, order.cl_ord_id);
 }
 
+// Every path that cancels stamps the request with the event's time: the status request for
+// an unanswered cancel leaves status_request_after later, never at the next timer.
+TEST_F(ReplaceTest, status_requests_never_follow_a_cancel_before_status_request_after) {
+  constexpr TimeNs kAfter = kNanosPerSecond;
+  // The cancel at `tc` must be chased at tc + kAfter exactly, not on any timer before.
+  auto expect_chased_after = [&](OrderId id, TimeNs tc) {
+    for (TimeNs t = tc + kNanosPerMilli; t < tc + kAfter; t += 100 * kNanosPerMilli) {
+      for (const StatusRequest& r : only<StatusRequest>(timer(t)))
+        ADD_FAILURE() << "status request for " << r.cl_ord_id << " " << (t - tc) / 1000
+                      << " us after the cancel";
+    }
+    const auto asked = only<StatusRequest>(timer(tc + kAfter));
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0].cl_ord_id, id);
+  };
+  for (const Command c : {Command::kHalt, Command::kKillSwitchEngaged}) {
+    EngineConfig config = make_config();
+    config.status_request_after_ns = kAfter;
+    config.underlyings[0].order_timeout_ns = 0;
+    start(config);
+    const NewChildOrder order = first_order();
+    (void)report(exec(order.cl_ord_id, ExecKind::kNew, OrdStatus::kNew), kT0 + kNanosPerMilli);
+    const TimeNs tc = kT0 + 5 * kNanosPerSecond;  // long after the order was sent
+    ASSERT_EQ(only<CancelOrder>(command(c, tc, "test")).size(), 1u);
+    expect_chased_after(order.cl_ord_id, tc);
+  }
+  // A parent cut by an opposite-side decision cancels its child (drive_parent / drop_parent).
+  const std::vector<OptionSpec> short_calls = {{OptionRight::kCall, 100.0, -25}};
+  EngineConfig config = make_config(short_calls);
+  config.status_request_after_ns = kAfter;
+  config.underlyings[0].order_timeout_ns = 0;
+  start(config);
+  const NewChildOrder order = first_order();
+  (void)report(
+      exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 1000, 1000, 100.01),
+      kT0 + kNanosPerMilli);
+  const TimeNs tc = kT0 + 5 * kNanosPerSecond;
+  ASSERT_EQ(only<CancelOrder>(quote(94.99, 95.01, tc)).size(), 1u);
+  expect_chased_after(order.cl_ord_id, tc);
+}
+
 // --- Option flow from the drop copy ---------------------------------------------------------
 
 OptionTradeEvent option_trade(InstrumentId instrument, std::int64_t qty, const char* exec_id) {
@@ -1606,6 +1647,68 @@ TEST_F(EngineTest, flatten_command_hedges_to_zero_once_whatever_the_band) {
   // Once: later quotes are judged by the policy's own band again.
   EXPECT_TRUE(only<NewChildOrder>(quote(99.50, 99.52, kT0 + 3 * kInterval)).empty());
   EXPECT_NE(snapshot().underlyings[0].net_delta_shares, 0.0);
+}
+
+// A futures hedge with a sliced execution: the flatten's parent of two contracts (net delta
+// ~90 shares, inside the policy's band) is worked to the end by its slices, not trimmed away
+// by the policy's band on the next quote, and leaves |net delta| under half a contract.
+TEST_F(EngineTest, flatten_of_a_futures_hedge_works_its_parent_to_under_half_a_contract) {
+  EngineConfig config = twap_config(5 * kNanosPerSecond, kNanosPerSecond);
+  InstrumentSpec future;
+  future.id = static_cast<InstrumentId>(config.instruments.size());
+  future.kind = InstrumentKind::kFuture;
+  future.symbol = "SIM-F";
+  future.underlying = 0;
+  future.tick_size = 0.05;
+  future.lot_size = 1;
+  future.multiplier = 50.0;
+  future.expiry_ns = kT0 + 90 * kDay;
+  config.instruments.push_back(future);
+  UnderlyingConfig& u = config.underlyings[0];
+  u.hedge_instrument = future.id;
+  u.policy.band_delta_shares = 100.0;  // two contracts' delta: the policy never trades here
+  const double carry = std::exp((kRate - kDividend) * 90.0 / 365.0);
+  const double unit = 50.0 * carry;
+  const double delta = book_delta(100.0, kT0);
+  // Hedged to leave ~+90 shares: about 1.8 contracts.
+  u.initial_hedge_position = -std::llround((delta - 90.0) / unit);
+  start(config);
+  const double forward = 100.0 * carry;
+  (void)quote(forward - 0.05, forward + 0.05, kT0 - 1000, future.id);
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.99, 100.01, kT0)).empty());
+  const double net0 = snapshot().underlyings[0].net_delta_shares;
+  ASSERT_GT(std::fabs(net0), 1.2 * unit);  // more than one contract to flatten
+  ASSERT_LT(std::fabs(net0), 100.0);       // inside the band
+  const std::int64_t contracts = std::llround(net0 / unit);
+  ASSERT_EQ(contracts, 2);
+
+  (void)command(Command::kFlatten, kT0 + kInterval, "desk");
+  EngineSnapshot s = snapshot();
+  ASSERT_TRUE(s.underlyings[0].parent_active);
+  EXPECT_EQ(s.underlyings[0].parent_total_qty, 2);
+  EXPECT_EQ(s.underlyings[0].parent_side, Side::kSell);
+  // Quotes and timers for the TWAP's horizon; every child fills at once at its price.
+  std::int64_t sold = 0;
+  for (TimeNs t = kT0 + 2 * kInterval; t <= kT0 + 8 * kNanosPerSecond; t += 250 * kNanosPerMilli) {
+    std::vector<Action> actions = quote(99.99, 100.01, t);
+    const std::vector<Action> timed = timer(t + 1);
+    actions.insert(actions.end(), timed.begin(), timed.end());
+    (void)quote(forward - 0.05, forward + 0.05, t + 2, future.id);
+    for (const NewChildOrder& o : only<NewChildOrder>(actions)) {
+      EXPECT_EQ(o.instrument, future.id);
+      EXPECT_EQ(o.side, Side::kSell);
+      sold += o.qty;
+      (void)report(exec(o.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, o.qty, o.qty, o.price),
+                   t + 3);
+    }
+  }
+  EXPECT_EQ(sold, 2);
+  s = snapshot();
+  EXPECT_FALSE(s.underlyings[0].parent_active);
+  EXPECT_EQ(s.underlyings[0].hedge_position, config.underlyings[0].initial_hedge_position - 2);
+  EXPECT_LT(std::fabs(s.underlyings[0].net_delta_shares), 0.5 * unit);
+  // Once done, the policy's band rules again: nothing more is sent.
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.99, 100.01, kT0 + 9 * kNanosPerSecond)).empty());
 }
 
 TEST_F(EngineTest, pov_parent_trades_its_share_of_the_volume_the_feed_reports) {
