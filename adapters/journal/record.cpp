@@ -34,6 +34,9 @@ std::string_view to_string(RecordType type) noexcept {
     case RecordType::kHedgeDecision: return "hedge_decision";
     case RecordType::kSnapshot: return "snapshot";
     case RecordType::kSessionSequences: return "session_sequences";
+    case RecordType::kPnlDayOpen: return "pnl_day_open";
+    case RecordType::kFillRepriced: return "fill_repriced";
+    case RecordType::kStartBook: return "start_book";
   }
   return "unknown";
 }

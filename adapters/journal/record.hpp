@@ -44,7 +44,8 @@ static_assert(std::endian::native == std::endian::little,
               "the journal stores PODs as their bytes and its header little-endian");
 
 inline constexpr std::uint32_t kRecordMagic = 0x4E52'4A48u;  // bytes "HJRN"
-inline constexpr std::uint32_t kFormatVersion = 2;           // 2: StateNotice::manual_resume
+// 2: StateNotice::manual_resume; 3: the day's P&L baseline, repriced fills, the starting book
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::size_t kRecordHeaderBytes = 28;
 inline constexpr std::size_t kRecordTrailerBytes = 4;  // the CRC32C
 inline constexpr std::size_t kRecordOverheadBytes = kRecordHeaderBytes + kRecordTrailerBytes;
@@ -52,19 +53,22 @@ inline constexpr std::size_t kRecordOverheadBytes = kRecordHeaderBytes + kRecord
 inline constexpr std::size_t kMaxPayloadBytes = std::size_t{1} << 30;
 
 enum class RecordType : std::uint16_t {
-  kSegmentHeader = 1,     // SegmentHeader; first record of every segment
-  kNewOrder = 2,          // NewChildOrder: an order intent, journaled before it is sent
-  kCancelOrder = 3,       // CancelOrder
-  kReplaceOrder = 4,      // ReplaceOrder
-  kExecReport = 5,        // ExecReportEvent: acknowledgements, fills, rejects, cancels
-  kOptionTrade = 6,       // OptionTradeEvent from the drop copy
-  kLimitChange = 7,       // u64 limits version, then the caller's serialised limits
-  kStateChange = 8,       // StateNotice: a trading-state change with its cause
-  kHedgeDecision = 9,     // HedgeDecision
-  kSnapshot = 10,         // opaque: the caller's serialised positions
-  kSessionSequences = 11  // SessionSequences: FIX sequence numbers (QuickFIX never fsyncs)
+  kSegmentHeader = 1,      // SegmentHeader; first record of every segment
+  kNewOrder = 2,           // NewChildOrder: an order intent, journaled before it is sent
+  kCancelOrder = 3,        // CancelOrder
+  kReplaceOrder = 4,       // ReplaceOrder
+  kExecReport = 5,         // ExecReportEvent: acknowledgements, fills, rejects, cancels
+  kOptionTrade = 6,        // OptionTradeEvent from the drop copy
+  kLimitChange = 7,        // u64 limits version, then the caller's serialised limits
+  kStateChange = 8,        // StateNotice: a trading-state change with its cause
+  kHedgeDecision = 9,      // HedgeDecision
+  kSnapshot = 10,          // opaque: the caller's serialised positions
+  kSessionSequences = 11,  // SessionSequences: FIX sequence numbers (QuickFIX never fsyncs)
+  kPnlDayOpen = 12,        // PnlDayOpen: an underlying's P&L baseline for a UTC day
+  kFillRepriced = 13,      // FillRepriced: a fill whose implausible price P&L does not use
+  kStartBook = 14          // opaque: the configured book the journal began with
 };
-inline constexpr std::size_t kRecordTypeCount = 12;  // index by the numeric value; 0 unused
+inline constexpr std::size_t kRecordTypeCount = 15;  // index by the numeric value; 0 unused
 
 [[nodiscard]] std::string_view to_string(RecordType type) noexcept;
 [[nodiscard]] constexpr bool is_known(RecordType type) noexcept {
@@ -109,6 +113,10 @@ inline constexpr std::optional<RecordType> kRecordTypeOf<HedgeDecision> =
 template <>
 inline constexpr std::optional<RecordType> kRecordTypeOf<SessionSequences> =
     RecordType::kSessionSequences;
+template <>
+inline constexpr std::optional<RecordType> kRecordTypeOf<PnlDayOpen> = RecordType::kPnlDayOpen;
+template <>
+inline constexpr std::optional<RecordType> kRecordTypeOf<FillRepriced> = RecordType::kFillRepriced;
 
 template <class T>
 concept JournalPod = kRecordTypeOf<T>
@@ -117,7 +125,8 @@ concept JournalPod = kRecordTypeOf<T>
 static_assert(JournalPod<NewChildOrder> && JournalPod<CancelOrder> && JournalPod<ReplaceOrder> &&
                   JournalPod<ExecReportEvent> && JournalPod<OptionTradeEvent> &&
                   JournalPod<StateNotice> && JournalPod<HedgeDecision> &&
-                  JournalPod<SessionSequences>,
+                  JournalPod<SessionSequences> && JournalPod<PnlDayOpen> &&
+                  JournalPod<FillRepriced>,
               "journaled payloads are stored as their bytes: they must be trivially copyable");
 static_assert(std::is_trivially_copyable_v<SegmentHeader> && sizeof(SegmentHeader) == 24);
 
@@ -125,14 +134,15 @@ static_assert(std::is_trivially_copyable_v<SegmentHeader> && sizeof(SegmentHeade
 // whose structs changed size cannot silently misread an older journal. (It does not see fields
 // reordered within the same size: that is what kFormatVersion is for.)
 [[nodiscard]] consteval std::uint32_t layout_fingerprint() {
-  const std::array<std::size_t, 19> facts = {
+  const std::array<std::size_t, 23> facts = {
       kFormatVersion,           sizeof(NewChildOrder),     alignof(NewChildOrder),
       sizeof(CancelOrder),      alignof(CancelOrder),      sizeof(ReplaceOrder),
       alignof(ReplaceOrder),    sizeof(ExecReportEvent),   alignof(ExecReportEvent),
       sizeof(OptionTradeEvent), alignof(OptionTradeEvent), sizeof(StateNotice),
       alignof(StateNotice),     sizeof(HedgeDecision),     alignof(HedgeDecision),
       sizeof(SessionSequences), alignof(SessionSequences), sizeof(SegmentHeader),
-      kRecordHeaderBytes};
+      kRecordHeaderBytes,       sizeof(PnlDayOpen),        alignof(PnlDayOpen),
+      sizeof(FillRepriced),     alignof(FillRepriced)};
   std::uint32_t h = 2166136261u;
   for (const std::size_t fact : facts) {
     for (int byte = 0; byte < 8; ++byte) {

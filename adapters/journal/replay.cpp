@@ -38,6 +38,13 @@ std::string apply_record(recovery::JournalState& state, const RecordView& record
         state.on_limits(limits);
       }
       break;
+    case RecordType::kPnlDayOpen:
+      if (const auto d = decode<PnlDayOpen>(record)) state.on_day_open(*d);
+      break;
+    case RecordType::kFillRepriced:
+      if (const auto f = decode<FillRepriced>(record)) (void)state.on_fill_repriced(*f);
+      break;
+    case RecordType::kStartBook: (void)state.on_start_book(record.payload); break;
     case RecordType::kSnapshot: {
       std::string error = state.decode(record.payload);
       if (!error.empty()) {

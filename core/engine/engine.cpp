@@ -97,6 +97,21 @@ std::string validate(const EngineConfig& config) {
   return {};
 }
 
+std::vector<recovery::StartPosition> start_book(const EngineConfig& config) {
+  std::vector<std::int64_t> qty(config.instruments.size(), 0);
+  for (const BookLine& line : config.book) {
+    if (line.option < qty.size()) qty[line.option] += line.quantity;
+  }
+  for (const UnderlyingConfig& u : config.underlyings) {
+    if (u.hedge_instrument < qty.size()) qty[u.hedge_instrument] += u.initial_hedge_position;
+  }
+  std::vector<recovery::StartPosition> book;
+  for (InstrumentId id = 0; id < qty.size(); ++id) {
+    if (qty[id] != 0) book.push_back({id, qty[id]});
+  }
+  return book;
+}
+
 Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
       underlyings_(config_.underlyings.size()),
@@ -231,15 +246,20 @@ RestoreSummary Engine::restore(const recovery::JournalState& journal, TimeNs now
   for (InstrumentId id = 0; id < totals.size(); ++id) {
     const recovery::InstrumentTotals& t = totals[id];
     const std::int64_t option_qty = t.option_trade_qty;
-    if (t.filled_qty == 0 && option_qty == 0 && t.fills == 0) continue;
+    if (t.filled_qty == 0 && option_qty == 0 && t.fills == 0 && t.option_trades == 0) continue;
     bool placed = false;
+    const double multiplier =
+        id < config_.instruments.size() ? config_.instruments[id].multiplier : 0.0;
     for (std::uint32_t u = 0; u < underlyings_.size(); ++u) {
       if (config_.underlyings[u].hedge_instrument != id) continue;
+      const double cash_before = underlyings_[u].hedge_cash;
       if (t.filled_qty != 0) {
         const double px = t.filled_cash / -static_cast<double>(t.filled_qty);
         apply_fill(u, t.filled_qty > 0 ? Side::kBuy : Side::kSell, std::llabs(t.filled_qty), px);
         recompute_working(u);
       }
+      // The cash is the fills' own sum: a round trip that left no position still moved it.
+      underlyings_[u].hedge_cash = cash_before + t.filled_cash * multiplier;
       placed = true;
       break;
     }
@@ -248,6 +268,8 @@ RestoreSummary Engine::restore(const recovery::JournalState& journal, TimeNs now
       if (t.filled_qty + option_qty != 0)
         add_option_position(u, id, t.filled_qty + option_qty, now);
       underlyings_[u].option_trades += t.option_trades;
+      // Premium of the option hedger's fills and of the desk's trades.
+      underlyings_[u].option_cash += (t.filled_cash + t.option_trade_cash) * multiplier;
       placed = true;
     }
     if (placed) {
@@ -288,6 +310,40 @@ RestoreSummary Engine::restore(const recovery::JournalState& journal, TimeNs now
     recent_exec_ids_[i] = ids[i];
   }
   next_exec_id_slot_ = journal.next_exec_id_slot() % recent_exec_ids_.size();
+  // The day's P&L baselines: the first valuation continues from them on the same UTC day (the
+  // realised part of the day counts from the restart: average costs are not journaled).
+  for (const PnlDayOpen& open : journal.day_opens()) {
+    if (open.underlying >= underlyings_.size()) continue;
+    UnderlyingState& state = underlyings_[open.underlying];
+    state.day = open.day;
+    state.day_open_value = open.open_value;
+    state.day_open_realised = state.realised;
+    ++summary.pnl_baselines_restored;
+  }
+  // The configured book against the one the journal began with.
+  if (const auto& began = journal.start_book()) {
+    summary.journal_has_start_book = true;
+    const std::size_t n = config_.instruments.size();
+    std::vector<std::int64_t> old_qty(n, 0);
+    std::vector<std::int64_t> new_qty(n, 0);
+    for (const recovery::StartPosition& p : *began) {
+      if (p.instrument < n) {
+        old_qty[p.instrument] += p.qty;
+      } else {
+        summary.book_changes.push_back({p.instrument, p.qty, 0});
+      }
+    }
+    for (const recovery::StartPosition& p : start_book(config_)) new_qty[p.instrument] += p.qty;
+    for (InstrumentId id = 0; id < n; ++id) {
+      if (old_qty[id] == new_qty[id]) continue;
+      summary.book_changes.push_back({id, old_qty[id], new_qty[id]});
+      std::uint32_t u = id < underlying_of_option_.size() ? underlying_of_option_[id] : ~0u;
+      for (std::uint32_t k = 0; k < underlyings_.size() && u == ~0u; ++k) {
+        if (config_.underlyings[k].hedge_instrument == id) u = k;
+      }
+      if (u != ~0u) underlyings_[u].book_change.push_back({id, new_qty[id] - old_qty[id]});
+    }
+  }
   if (journal.limits()) apply_limits(*journal.limits(), now, out);
   if (const recovery::ScopeState* halted = journal.halted_scope()) {
     // "restart: was halted before it (<cause>)", cut to the notice's length.
@@ -485,6 +541,12 @@ void Engine::on_option_trade(const OptionTradeEvent& trade, TimeNs now,
     return;
   }
   UnderlyingState& state = underlyings_[u];
+  // The premium paid or received is part of the day's P&L, at the reported price unless it is
+  // implausible against the option's mid (or model value).
+  const double px = trusted_fill_price(u, trade.instrument, trade.qty, trade.price, 0.0, 0,
+                                       trade.exec_id, now, out);
+  state.option_cash -=
+      static_cast<double>(trade.qty) * px * config_.instruments[trade.instrument].multiplier;
   const std::int64_t position = add_option_position(u, trade.instrument, trade.qty, now);
   ++state.option_trades;
   (trade.qty > 0 ? state.option_contracts_bought : state.option_contracts_sold) +=
@@ -586,6 +648,68 @@ void Engine::apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px)
   state.hedge_position += q;
 }
 
+double Engine::option_model_price(std::uint32_t u, InstrumentId option, TimeNs now) const noexcept {
+  const UnderlyingState& state = underlyings_[u];
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const InstrumentSpec& spec = config_.instruments[option];
+  if (!state.has_spot || spec.kind != InstrumentKind::kOption) return 0.0;
+  if (spec.exercise == ExerciseStyle::kAmerican) {
+    for (const AmericanLine& a : state.american) {
+      if (a.option != option) continue;
+      return a.valued ? a.expansion.evaluate(state.spot).price
+                      : pricing::american(american_inputs(u, a, now)).price;
+    }
+    return 0.0;
+  }
+  const std::uint32_t line = state.line_of_option[option];
+  if (line == kNotAnUnderlying) return 0.0;
+  const double t_years = spec.expiry_ns > now
+                             ? static_cast<double>(spec.expiry_ns - now) /
+                                   static_cast<double>(kNanosPerSecond) / kSecondsPerYear
+                             : 0.0;
+  return pricing::black_scholes({state.spot, spec.strike, cfg.rate, cfg.dividend_yield,
+                                 state.line_vols[line], t_years, spec.right})
+      .price;
+}
+
+double Engine::trusted_fill_price(std::uint32_t u, InstrumentId instrument, std::int64_t signed_qty,
+                                  double px, double fallback, OrderId cl_ord_id,
+                                  const FixedText<40>& exec_id, TimeNs now,
+                                  ActionBuffer& out) noexcept {
+  const InstrumentSpec& spec = config_.instruments[instrument];
+  const Quote& q = last_quotes_[instrument];
+  double reference = 0.0;
+  if (q.valid()) reference = q.bid > 0.0 ? q.mid() : q.ask;
+  if (!(reference > 0.0) || !std::isfinite(reference)) {
+    reference = option_model_price(u, instrument, now);
+  }
+  if (!(reference > 0.0) || !std::isfinite(reference)) reference = fallback;
+  const bool valid = std::isfinite(px) && px > 0.0;
+  double used = px;
+  if (reference > 0.0 && std::isfinite(reference)) {
+    const double band = monitor_.limits().pre_trade[u].price_band_pct;
+    const double pct = band > 0.0 ? kImplausibleBandMultiple * band : kImplausibleDefaultPct;
+    const double tolerance =
+        std::max(reference * pct / 100.0, kImplausibleMinTicks * spec.tick_size);
+    if (!valid || std::fabs(px - reference) > tolerance) used = reference;
+  } else if (!valid) {
+    used = 0.0;  // nothing to compare with and nothing believable: no cash at all
+  }
+  if (used == px) return px;
+  FillRepriced alert;
+  alert.underlying = u;
+  alert.instrument = instrument;
+  alert.cl_ord_id = cl_ord_id;
+  alert.qty = signed_qty;
+  alert.reported_px = px;
+  alert.used_px = used;
+  alert.drop_copy = cl_ord_id == 0;
+  alert.exec_id = exec_id;
+  out.push(alert);
+  ++(cl_ord_id == 0 ? option_trades_price_implausible_ : fills_price_implausible_);
+  return used;
+}
+
 void Engine::update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
   UnderlyingState& state = underlyings_[u];
   const UnderlyingConfig& cfg = config_.underlyings[u];
@@ -594,13 +718,27 @@ void Engine::update_risk(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcep
   if (state.has_spot && mark > 0.0) {
     // Mark-to-market value of options plus hedge, against the value at the day's open.
     if (state.hedge_avg_cost == 0.0 && state.hedge_position != 0) state.hedge_avg_cost = mark;
-    const double value = state.greeks.value + state.hedge_cash +
+    // Options at model value, hedge at mark, and every cash flow (hedge trades, premium paid and
+    // received), against the same at the day's first valuation.
+    const double value = state.greeks.value + state.hedge_cash + state.option_cash +
                          static_cast<double>(state.hedge_position) * multiplier * mark;
     const std::int64_t day = now / (86400 * kNanosPerSecond);
+    if (day == state.day && !state.book_change.empty()) {
+      // Restarted on the baseline's day with a changed start-of-day book: the change moves the
+      // baseline by its value now; it is neither profit nor loss.
+      for (const recovery::StartPosition& c : state.book_change) {
+        const InstrumentSpec& spec = config_.instruments[c.instrument];
+        const double px =
+            c.instrument == cfg.hedge_instrument ? mark : option_model_price(u, c.instrument, now);
+        state.day_open_value += static_cast<double>(c.qty) * px * spec.multiplier;
+      }
+    }
+    state.book_change.clear();
     if (day != state.day) {
       state.day = day;
       state.day_open_value = value;
       state.day_open_realised = state.realised;
+      out.push(PnlDayOpen{u, day, value, state.realised});
     }
     state.pnl_day = value - state.day_open_value;
   }
@@ -1204,8 +1342,14 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
     return;
   }
 
+  // The quantity the venue reports is a fact; its price is checked before P&L uses it.
+  double fill_px = result.fill_px;
   if (result.fill_qty > 0) {
-    apply_fill(u, order->side, result.fill_qty, result.fill_px);
+    const InstrumentSpec& spec = config_.instruments[order->instrument];
+    fill_px = trusted_fill_price(u, order->instrument, signed_qty(order->side, result.fill_qty),
+                                 result.fill_px, from_ticks(order->price_ticks, spec.tick_size),
+                                 order->id, report.exec_id, now, out);
+    apply_fill(u, order->side, result.fill_qty, fill_px);
     ++fills_;
     filled_qty_[side] += static_cast<std::uint64_t>(result.fill_qty);
   }
@@ -1219,7 +1363,7 @@ void Engine::on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuf
     if (it != parent.children.end()) {
       if (result.fill_qty > 0) {
         execution::record_fill(parent.order, result.fill_qty);
-        parent.filled_notional += result.fill_px * static_cast<double>(result.fill_qty);
+        parent.filled_notional += fill_px * static_cast<double>(result.fill_qty);
         parent.filled_qty += result.fill_qty;
       }
       if (result.became_terminal) {
@@ -1258,6 +1402,11 @@ void Engine::on_option_hedge_report(const execution::ChildOrder& order,
   UnderlyingState& state = underlyings_[u];
   if (result.fill_qty > 0) {
     const std::int64_t qty = signed_qty(order.side, result.fill_qty);
+    const InstrumentSpec& spec = config_.instruments[order.instrument];
+    const double px = trusted_fill_price(u, order.instrument, qty, result.fill_px,
+                                         from_ticks(order.price_ticks, spec.tick_size), order.id,
+                                         report.exec_id, now, out);
+    state.option_cash -= static_cast<double>(qty) * px * spec.multiplier;
     ++fills_;
     OptionTradeNotice notice;
     notice.underlying = u;
@@ -1459,6 +1608,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
     o.pnl_day = s.pnl_day;
     o.pnl_realised_day = s.realised - s.day_open_realised;
     o.hedge_cash = s.hedge_cash;
+    o.option_cash = s.option_cash;
     o.algorithm = static_cast<std::uint8_t>(config_.underlyings[u].execution.algorithm);
     o.parent_active = s.parent.active;
     o.parent_side = s.parent.order.side;
@@ -1516,6 +1666,8 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.reconcile_difference_qty = reconcile_difference_qty_;
   out.orders_restored = orders_restored_;
   out.option_trades_ignored = option_trades_ignored_;
+  out.fills_price_implausible = fills_price_implausible_;
+  out.option_trades_price_implausible = option_trades_price_implausible_;
   out.quote_iv_failures = quote_iv_failures_;
   out.live_orders = static_cast<std::uint32_t>(orders_.live_count());
   for (std::size_t a = 0; a < kExecAlgorithmCount; ++a)

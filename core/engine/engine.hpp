@@ -115,10 +115,34 @@ struct RestoreSummary {
   std::int64_t unknown_instrument_qty = 0;  // journal position changes this config cannot place
   bool halted = false;  // the book was halted again (some scope was halted before the restart)
   OrderId next_order_id = 0;
+  // The day's P&L baselines the journal held, taken back (they apply if the day is the same).
+  std::uint32_t pnl_baselines_restored = 0;
+  // Where this config's start-of-day book differs from the one the journal began with: the
+  // config's position is applied (journal movements on top) and the day's P&L baseline moves
+  // by the difference's value, so the change is not counted as profit or loss.
+  struct BookChange {
+    InstrumentId instrument = kNoInstrument;
+    std::int64_t journal_qty = 0;  // start-of-day position when the journal began
+    std::int64_t config_qty = 0;   // this config's, applied
+  };
+  std::vector<BookChange> book_changes;
+  bool journal_has_start_book = false;  // false: nothing to compare (an older journal)
 };
 
 // Checks an EngineConfig for internal consistency; returns an empty string or the first problem.
 [[nodiscard]] std::string validate(const EngineConfig& config);
+
+// The configured start-of-day book: each option's contracts (book lines summed, zero ones left
+// out) and each underlying's initial hedge position (when not zero), by instrument id. The
+// daemon journals it when a journal begins; a restart compares it with its own config.
+[[nodiscard]] std::vector<recovery::StartPosition> start_book(const EngineConfig& config);
+
+// A fill price is implausible when it lies further from its reference than this many times the
+// pre-trade price band (kImplausibleDefaultPct when the band is off), and at least
+// kImplausibleMinTicks ticks away.
+inline constexpr double kImplausibleBandMultiple = 4.0;
+inline constexpr double kImplausibleDefaultPct = 50.0;
+inline constexpr double kImplausibleMinTicks = 10.0;
 
 // Order acknowledgement latency: child order decided -> the venue's first answer received.
 inline constexpr std::array<double, 15> kAckLatencyBucketsSeconds = {
@@ -174,7 +198,8 @@ struct UnderlyingSnapshot {
   RiskScopeSnapshot risk;         // state here is the underlying's effective state
   double pnl_day = 0.0;           // since the start of the UTC day, currency
   double pnl_realised_day = 0.0;  // of which realised on hedge trades
-  double hedge_cash = 0.0;        // cash flow of hedge trades since start, currency
+  double hedge_cash = 0.0;        // cash flow of hedge trades since the journal began, currency
+  double option_cash = 0.0;       // premium paid (-) and received (+) for options, currency
   // Execution: the working parent order (if any) and counts since start.
   std::uint8_t algorithm = 0;  // execution::Algorithm of this underlying
   bool parent_active = false;
@@ -232,7 +257,10 @@ struct EngineSnapshot {
   std::uint64_t reconcile_difference_qty = 0;  // sum of |venue CumQty - engine CumQty|, units
   std::uint32_t orders_restored = 0;           // working orders taken back from the journal
   std::uint64_t option_trades_ignored = 0;     // drop-copy trades not applied (duplicate, unknown)
-  std::uint64_t quote_iv_failures = 0;         // option quotes whose mid has no implied vol
+  // Fills and drop-copy trades whose price was implausible: quantity applied, P&L at reference.
+  std::uint64_t fills_price_implausible = 0;
+  std::uint64_t option_trades_price_implausible = 0;
+  std::uint64_t quote_iv_failures = 0;  // option quotes whose mid has no implied vol
   std::uint32_t live_orders = 0;
   std::uint64_t parents_by_algorithm[kExecAlgorithmCount] = {};  // [execution::Algorithm]
   LatencyHistogram ack_latency;
@@ -330,6 +358,10 @@ class Engine {
     double day_open_value = 0.0;
     double day_open_realised = 0.0;
     double pnl_day = 0.0;
+    double option_cash = 0.0;  // -qty x price x multiplier of every option bought or sold
+    // After a restart with a changed book: the start-of-day differences whose value moves the
+    // restored baseline at the first valuation (options in contracts, hedge in units).
+    std::vector<recovery::StartPosition> book_change;
     ParentState parent;
     std::uint64_t parents_started = 0;
     std::uint64_t parent_children_sent = 0;
@@ -409,6 +441,14 @@ class Engine {
   void act_on_halts(TimeNs now, ActionBuffer& out) noexcept;
   void fill_risk(std::uint32_t scope, RiskScopeSnapshot& out) const noexcept;
   void apply_fill(std::uint32_t u, Side side, std::int64_t qty, double px) noexcept;
+  // The price P&L uses for a fill reported at `px` in `instrument` of underlying u: px when it
+  // is plausible against the reference (the instrument's mid; else the model value of an option
+  // or `fallback`), else the reference, with a FillRepriced action.
+  double trusted_fill_price(std::uint32_t u, InstrumentId instrument, std::int64_t signed_qty,
+                            double px, double fallback, OrderId cl_ord_id,
+                            const FixedText<40>& exec_id, TimeNs now, ActionBuffer& out) noexcept;
+  [[nodiscard]] double option_model_price(std::uint32_t u, InstrumentId option,
+                                          TimeNs now) const noexcept;
   [[nodiscard]] double hedge_mark(std::uint32_t u) const noexcept;
   // Delta of one unit of the hedge instrument at `now`: its multiplier for spot, multiplier x
   // e^{(r-q)T} for a future (F = S e^{(r-q)T}).
@@ -451,6 +491,8 @@ class Engine {
   std::uint64_t reconcile_difference_qty_ = 0;
   std::uint32_t orders_restored_ = 0;
   std::uint64_t option_trades_ignored_ = 0;
+  std::uint64_t fills_price_implausible_ = 0;
+  std::uint64_t option_trades_price_implausible_ = 0;
   // Hashes of the latest drop-copy ExecIDs, a ring; a trade repeated after a reconnect is
   // recognised here. Sized at construction.
   static constexpr std::size_t kRecentExecIds = recovery::kRecentExecIds;

@@ -1,6 +1,7 @@
 #include "core/engine/recovery.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 
@@ -66,7 +67,8 @@ void JournalState::apply_fill(InstrumentId instrument, Side side, std::int64_t q
   InstrumentTotals& t = totals_[instrument];
   const std::int64_t q = signed_qty(side, qty);
   t.filled_qty += q;
-  t.filled_cash -= static_cast<double>(q) * px;
+  // A price that is no number adds no cash (the engine reprices such a fill; FillRepriced).
+  if (std::isfinite(px)) t.filled_cash -= static_cast<double>(q) * px;
   ++t.fills;
 }
 
@@ -100,7 +102,46 @@ bool JournalState::on_option_trade(const OptionTradeEvent& trade) noexcept {
   next_exec_id_slot_ = (next_exec_id_slot_ + 1) % recent_exec_ids_.size();
   InstrumentTotals& t = totals_[trade.instrument];
   t.option_trade_qty += trade.qty;
+  if (std::isfinite(trade.price))
+    t.option_trade_cash -= static_cast<double>(trade.qty) * trade.price;
   ++t.option_trades;
+  return true;
+}
+
+void JournalState::on_day_open(const PnlDayOpen& open) noexcept {
+  ++records_;
+  for (PnlDayOpen& d : day_opens_) {
+    if (d.underlying == open.underlying) {
+      d = open;
+      return;
+    }
+  }
+  day_opens_.push_back(open);
+}
+
+bool JournalState::on_fill_repriced(const FillRepriced& repriced) noexcept {
+  ++records_;
+  if (repriced.instrument >= totals_.size()) {
+    ++refused_;
+    return false;
+  }
+  // The fill or trade itself added -qty x reported price; the cash is -qty x used price.
+  InstrumentTotals& t = totals_[repriced.instrument];
+  const double reported = std::isfinite(repriced.reported_px) ? repriced.reported_px : 0.0;
+  const double correction = static_cast<double>(repriced.qty) * (reported - repriced.used_px);
+  (repriced.drop_copy ? t.option_trade_cash : t.filled_cash) += correction;
+  return true;
+}
+
+bool JournalState::on_start_book(std::span<const std::byte> bytes) {
+  ++records_;
+  if (start_book_) return true;
+  std::optional<std::vector<StartPosition>> book = decode_start_book(bytes);
+  if (!book) {
+    ++refused_;
+    return false;
+  }
+  start_book_ = std::move(book);
   return true;
 }
 
@@ -149,7 +190,10 @@ const ScopeState* JournalState::halted_scope() const noexcept {
 namespace {
 
 constexpr std::uint32_t kSnapshotMagic = 0x504E'5348u;  // "HSNP"
-constexpr std::uint32_t kSnapshotVersion = 1;
+// 2: option trades' cash, the day's P&L baselines and the starting book.
+constexpr std::uint32_t kSnapshotVersion = 2;
+constexpr std::uint32_t kStartBookMagic = 0x4B4F'4248u;  // "HBOK"
+constexpr std::size_t kMaxStartPositions = std::size_t{1} << 24;
 
 class Writer {
  public:
@@ -182,7 +226,11 @@ class Writer {
   }
   void item(const InstrumentTotals& t) {
     pod(t.filled_qty), pod(t.filled_cash), pod(t.fills), pod(t.option_trade_qty);
-    pod(t.option_trades);
+    pod(t.option_trades), pod(t.option_trade_cash);
+  }
+  void item(const StartPosition& p) { pod(p.instrument), pod(p.qty); }
+  void item(const PnlDayOpen& d) {
+    pod(d.underlying), pod(d.day), pod(d.open_value), pod(d.open_realised);
   }
   std::vector<std::byte> bytes;
 };
@@ -243,7 +291,11 @@ class Reader {
   }
   bool item(InstrumentTotals& t) {
     return pod(t.filled_qty) && pod(t.filled_cash) && pod(t.fills) && pod(t.option_trade_qty) &&
-           pod(t.option_trades);
+           pod(t.option_trades) && pod(t.option_trade_cash);
+  }
+  bool item(StartPosition& p) { return pod(p.instrument) && pod(p.qty); }
+  bool item(PnlDayOpen& d) {
+    return pod(d.underlying) && pod(d.day) && pod(d.open_value) && pod(d.open_realised);
   }
   [[nodiscard]] bool done() const noexcept { return at_ == data_.size(); }
 
@@ -272,6 +324,9 @@ std::vector<std::byte> JournalState::encode() const {
     if (h != 0) ids.push_back(h);
   }
   w.array(ids);
+  w.array(day_opens_);
+  w.pod(static_cast<std::uint8_t>(start_book_.has_value() ? 1 : 0));
+  if (start_book_) w.array(*start_book_);
   w.pod(refused_);
   w.pod(records_);
   w.pod(last_sequence_);
@@ -297,11 +352,15 @@ std::string JournalState::decode(std::span<const std::byte> bytes) {
   std::uint8_t has_limits = 0;
   risk::RiskLimits limits;
   std::vector<std::uint64_t> exec_ids;
+  std::vector<PnlDayOpen> day_opens;
+  std::uint8_t has_book = 0;
+  std::vector<StartPosition> book;
   bool ok = r.array(totals, totals_.size()) && totals.size() == totals_.size() &&
             r.array(working, orders_.capacity()) && r.array(scopes, 1u << 16) &&
             r.pod(has_limits) && (has_limits == 0 || r.pod(limits)) && r.pod(max_order_id_) &&
-            r.array(exec_ids, kRecentExecIds) && r.pod(refused_) && r.pod(records_) &&
-            r.pod(last_sequence_) && r.done();
+            r.array(exec_ids, kRecentExecIds) && r.array(day_opens, 1u << 16) && r.pod(has_book) &&
+            (has_book == 0 || r.array(book, kMaxStartPositions)) && r.pod(refused_) &&
+            r.pod(records_) && r.pod(last_sequence_) && r.done();
   if (!ok) return "snapshot truncated or inconsistent with this configuration's instruments";
   totals_ = std::move(totals);
   orders_ = execution::OrderStore(orders_.capacity());
@@ -314,7 +373,28 @@ std::string JournalState::decode(std::span<const std::byte> bytes) {
   recent_exec_ids_.assign(kRecentExecIds, 0);
   std::copy(exec_ids.begin(), exec_ids.end(), recent_exec_ids_.begin());
   next_exec_id_slot_ = exec_ids.size() % kRecentExecIds;
+  day_opens_ = std::move(day_opens);
+  start_book_.reset();
+  if (has_book != 0) start_book_ = std::move(book);
   return {};
+}
+
+std::vector<std::byte> encode_start_book(const std::vector<StartPosition>& book) {
+  Writer w;
+  w.pod(kStartBookMagic);
+  w.array(book);
+  return std::move(w.bytes);
+}
+
+std::optional<std::vector<StartPosition>> decode_start_book(std::span<const std::byte> bytes) {
+  Reader r(bytes);
+  std::uint32_t magic = 0;
+  std::vector<StartPosition> book;
+  if (!r.pod(magic) || magic != kStartBookMagic || !r.array(book, kMaxStartPositions) ||
+      !r.done()) {
+    return std::nullopt;
+  }
+  return book;
 }
 
 }  // namespace hedged::recovery

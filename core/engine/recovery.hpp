@@ -1,7 +1,8 @@
-// What the engine must know again after a restart, rebuilt from its journal: positions changed
-// since the journal began, orders still working, the last trading state of every scope, the last
-// limit set, the highest ClOrdID used and the latest drop-copy ExecIDs. Pure logic: the daemon
-// reads the journal and feeds the records here in order (after the latest snapshot, if any),
+// What the engine must know again after a restart, rebuilt from its journal: positions and cash
+// changed since the journal began, orders still working, the last trading state of every scope,
+// the last limit set, the highest ClOrdID used, the latest drop-copy ExecIDs, the day's P&L
+// baseline of each underlying and the configured book the journal began with. Pure logic: the
+// daemon reads the journal and feeds the records here in order (after the latest snapshot, if any),
 // then hands the result to Engine::restore. One thread.
 //
 // A snapshot is this state encoded as bytes (encode/decode); the journal agent keeps a copy of
@@ -31,7 +32,21 @@ struct InstrumentTotals {
   std::uint64_t fills = 0;            // fills applied
   std::int64_t option_trade_qty = 0;  // signed contracts from the drop copy (desk trades)
   std::uint64_t option_trades = 0;
+  double option_trade_cash = 0.0;  // signed sum of -qty x price of those trades (per unit)
 };
+
+// One start-of-day position of the configured book: an option's contracts (book lines summed)
+// or an underlying's initial hedge position in its hedge instrument.
+struct StartPosition {
+  InstrumentId instrument = kNoInstrument;
+  std::int64_t qty = 0;
+};
+
+// The kStartBook payload: "HBOK", a count, then (instrument u32, qty i64) pairs.
+[[nodiscard]] std::vector<std::byte> encode_start_book(const std::vector<StartPosition>& book);
+// Empty on a malformed payload.
+[[nodiscard]] std::optional<std::vector<StartPosition>> decode_start_book(
+    std::span<const std::byte> bytes);
 
 // The last trading-state change of one scope (an underlying's index or kBookScope).
 struct ScopeState {
@@ -67,6 +82,10 @@ class JournalState {
   bool on_option_trade(const OptionTradeEvent& trade) noexcept;
   void on_state(const StateNotice& notice) noexcept;
   void on_limits(const risk::RiskLimits& limits) noexcept;
+  void on_day_open(const PnlDayOpen& open) noexcept;
+  bool on_fill_repriced(const FillRepriced& repriced) noexcept;
+  // The first one counts: the book the journal began with. False when refused (malformed).
+  bool on_start_book(std::span<const std::byte> bytes);
   void note_sequence(std::uint64_t sequence) noexcept { last_sequence_ = sequence; }
 
   [[nodiscard]] const std::vector<InstrumentTotals>& totals() const noexcept { return totals_; }
@@ -79,6 +98,11 @@ class JournalState {
     return recent_exec_ids_;
   }
   [[nodiscard]] std::size_t next_exec_id_slot() const noexcept { return next_exec_id_slot_; }
+  // The latest P&L baseline of each underlying that has one.
+  [[nodiscard]] const std::vector<PnlDayOpen>& day_opens() const noexcept { return day_opens_; }
+  [[nodiscard]] const std::optional<std::vector<StartPosition>>& start_book() const noexcept {
+    return start_book_;
+  }
   [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
   [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
   [[nodiscard]] std::uint64_t last_sequence() const noexcept { return last_sequence_; }
@@ -104,6 +128,8 @@ class JournalState {
   OrderId max_order_id_ = 0;
   std::vector<std::uint64_t> recent_exec_ids_;
   std::size_t next_exec_id_slot_ = 0;
+  std::vector<PnlDayOpen> day_opens_;
+  std::optional<std::vector<StartPosition>> start_book_;
   std::uint64_t refused_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t last_sequence_ = 0;

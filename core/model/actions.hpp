@@ -206,10 +206,33 @@ struct LimitsApplied {
   std::uint64_t version = 0;
 };
 
+// The day's P&L baseline of an underlying, taken at its first valuation of a UTC day. Journaled:
+// a restart on the same day continues the day's P&L from it.
+struct PnlDayOpen {
+  std::uint32_t underlying = 0;
+  std::int64_t day = 0;        // UTC day: days since the Unix epoch
+  double open_value = 0.0;     // options at model value + hedge at mark + all cash, currency
+  double open_realised = 0.0;  // realised hedge P&L at that moment, currency
+};
+
+// A fill of the daemon's own order or a drop-copy trade whose price is implausible (far outside
+// the pre-trade price band around the reference): its quantity was applied, its cash and
+// average cost use the reference price instead. Journaled, so a restart values it the same way.
+struct FillRepriced {
+  std::uint32_t underlying = 0;
+  InstrumentId instrument = kNoInstrument;
+  OrderId cl_ord_id = 0;  // the order filled; 0 for a drop-copy trade
+  std::int64_t qty = 0;   // signed: + bought
+  double reported_px = 0.0;
+  double used_px = 0.0;    // the reference price applied
+  bool drop_copy = false;  // a desk trade from the drop copy (else a fill of an own order)
+  FixedText<40> exec_id;
+};
+
 using Action =
     std::variant<NewChildOrder, CancelOrder, ReplaceOrder, StatusRequest, HedgeDecision, FillNotice,
                  OrderNotice, StateNotice, BreakerNotice, LimitNotice, LimitsApplied, ParentDone,
-                 OptionTradeNotice, OptionHedgeDecision, ReconcileNotice>;
+                 OptionTradeNotice, OptionHedgeDecision, ReconcileNotice, PnlDayOpen, FillRepriced>;
 
 static_assert(std::is_trivially_copyable_v<Action>, "actions cross SPSC rings by copy");
 

@@ -428,6 +428,13 @@ class Daemon::Impl final : public fix::InboundSink,
     spdlog::info("journal {}: {} records in {} segments; appending from sequence {}", dir.string(),
                  read.records, read.segments, read.next_sequence);
     if (read.records > 0) restore_from(state, snapshots);
+    if (!state.start_book()) {
+      // The configured book this journal begins with: a restart compares its own with it.
+      const std::vector<std::byte> book = recovery::encode_start_book(start_book(config_.engine));
+      state.note_sequence(
+          journal_->append(journal::RecordType::kStartBook, runtime::wall_clock_ns(), book));
+      (void)state.on_start_book(book);
+    }
     journal_state_ = std::make_unique<recovery::JournalState>(std::move(state));
   }
 
@@ -463,6 +470,19 @@ class Daemon::Impl final : public fix::InboundSink,
         r.orders_dropped > 0 ? fmt::format(" ({} dropped: not in this config)", r.orders_dropped)
                              : std::string(),
         r.next_order_id);
+    if (r.pnl_baselines_restored > 0) {
+      spdlog::info(
+          "recovered the day's P&L baseline of {} underlyings: the same UTC day continues it",
+          r.pnl_baselines_restored);
+    }
+    for (const RestoreSummary::BookChange& c : r.book_changes) {
+      spdlog::warn(
+          "book: {} starts at {} in this config, {} when the journal began: {} applied ({:+}); "
+          "the day's P&L baseline moves by its value",
+          c.instrument < symbols_.size() ? symbols_[c.instrument]
+                                         : "instrument #" + std::to_string(c.instrument),
+          c.config_qty, c.journal_qty, c.config_qty, c.config_qty - c.journal_qty);
+    }
     if (r.unknown_instrument_qty != 0) {
       spdlog::error(
           "journal: position changes of {} units are in instruments this config does "
@@ -814,7 +834,8 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
     // What the journal records of this event and the actions it produced: order intents,
-    // execution reports, option trades, trading-state changes, hedge decisions and limit sets.
+    // execution reports, option trades, trading-state changes, hedge decisions, limit sets, the
+    // day's P&L baselines and repriced fills.
     // The ring never blocks the engine; what does not fit is counted.
     // An order intent's place among those journaled is noted for the gateway (write-ahead).
     void journal(const Event& event, TimeNs now) {
@@ -834,7 +855,9 @@ class Daemon::Impl final : public fix::InboundSink,
           if (push({now, a})) intent_tags_[i] = ++intents_journaled_;
         } else if (std::holds_alternative<StateNotice>(a) ||
                    std::holds_alternative<HedgeDecision>(a) ||
-                   std::holds_alternative<LimitsApplied>(a)) {
+                   std::holds_alternative<LimitsApplied>(a) ||
+                   std::holds_alternative<PnlDayOpen>(a) ||
+                   std::holds_alternative<FillRepriced>(a)) {
           push({now, a});
         }
       }
@@ -1040,6 +1063,14 @@ class Daemon::Impl final : public fix::InboundSink,
         st.on_state(*s);
       }
       if (const auto* h = std::get_if<HedgeDecision>(&a)) st.note_sequence(w.append(item.time, *h));
+      if (const auto* p = std::get_if<PnlDayOpen>(&a)) {
+        st.note_sequence(w.append(item.time, *p));
+        st.on_day_open(*p);
+      }
+      if (const auto* f = std::get_if<FillRepriced>(&a)) {
+        st.note_sequence(w.append(item.time, *f));
+        (void)st.on_fill_repriced(*f);
+      }
       if (const auto* l = std::get_if<LimitsApplied>(&a)) {
         // The limit set itself comes from the control agent's mailbox; when a newer one has
         // already replaced it there, only the version is journaled (the newer one follows).
@@ -1271,6 +1302,18 @@ class Daemon::Impl final : public fix::InboundSink,
             oh->contracts > 0 ? oh->contracts : -oh->contracts, d_.symbols_[oh->instrument],
             oh->price, oh->cl_ord_id, oh->gamma_before, oh->gamma_after, oh->vega_before,
             oh->vega_after);
+      } else if (const auto* fr = std::get_if<FillRepriced>(&action)) {
+        spdlog::error(
+            "implausible price {}: {} {} {} @ {:.6g} (ExecID {}{}); the quantity is applied, P&L "
+            "and average cost use the reference {:.6g}",
+            names[fr->underlying], fr->qty > 0 ? "bought" : "sold",
+            fr->qty > 0 ? fr->qty : -fr->qty,
+            d_.symbols_[fr->instrument < d_.symbols_.size() ? fr->instrument : 0], fr->reported_px,
+            fr->exec_id.c_str(),
+            fr->drop_copy ? ", drop copy" : fmt::format(", order {}", fr->cl_ord_id), fr->used_px);
+      } else if (const auto* po = std::get_if<PnlDayOpen>(&action)) {
+        spdlog::info("P&L of {}: day {} opens at a value of {:.2f}", names[po->underlying], po->day,
+                     po->open_value);
       } else if (const auto* t = std::get_if<OptionTradeNotice>(&action)) {
         const std::string& symbol =
             d_.symbols_[t->instrument < d_.symbols_.size() ? t->instrument : 0];

@@ -113,6 +113,15 @@ std::vector<T> only(const std::vector<Action>& actions) {
   return out;
 }
 
+// The actions less the day's P&L baseline (emitted at the first valuation of each UTC day).
+std::vector<Action> except_day_open(const std::vector<Action>& actions) {
+  std::vector<Action> out;
+  for (const Action& a : actions) {
+    if (!std::holds_alternative<PnlDayOpen>(a)) out.push_back(a);
+  }
+  return out;
+}
+
 ExecReportEvent exec(OrderId id, ExecKind kind, OrdStatus status, std::int64_t cum_qty = 0,
                      std::int64_t last_qty = 0, double last_px = 0.0, const char* text = "") {
   ExecReportEvent r;
@@ -197,7 +206,7 @@ constexpr auto idx(OrderOutcome o) {
 
 TEST_F(EngineTest, sends_no_order_before_session_is_up) {
   start(make_config(), /*session_up=*/false);
-  EXPECT_TRUE(quote(99.99, 100.01, kT0).empty());
+  EXPECT_TRUE(except_day_open(quote(99.99, 100.01, kT0)).empty());
   EngineSnapshot s = snapshot();
   EXPECT_FALSE(s.session_up);
   EXPECT_EQ(s.quotes, 1u);
@@ -230,7 +239,7 @@ TEST_F(EngineTest, quote_outside_band_sends_one_sell_at_the_bid_that_flattens_de
   ASSERT_GT(expected_delta, 2000.0);  // the scenario needs the book well outside the band
   const auto expected_qty = static_cast<std::int64_t>(std::llround(expected_delta));
 
-  const std::vector<Action> actions = quote(99.99, 100.01, kT0);
+  const std::vector<Action> actions = except_day_open(quote(99.99, 100.01, kT0));
   ASSERT_EQ(actions.size(), 2u);
   ASSERT_TRUE(std::holds_alternative<HedgeDecision>(actions[0]));
   ASSERT_TRUE(std::holds_alternative<NewChildOrder>(actions[1]));
@@ -290,7 +299,7 @@ TEST_F(EngineTest, book_inside_band_sends_nothing) {
   const std::vector<OptionSpec> small = {{OptionRight::kCall, 100.0, 2}};  // about 107 shares
   start(make_config(small));
   ASSERT_LT(std::fabs(book_delta(100.0, kT0, small)), kBand);
-  EXPECT_TRUE(quote(99.99, 100.01, kT0).empty());
+  EXPECT_TRUE(except_day_open(quote(99.99, 100.01, kT0)).empty());
   EXPECT_EQ(snapshot().underlyings[0].hedge_decisions, 0u);
 }
 
@@ -663,7 +672,7 @@ TEST_F(EngineTest, halt_without_live_orders_only_changes_state) {
   ASSERT_EQ(actions.size(), 2u);  // the kill switch trips, the book halts: no cancels
   ASSERT_TRUE(std::holds_alternative<StateNotice>(actions[1]));
   EXPECT_STREQ(std::get<StateNotice>(actions[1]).cause.c_str(), "halt command");
-  EXPECT_TRUE(quote(99.99, 100.01, kT0 + kNanosPerSecond).empty());
+  EXPECT_TRUE(except_day_open(quote(99.99, 100.01, kT0 + kNanosPerSecond)).empty());
   EXPECT_EQ(snapshot().cancels_sent, 0u);
 }
 
@@ -720,7 +729,7 @@ TEST_F(EngineTest, pre_trade_block_emits_notice_without_order) {
   config.limits.pre_trade[0].price_band_pct = 0.5;
   start(config);
   // Sell at the bid 99.00 is 1% below the mid 100.00.
-  const std::vector<Action> actions = quote(99.00, 101.00, kT0);
+  const std::vector<Action> actions = except_day_open(quote(99.00, 101.00, kT0));
   ASSERT_EQ(actions.size(), 1u);
   ASSERT_TRUE(std::holds_alternative<OrderNotice>(actions[0]));
   const auto& notice = std::get<OrderNotice>(actions[0]);
@@ -1752,6 +1761,154 @@ TEST_F(EngineTest, pov_parent_trades_its_share_of_the_volume_the_feed_reports) {
   EXPECT_EQ(second[0].qty, 800);
 }
 
+// --- Daily P&L: options at model value, hedge at mark, every cash flow ---------------------
+
+// Model value of a book at spot S, kernel time `t` (the engine re-prices time on timer events).
+double book_value(double spot, TimeNs t, const std::vector<OptionSpec>& book) {
+  const double t_years = static_cast<double>(kExpiry - t) / 1e9 / (365.0 * 86'400.0);
+  double value = 0.0;
+  for (const OptionSpec& o : book) {
+    value +=
+        pricing::black_scholes({spot, o.strike, kRate, kDividend, kVol, t_years, o.right}).price *
+        static_cast<double>(o.quantity) * kMultiplier;
+  }
+  return value;
+}
+
+double call_100_price(double spot, TimeNs t) {
+  return book_value(spot, t, {{OptionRight::kCall, 100.0, 1}}) / kMultiplier;
+}
+
+OptionTradeEvent priced_trade(InstrumentId instrument, std::int64_t qty, double price,
+                              const char* exec_id) {
+  OptionTradeEvent t;
+  t.instrument = instrument;
+  t.qty = qty;
+  t.price = price;
+  t.exec_id.assign(exec_id);
+  return t;
+}
+
+// The desk sells 16 calls at the option's mid (its model value): the premium received offsets
+// the short option's value, and the day's P&L moves by less than half the spread x 16 x 100.
+// Then an independent recomputation from the fills and marks after the spot moves.
+TEST_F(EngineTest, option_trade_at_mid_leaves_the_days_pnl_unchanged_within_the_spread) {
+  EngineConfig config = make_config();
+  auto& loss =
+      config.limits.underlying[0].by_measure[static_cast<std::size_t>(risk::Measure::kDailyLoss)];
+  loss.soft = 250.0;  // far below the premium (~5,000): the old figure breached it at once
+  loss.hard = 1000.0;
+  start(config);
+  const NewChildOrder hedge = first_order();
+  (void)report(exec(hedge.cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, hedge.qty, hedge.qty,
+                    hedge.price),
+               kT0 + kNanosPerMilli);
+  // The hedge sold at the bid, 0.01 under the mark: that is the day's P&L so far.
+  const double after_hedge = snapshot().underlyings[0].pnl_day;
+  EXPECT_NEAR(after_hedge, -0.01 * static_cast<double>(hedge.qty), 1e-6);
+
+  const double mid = call_100_price(100.0, kT0);
+  constexpr double kHalfSpread = 0.05;
+  (void)quote(mid - kHalfSpread, mid + kHalfSpread, kT0 + 2 * kNanosPerMilli, 1);
+  const std::vector<Action> actions =
+      send(priced_trade(1, -16, mid, "DC-16"), kT0 + 3 * kNanosPerMilli);
+  EXPECT_TRUE(only<FillRepriced>(actions).empty());
+  for (const LimitNotice& l : only<LimitNotice>(actions)) EXPECT_FALSE(l.breached);
+  EngineSnapshot s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].option_cash, 16.0 * kMultiplier * mid, 1e-6);
+  EXPECT_NEAR(s.underlyings[0].pnl_day - after_hedge, 0.0, kHalfSpread * 16 * kMultiplier);
+  EXPECT_NEAR(s.underlyings[0].pnl_day - after_hedge, 0.0, 0.01);  // mid == model value here
+  EXPECT_EQ(s.underlyings[0].risk.state, TradingState::kActive);
+
+  // Sold at the bid instead: exactly half the spread x 16 x 100 lost.
+  (void)send(priced_trade(1, 16, mid, "DC-16b"), kT0 + 4 * kNanosPerMilli);  // back to 40
+  (void)send(priced_trade(1, -16, mid - kHalfSpread, "DC-16c"), kT0 + 5 * kNanosPerMilli);
+  s = snapshot();
+  EXPECT_NEAR(s.underlyings[0].pnl_day - after_hedge, -kHalfSpread * 16 * kMultiplier, 0.01);
+
+  // The spot moves to 101 (no timer: the kernel's time stays at kT0). Independently: options at
+  // model value, hedge at the mark, all cash, less the value at the day's first valuation.
+  (void)quote(100.99, 101.01, kT0 + 6 * kNanosPerMilli);
+  s = snapshot();
+  const std::vector<OptionSpec> now_book = {{OptionRight::kCall, 100.0, 24},
+                                            {OptionRight::kPut, 95.0, -30}};
+  const double position = static_cast<double>(s.underlyings[0].hedge_position);
+  ASSERT_EQ(s.underlyings[0].hedge_position, -hedge.qty);
+  const double cash = static_cast<double>(hedge.qty) * hedge.price +  // the hedge sale
+                      16 * kMultiplier * mid - 16 * kMultiplier * mid +
+                      16 * kMultiplier * (mid - kHalfSpread);
+  const double expected = book_value(101.0, kT0, now_book) + position * 101.0 + cash -
+                          book_value(100.0, kT0, default_book());
+  EXPECT_NEAR(s.underlyings[0].pnl_day, expected, 0.05);
+  // The daily-loss exposure, the underlying's and the book's, is the same figure.
+  const auto dl = static_cast<std::size_t>(risk::Measure::kDailyLoss);
+  EXPECT_NEAR(s.underlyings[0].risk.exposure[dl], std::max(0.0, -s.underlyings[0].pnl_day), 1e-9);
+  EXPECT_NEAR(s.book_risk.exposure[dl], std::max(0.0, -s.underlyings[0].pnl_day), 1e-9);
+}
+
+// A fill at an absurd price (1e9, then 1, then 0 or a negative one in a report that bypassed the
+// session checks) moves the position by its quantity, but P&L and average cost use the mark; an
+// alert is counted; the hard daily-loss limit does not trip.
+TEST_F(EngineTest, implausible_fill_price_applies_the_quantity_at_the_reference_price) {
+  EngineConfig config = make_config();
+  config.limits.pre_trade[0].max_order_qty = 1000;
+  auto& loss =
+      config.limits.underlying[0].by_measure[static_cast<std::size_t>(risk::Measure::kDailyLoss)];
+  loss.hard = 1000.0;
+  start(config);
+  const NewChildOrder order = first_order();
+  ASSERT_EQ(order.qty, 1000);
+  const double mark = 100.0;  // mid of 99.99 / 100.01
+  const struct {
+    std::int64_t qty;
+    double px;
+    bool trusted;
+  } fills[] = {{100, 1e9, false},  {100, 1.0, false},  {100, 0.0, false},
+               {100, -5.0, false}, {100, 99.99, true}, {100, 130.0, false}};
+  std::int64_t cum = 0;
+  double cash = 0.0;
+  std::uint64_t alerts = 0;
+  for (const auto& f : fills) {
+    cum += f.qty;
+    const std::vector<Action> actions = report(
+        exec(order.cl_ord_id, ExecKind::kTrade, OrdStatus::kPartiallyFilled, cum, f.qty, f.px),
+        kT0 + cum);
+    const auto alert = only<FillRepriced>(actions);
+    if (f.trusted) {
+      EXPECT_TRUE(alert.empty()) << f.px;
+      cash += static_cast<double>(f.qty) * f.px;
+    } else {
+      ++alerts;
+      ASSERT_EQ(alert.size(), 1u) << f.px;
+      EXPECT_EQ(alert[0].qty, -f.qty);
+      EXPECT_EQ(alert[0].reported_px, f.px);
+      EXPECT_DOUBLE_EQ(alert[0].used_px, mark);
+      EXPECT_EQ(alert[0].cl_ord_id, order.cl_ord_id);
+      EXPECT_FALSE(alert[0].drop_copy);
+      cash += static_cast<double>(f.qty) * mark;
+    }
+  }
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.underlyings[0].hedge_position, -cum);
+  EXPECT_EQ(s.fills_price_implausible, alerts);
+  EXPECT_NEAR(s.underlyings[0].hedge_cash, cash, 1e-6);
+  // Options unchanged at the same spot: the P&L is the one trusted fill's 0.01 under the mark.
+  EXPECT_NEAR(s.underlyings[0].pnl_day, -0.01 * 100, 1e-6);
+  EXPECT_EQ(s.state, TradingState::kActive);
+  EXPECT_EQ(s.underlyings[0].risk.state, TradingState::kActive);
+
+  // The same discipline for a drop-copy option trade: 2 calls "at 1e9" cost their model value.
+  const double model = call_100_price(100.0, kT0);
+  const auto alert = only<FillRepriced>(send(priced_trade(1, 2, 1e9, "DC-X"), kT0 + 5000));
+  ASSERT_EQ(alert.size(), 1u);
+  EXPECT_TRUE(alert[0].drop_copy);
+  EXPECT_NEAR(alert[0].used_px, model, 1e-6);
+  EXPECT_EQ(snapshot().option_trades_price_implausible, 1u);
+  EXPECT_NEAR(snapshot().underlyings[0].option_cash, -2 * kMultiplier * model, 1e-6);
+  EXPECT_NEAR(snapshot().underlyings[0].pnl_day, -1.0, 0.01);
+  EXPECT_EQ(snapshot().state, TradingState::kActive);
+}
+
 // --- Restart: restore from the journal's state, then reconcile with the venue ---------------
 
 // Feeds a recovery::JournalState what the daemon journals of one event and its actions.
@@ -1764,6 +1921,8 @@ void journal_into(recovery::JournalState& state, const Event& event,
     if (const auto* c = std::get_if<CancelOrder>(&a)) (void)state.on_cancel(*c, now);
     if (const auto* r = std::get_if<ReplaceOrder>(&a)) (void)state.on_replace(*r, now);
     if (const auto* s = std::get_if<StateNotice>(&a)) state.on_state(*s);
+    if (const auto* d = std::get_if<PnlDayOpen>(&a)) state.on_day_open(*d);
+    if (const auto* f = std::get_if<FillRepriced>(&a)) (void)state.on_fill_repriced(*f);
   }
 }
 
@@ -1860,6 +2019,84 @@ TEST_F(EngineRestartTest, restart_rebuilds_positions_working_orders_and_the_next
   const auto repeat = only<OptionTradeNotice>(send_restarted(option_trade(1, 10, "DC-7"), t2 + 1));
   ASSERT_EQ(repeat.size(), 1u);
   EXPECT_FALSE(repeat[0].applied);
+}
+
+// The day's P&L survives a restart: the baseline comes back from the journal and the cash from
+// its fills and trades; on the same day the figure continues, on the next it starts again. A
+// changed start-of-day book is reported and moves the baseline by its value, not the P&L.
+TEST_F(EngineRestartTest, days_pnl_continues_across_a_restart_and_a_changed_book_is_reported) {
+  const EngineConfig config = make_config();
+  start(config);
+  ASSERT_TRUE(journal_.on_start_book(recovery::encode_start_book(start_book(config))));
+  const auto first = only<NewChildOrder>(journaled_quote(99.99, 100.01, kT0));
+  ASSERT_EQ(first.size(), 1u);
+  (void)journaled(exec(first[0].cl_ord_id, ExecKind::kTrade, OrdStatus::kFilled, first[0].qty,
+                       first[0].qty, 99.99),
+                  kT0 + 1000);
+  const double mid = call_100_price(100.0, kT0);
+  (void)journaled(priced_trade(1, -16, mid - 0.05, "DC-A"), kT0 + 2000);
+  // A round trip of 10 calls that leaves no position but 10 x 100 x 0.20 of cash.
+  (void)journaled(priced_trade(1, 10, mid - 0.10, "DC-B"), kT0 + 3000);
+  (void)journaled(priced_trade(1, -10, mid + 0.10, "DC-C"), kT0 + 4000);
+  (void)journaled_quote(100.49, 100.51, kT0 + 5000);
+  const EngineSnapshot before = snapshot();
+  const std::int64_t position = before.underlyings[0].hedge_position;
+  // Independent: options at model value, hedge at mark, all cash, less the opening value.
+  const std::vector<OptionSpec> now_book = {{OptionRight::kCall, 100.0, 24},
+                                            {OptionRight::kPut, 95.0, -30}};
+  const double cash = static_cast<double>(first[0].qty) * 99.99 + 16 * kMultiplier * (mid - 0.05) +
+                      10 * kMultiplier * 0.20;
+  const double open = book_value(100.0, kT0, default_book());
+  const double expected_before =
+      book_value(100.5, kT0, now_book) + static_cast<double>(position) * 100.5 + cash - open;
+  ASSERT_NEAR(before.underlyings[0].pnl_day, expected_before, 0.05);
+  ASSERT_GT(std::fabs(before.underlyings[0].pnl_day), 100.0);  // a real figure to carry over
+
+  // Restart 30 s later the same day, same marks: the figure continues (the options' time value
+  // moves by 30 s of theta, computed here too).
+  const TimeNs tr = kT0 + 30 * kNanosPerSecond;
+  RestoreSummary r = restart(config, tr);
+  EXPECT_EQ(r.pnl_baselines_restored, 1u);
+  EXPECT_TRUE(r.journal_has_start_book);
+  EXPECT_TRUE(r.book_changes.empty());
+  (void)send_restarted(SessionEvent{true}, tr);
+  const std::vector<Action> first_quote = send_restarted(make_quote(100.49, 100.51, tr), tr);
+  EXPECT_TRUE(only<PnlDayOpen>(first_quote).empty());  // the same day: no new baseline
+  EngineSnapshot after = restarted_snapshot();
+  EXPECT_EQ(after.underlyings[0].hedge_position, position);
+  EXPECT_NEAR(after.underlyings[0].option_cash, before.underlyings[0].option_cash, 1e-6);
+  EXPECT_NEAR(after.underlyings[0].hedge_cash, before.underlyings[0].hedge_cash, 1e-6);
+  const double expected_after =
+      book_value(100.5, tr, now_book) + static_cast<double>(position) * 100.5 + cash - open;
+  EXPECT_NEAR(after.underlyings[0].pnl_day, expected_after, 0.05);
+  EXPECT_NEAR(after.underlyings[0].pnl_day, before.underlyings[0].pnl_day, 5.0);
+
+  // A restart whose config holds 20 puts short instead of 30: reported, applied, and the day's
+  // P&L is the same (the 10 puts' value moves the baseline).
+  EngineConfig changed = config;
+  changed.book[1].quantity = -20;
+  r = restart(changed, tr);
+  ASSERT_EQ(r.book_changes.size(), 1u);
+  EXPECT_EQ(r.book_changes[0].instrument, 2u);
+  EXPECT_EQ(r.book_changes[0].journal_qty, -30);
+  EXPECT_EQ(r.book_changes[0].config_qty, -20);
+  (void)send_restarted(SessionEvent{true}, tr);
+  (void)send_restarted(make_quote(100.49, 100.51, tr), tr);
+  after = restarted_snapshot();
+  const std::vector<OptionSpec> changed_book = {{OptionRight::kCall, 100.0, 24},
+                                                {OptionRight::kPut, 95.0, -20}};
+  EXPECT_NEAR(after.underlyings[0].greeks.delta_shares, book_delta(100.5, tr, changed_book), 1e-6);
+  EXPECT_NEAR(after.underlyings[0].pnl_day, expected_after, 0.05);
+
+  // The next UTC day: a new baseline, journaled, and the day's P&L starts at zero.
+  const TimeNs next_day = (kT0 / kDay + 1) * kDay + kNanosPerSecond;
+  (void)restart(config, next_day);
+  (void)send_restarted(SessionEvent{true}, next_day);
+  const auto opens =
+      only<PnlDayOpen>(send_restarted(make_quote(100.49, 100.51, next_day), next_day));
+  ASSERT_EQ(opens.size(), 1u);
+  EXPECT_EQ(opens[0].day, kT0 / kDay + 1);
+  EXPECT_NEAR(restarted_snapshot().underlyings[0].pnl_day, 0.0, 1e-9);
 }
 
 TEST_F(EngineRestartTest, restart_after_a_halt_comes_back_halted_with_the_cause) {

@@ -189,6 +189,22 @@ SessionSequences make_sequences(std::uint64_t i) {
   return {100 + i, 200 + 2 * i};
 }
 
+PnlDayOpen make_day_open(std::uint64_t i) {
+  return {static_cast<std::uint32_t>(i % 3), 20'000 + static_cast<std::int64_t>(i),
+          1e6 + static_cast<double>(i), -2.5 * static_cast<double>(i)};
+}
+
+FillRepriced make_repriced(std::uint64_t i) {
+  FillRepriced f;
+  f.instrument = static_cast<InstrumentId>(i % 5);
+  f.cl_ord_id = 500 + i;
+  f.qty = static_cast<std::int64_t>(i) - 20;
+  f.reported_px = 1e9;
+  f.used_px = 100.0 + static_cast<double>(i);
+  f.exec_id.assign(("X" + std::to_string(i)).c_str());
+  return f;
+}
+
 std::vector<std::byte> make_blob(std::uint64_t i, std::size_t size) {
   std::vector<std::byte> blob(size);
   for (std::size_t k = 0; k < size; ++k) blob[k] = static_cast<std::byte>((i * 31 + k * 7) & 0xFF);
@@ -313,6 +329,7 @@ TEST(SegmentFiles, names_carry_the_first_sequence_in_twenty_digits) {
 TEST(Journal, reads_back_every_record_type_identical) {
   TempDir dir;
   constexpr std::uint64_t kPerType = 40;
+  constexpr std::uint64_t kPerRound = 13;  // records written per round below, one of each type
   std::vector<OwnedRecord> expected;
   {
     JournalWriter writer(dir.path(), {}, 1);
@@ -339,6 +356,8 @@ TEST(Journal, reads_back_every_record_type_identical) {
       put(make_state(i));
       put(make_decision(i));
       put(make_sequences(i));
+      put(make_day_open(i));
+      put(make_repriced(i));
 
       const std::uint64_t version = 7 + i;
       const std::vector<std::byte> limits = make_blob(i, 16 * i);  // 0 bytes for i == 0
@@ -348,6 +367,8 @@ TEST(Journal, reads_back_every_record_type_identical) {
 
       const std::vector<std::byte> snapshot = make_blob(i + 1000, 1 + 97 * i);
       add(RecordType::kSnapshot, writer.append_snapshot(t, snapshot), snapshot);
+      const std::vector<std::byte> book = make_blob(i + 2000, 12 + 16 * i);
+      add(RecordType::kStartBook, writer.append(RecordType::kStartBook, t, book), book);
       if (i % 10 == 9) writer.flush_and_sync();
     }
     writer.close();
@@ -377,7 +398,7 @@ TEST(Journal, reads_back_every_record_type_identical) {
   std::uint64_t checked = 0;
   (void)read_journal(dir.path(), [&checked](const RecordView& r) {
     if (const auto order = decode<NewChildOrder>(r)) {
-      const NewChildOrder want = make_new_order((r.sequence - 1) / 10);
+      const NewChildOrder want = make_new_order((r.sequence - 1) / kPerRound);
       EXPECT_EQ(order->cl_ord_id, want.cl_ord_id);
       EXPECT_EQ(order->qty, want.qty);
       EXPECT_EQ(order->price, want.price);
@@ -385,25 +406,36 @@ TEST(Journal, reads_back_every_record_type_identical) {
       EXPECT_FALSE(decode<CancelOrder>(r));
       ++checked;
     } else if (const auto exec = decode<ExecReportEvent>(r)) {
-      const ExecReportEvent want = make_exec((r.sequence - 1) / 10);
+      const ExecReportEvent want = make_exec((r.sequence - 1) / kPerRound);
       EXPECT_STREQ(exec->exec_id.c_str(), want.exec_id.c_str());
       EXPECT_EQ(exec->last_qty, want.last_qty);
       EXPECT_EQ(exec->kind, want.kind);
       ++checked;
     } else if (const auto state = decode<StateNotice>(r)) {
-      EXPECT_STREQ(state->cause.c_str(), make_state((r.sequence - 1) / 10).cause.c_str());
+      EXPECT_STREQ(state->cause.c_str(), make_state((r.sequence - 1) / kPerRound).cause.c_str());
       ++checked;
     } else if (const auto limits = decode_limit_change(r)) {
-      const std::uint64_t i = (r.sequence - 1) / 10;
+      const std::uint64_t i = (r.sequence - 1) / kPerRound;
       EXPECT_EQ(limits->version, 7 + i);
       EXPECT_EQ(limits->bytes.size(), 16 * i);
       ++checked;
     } else if (const auto seqs = decode<SessionSequences>(r)) {
-      EXPECT_EQ(seqs->next_target_seq, 200 + 2 * ((r.sequence - 1) / 10));
+      EXPECT_EQ(seqs->next_target_seq, 200 + 2 * ((r.sequence - 1) / kPerRound));
+      ++checked;
+    } else if (const auto open = decode<PnlDayOpen>(r)) {
+      const PnlDayOpen want = make_day_open((r.sequence - 1) / kPerRound);
+      EXPECT_EQ(open->day, want.day);
+      EXPECT_EQ(open->open_value, want.open_value);
+      ++checked;
+    } else if (const auto repriced = decode<FillRepriced>(r)) {
+      const FillRepriced want = make_repriced((r.sequence - 1) / kPerRound);
+      EXPECT_EQ(repriced->qty, want.qty);
+      EXPECT_EQ(repriced->used_px, want.used_px);
+      EXPECT_STREQ(repriced->exec_id.c_str(), want.exec_id.c_str());
       ++checked;
     }
   });
-  EXPECT_EQ(checked, 5 * kPerType);
+  EXPECT_EQ(checked, 7 * kPerType);
 
   const JournalSummary summary = verify(dir.path());
   EXPECT_EQ(summary.result.status, ReadStatus::kClean);
