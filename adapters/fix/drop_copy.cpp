@@ -2,7 +2,7 @@
 
 #include "adapters/quickfix/initiator_session.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <unordered_map>
@@ -19,16 +19,6 @@ TimeNs wall_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-double number(const FIX::FieldMap& msg, int tag) {
-  const std::string& text = msg.getField(tag);  // throws FieldNotFound when missing
-  double value = 0.0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) {
-    throw std::invalid_argument("tag " + std::to_string(tag));
-  }
-  return value;
 }
 
 }  // namespace
@@ -52,6 +42,7 @@ class DropCopySession::Application final : public FIX::Application, private FIX4
     s.other_reports = other_reports_.load(std::memory_order_relaxed);
     s.unknown_symbols = unknown_symbols_.load(std::memory_order_relaxed);
     s.malformed = malformed_.load(std::memory_order_relaxed);
+    s.refused = refused_.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -91,19 +82,37 @@ class DropCopySession::Application final : public FIX::Application, private FIX4
       return;
     }
     const std::string& side = message.getField(FIX::FIELD::Side);
-    const double qty = number(message, FIX::FIELD::LastQty);
-    if (!(qty > 0.0) || qty != static_cast<double>(static_cast<std::int64_t>(qty)) ||
-        (side != "1" && side != "2")) {
-      throw std::invalid_argument("LastQty must be a positive whole number, Side 1 or 2");
-    }
+    if (side != "1" && side != "2") refuse(message, FIX::FIELD::Side, FieldProblem::kMalformed);
+    // A whole, positive quantity and a positive finite price, or a Reject naming the field.
+    std::int64_t qty = 0;
+    FieldProblem problem = parse_quantity(message.getField(FIX::FIELD::LastQty), qty);
+    if (problem == FieldProblem::kOk && qty == 0) problem = FieldProblem::kNegative;
+    if (problem != FieldProblem::kOk) refuse(message, FIX::FIELD::LastQty, problem);
+    double price = 0.0;
+    problem = parse_price(message.getField(FIX::FIELD::LastPx), true, price);
+    if (problem != FieldProblem::kOk) refuse(message, FIX::FIELD::LastPx, problem);
     OptionTradeEvent trade;
     trade.instrument = it->second;
-    trade.qty = static_cast<std::int64_t>(qty) * (side == "1" ? 1 : -1);
-    trade.price = number(message, FIX::FIELD::LastPx);
+    trade.qty = qty * (side == "1" ? 1 : -1);
+    trade.price = price;
     trade.received_ns = wall_now_ns();
     trade.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
     trades_.fetch_add(1, std::memory_order_relaxed);
     sink_.on_option_trade(trade);
+  }
+
+  [[noreturn]] void refuse(const FIX::FieldMap& msg, int tag, FieldProblem problem) {
+    ReportRefusal r;
+    r.tag = tag;
+    r.problem = problem;
+    if (msg.isSetField(FIX::FIELD::ExecID)) {
+      r.exec_id.assign(msg.getField(FIX::FIELD::ExecID).c_str());
+    }
+    const std::string& text = msg.getField(tag);
+    r.value.assign(text.c_str(), std::min(text.size(), sizeof r.value.data - 1));
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_drop_copy_refused(r);
+    throw FIX::IncorrectTagValue(tag);
   }
 
   const DropCopyConfig& config_;
@@ -116,6 +125,7 @@ class DropCopySession::Application final : public FIX::Application, private FIX4
   std::atomic<std::uint64_t> other_reports_{0};
   std::atomic<std::uint64_t> unknown_symbols_{0};
   std::atomic<std::uint64_t> malformed_{0};
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 DropCopySession::DropCopySession(DropCopyConfig config, std::vector<DropCopyInstrument> options,

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/fix/fix_gateway.hpp"
 #include "core/model/events.hpp"
 #include "core/model/types.hpp"
 
@@ -38,6 +39,8 @@ class OptionTradeSink {
   virtual ~OptionTradeSink() = default;
   virtual void on_option_trade(const OptionTradeEvent& trade) noexcept = 0;
   virtual void on_drop_copy_session(bool logged_on, const std::string& detail) noexcept = 0;
+  // A fill refused with a Reject (a price at or below zero or no number, a fractional quantity).
+  virtual void on_drop_copy_refused(const ReportRefusal& /*refusal*/) noexcept {}
 };
 
 struct DropCopyStats {
@@ -47,6 +50,7 @@ struct DropCopyStats {
   std::uint64_t other_reports = 0;  // ExecutionReports that are not fills (acks, cancels): skipped
   std::uint64_t unknown_symbols = 0;  // fills in symbols that are not the book's options: skipped
   std::uint64_t malformed = 0;        // messages we could not read (counted, dropped)
+  std::uint64_t refused = 0;          // fills refused with a Reject (bad LastPx, LastQty or Side)
 };
 
 class DropCopySession {

@@ -2,8 +2,10 @@
 
 #include "adapters/quickfix/initiator_session.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -32,25 +34,22 @@ TimeNs wall_now_ns() {
       .count();
 }
 
-std::int64_t int_field(const FIX::FieldMap& msg, int tag) {
-  if (!msg.isSetField(tag)) return 0;
-  const std::string& text = msg.getField(tag);
-  // Quantities may arrive as "100" or "100.0"; anything else is an error.
-  double value = 0.0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size())
-    throw std::invalid_argument("tag " + std::to_string(tag));
-  return static_cast<std::int64_t>(value);
-}
-
-double double_field(const FIX::FieldMap& msg, int tag) {
-  if (!msg.isSetField(tag)) return 0.0;
-  const std::string& text = msg.getField(tag);
-  double value = 0.0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size())
-    throw std::invalid_argument("tag " + std::to_string(tag));
-  return value;
+// The field's value as the refusal reports it; throws FIX::IncorrectTagValue, which QuickFIX
+// answers with a session-level Reject (35=3, SessionRejectReason 5) naming the tag.
+[[noreturn]] void refuse(const FIX::FieldMap& msg, int tag, FieldProblem problem, InboundSink& sink,
+                         std::atomic<std::uint64_t>& refused) {
+  ReportRefusal r;
+  r.tag = tag;
+  r.problem = problem;
+  if (msg.isSetField(FIX::FIELD::ExecID))
+    r.exec_id.assign(msg.getField(FIX::FIELD::ExecID).c_str());
+  if (msg.isSetField(tag)) {
+    const std::string& text = msg.getField(tag);
+    r.value.assign(text.c_str(), std::min(text.size(), sizeof r.value.data - 1));
+  }
+  refused.fetch_add(1, std::memory_order_relaxed);
+  sink.on_report_refused(r);
+  throw FIX::IncorrectTagValue(tag);
 }
 
 char char_field(const FIX::FieldMap& msg, int tag) {
@@ -60,6 +59,47 @@ char char_field(const FIX::FieldMap& msg, int tag) {
 }
 
 }  // namespace
+
+const char* to_string(FieldProblem problem) noexcept {
+  switch (problem) {
+    case FieldProblem::kOk: return "ok";
+    case FieldProblem::kMalformed: return "not a number";
+    case FieldProblem::kNotFinite: return "not a finite number";
+    case FieldProblem::kNegative: return "a negative quantity";
+    case FieldProblem::kFractional: return "a fractional quantity";
+    case FieldProblem::kOutOfRange: return "a quantity out of range";
+    case FieldProblem::kNonPositivePrice: return "a fill price at or below zero";
+  }
+  return "unknown";
+}
+
+FieldProblem parse_quantity(std::string_view text, std::int64_t& out) noexcept {
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) return FieldProblem::kOutOfRange;
+  if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) {
+    return FieldProblem::kMalformed;
+  }
+  if (!std::isfinite(value)) return FieldProblem::kNotFinite;
+  if (value < 0.0) return FieldProblem::kNegative;
+  if (value > 9007199254740992.0) return FieldProblem::kOutOfRange;  // 2^53: exact above none
+  if (value != std::floor(value)) return FieldProblem::kFractional;
+  out = static_cast<std::int64_t>(value);
+  return FieldProblem::kOk;
+}
+
+FieldProblem parse_price(std::string_view text, bool positive, double& out) noexcept {
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) return FieldProblem::kNotFinite;
+  if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) {
+    return FieldProblem::kMalformed;
+  }
+  if (!std::isfinite(value)) return FieldProblem::kNotFinite;
+  if (positive && !(value > 0.0)) return FieldProblem::kNonPositivePrice;
+  out = value;
+  return FieldProblem::kOk;
+}
 
 ExecKind exec_kind_from_fix(char exec_type) noexcept {
   switch (exec_type) {
@@ -127,6 +167,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
     s.exec_reports = exec_reports_.load(std::memory_order_relaxed);
     s.messages_rejected = messages_rejected_.load(std::memory_order_relaxed);
     s.session_rejects = session_rejects_.load(std::memory_order_relaxed);
+    s.reports_refused = reports_refused_.load(std::memory_order_relaxed);
     s.logons = logons_.load(std::memory_order_relaxed);
     s.resends_suppressed = resends_suppressed_.load(std::memory_order_relaxed);
     return s;
@@ -194,11 +235,29 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
       messages_rejected_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    report.last_qty = int_field(message, FIX::FIELD::LastQty);
-    report.last_px = double_field(message, FIX::FIELD::LastPx);
-    report.cum_qty = int_field(message, FIX::FIELD::CumQty);
-    report.leaves_qty = int_field(message, FIX::FIELD::LeavesQty);
-    report.avg_px = double_field(message, FIX::FIELD::AvgPx);
+    // Quantities are facts and must be whole; a fill's price must be a positive number (whether
+    // it is plausible is the engine's judgement). Anything else is refused with a Reject.
+    std::int64_t order_qty = 0;  // checked only
+    for (const auto& [tag, field] : {std::pair{FIX::FIELD::LastQty, &report.last_qty},
+                                     {FIX::FIELD::CumQty, &report.cum_qty},
+                                     {FIX::FIELD::LeavesQty, &report.leaves_qty},
+                                     {FIX::FIELD::OrderQty, &order_qty}}) {
+      *field = 0;
+      if (!message.isSetField(tag)) continue;
+      const FieldProblem p = parse_quantity(message.getField(tag), *field);
+      if (p != FieldProblem::kOk) refuse(message, tag, p, sink_, reports_refused_);
+    }
+    for (const int tag : {FIX::FIELD::LastPx, FIX::FIELD::AvgPx}) {
+      double& px = tag == FIX::FIELD::LastPx ? report.last_px : report.avg_px;
+      if (!message.isSetField(tag)) continue;
+      const bool fill = tag == FIX::FIELD::LastPx && report.last_qty > 0;
+      const FieldProblem p = parse_price(message.getField(tag), fill, px);
+      if (p != FieldProblem::kOk) refuse(message, tag, p, sink_, reports_refused_);
+    }
+    if (report.kind == ExecKind::kTrade && report.last_qty > 0 &&
+        !message.isSetField(FIX::FIELD::LastPx)) {
+      refuse(message, FIX::FIELD::LastPx, FieldProblem::kNonPositivePrice, sink_, reports_refused_);
+    }
     if (message.isSetField(FIX::FIELD::ExecID))
       report.exec_id.assign(message.getField(FIX::FIELD::ExecID).c_str());
     if (message.isSetField(FIX::FIELD::Text))
@@ -237,6 +296,7 @@ class FixGateway::Application final : public FIX::Application, private FIX44::Me
   std::atomic<std::uint64_t> exec_reports_{0};
   std::atomic<std::uint64_t> messages_rejected_{0};
   std::atomic<std::uint64_t> session_rejects_{0};
+  std::atomic<std::uint64_t> reports_refused_{0};
   std::atomic<std::uint64_t> logons_{0};
   std::atomic<std::uint64_t> resends_suppressed_{0};
 };

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/actions.hpp"
@@ -32,12 +33,41 @@ struct GatewayConfig {
   std::string store_dir;
 };
 
+// Why a number in a venue's report is refused (kOk: taken).
+enum class FieldProblem : std::uint8_t {
+  kOk,
+  kMalformed,         // not a number
+  kNotFinite,         // inf, nan
+  kNegative,          // a quantity below zero
+  kFractional,        // a quantity that is not a whole number (0.5): refused, never truncated
+  kOutOfRange,        // a quantity beyond 2^53
+  kNonPositivePrice,  // the price of a fill (LastPx) at or below zero
+};
+[[nodiscard]] const char* to_string(FieldProblem problem) noexcept;
+
+// A quantity field (LastQty, CumQty, LeavesQty, OrderQty): a whole number >= 0, as "100" or
+// "100.0".
+[[nodiscard]] FieldProblem parse_quantity(std::string_view text, std::int64_t& out) noexcept;
+// A price field: a finite number; `positive` (LastPx of a fill) also requires it above zero.
+[[nodiscard]] FieldProblem parse_price(std::string_view text, bool positive, double& out) noexcept;
+
+// A venue report refused at session level (answered with a Reject, 35=3, reason 5 "value is
+// incorrect" naming the tag): for the log.
+struct ReportRefusal {
+  int tag = 0;
+  FieldProblem problem = FieldProblem::kOk;
+  FixedText<40> exec_id;
+  FixedText<40> value;  // the field's text, cut
+};
+
 // Receives what the venue said, already translated. Implementations must be thread-safe.
 class InboundSink {
  public:
   virtual ~InboundSink() = default;
   virtual void on_exec_report(const ExecReportEvent& report) noexcept = 0;
   virtual void on_session(bool logged_on, const std::string& detail) noexcept = 0;
+  // A report refused for a number no one may trust (see ReportRefusal); once per report.
+  virtual void on_report_refused(const ReportRefusal& /*refusal*/) noexcept {}
 };
 
 struct GatewayStats {
@@ -49,6 +79,9 @@ struct GatewayStats {
   std::uint64_t exec_reports = 0;
   std::uint64_t messages_rejected = 0;  // app messages we could not translate (counted, dropped)
   std::uint64_t session_rejects = 0;    // Reject (35=3) and BusinessMessageReject (35=j) received
+  // ExecutionReports refused at session level (a Reject sent): a fill without a positive finite
+  // LastPx, a fractional or negative quantity.
+  std::uint64_t reports_refused = 0;
   std::uint64_t logons = 0;
   // Application messages the venue asked us to resend (ResendRequest) that were gap-filled
   // instead: a stale order, cancel or replace is never sent twice.

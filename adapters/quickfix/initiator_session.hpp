@@ -46,7 +46,8 @@ template <typename Config>
 
 // Runs `crack` on an application message. A message it cannot read is counted in `dropped` and
 // dropped, so one bad message never takes the session down; an unsupported message type is
-// counted and rethrown, so QuickFIX answers it with a BusinessMessageReject.
+// counted and rethrown, so QuickFIX answers it with a BusinessMessageReject; a value the
+// adapter refuses (FIX::IncorrectTagValue) is rethrown so QuickFIX answers it with a Reject.
 template <typename Crack>
 void crack_or_count(Crack&& crack, std::atomic<std::uint64_t>& dropped) {
   try {
@@ -54,6 +55,8 @@ void crack_or_count(Crack&& crack, std::atomic<std::uint64_t>& dropped) {
   } catch (const FIX::UnsupportedMessageType&) {
     dropped.fetch_add(1, std::memory_order_relaxed);
     throw;
+  } catch (const FIX::IncorrectTagValue&) {
+    throw;  // a value refused on purpose (counted by the thrower): QuickFIX sends a Reject
   } catch (const std::exception&) {
     dropped.fetch_add(1, std::memory_order_relaxed);
   }

@@ -583,6 +583,19 @@ class Daemon::Impl final : public fix::InboundSink,
   // --- fix::InboundSink (QuickFIX threads) ---------------------------------------------------
   void on_exec_report(const ExecReportEvent& report) noexcept override { inbound_.push(report); }
 
+  void on_report_refused(const fix::ReportRefusal& r) noexcept override { log_refusal("FIX", r); }
+  void on_drop_copy_refused(const fix::ReportRefusal& r) noexcept override {
+    log_refusal("FIX drop copy", r);
+  }
+  static void log_refusal(const char* session, const fix::ReportRefusal& r) noexcept {
+    try {
+      spdlog::error("{}: execution report {} refused with a Reject: tag {} = '{}' is {}", session,
+                    r.exec_id.empty() ? "(no ExecID)" : r.exec_id.c_str(), r.tag, r.value.c_str(),
+                    fix::to_string(r.problem));
+    } catch (...) {  // logging must not throw into QuickFIX
+    }
+  }
+
   void on_session(bool logged_on, const std::string& detail) noexcept override {
     if (logged_on) {
       spdlog::info("FIX logon: session {} is up", detail);
@@ -630,6 +643,7 @@ class Daemon::Impl final : public fix::InboundSink,
     out.fix_messages_rejected = stats.messages_rejected;
     out.fix_resends_suppressed = stats.resends_suppressed;
     out.fix_session_rejects = stats.session_rejects;
+    out.fix_reports_refused = stats.reports_refused;
     out.quotes_published = quote_board_.published() + underlying_board_.published();
     out.quotes_conflated = quote_board_.conflated() + underlying_board_.conflated();
     out.notices_dropped = notices_dropped_.load(std::memory_order_relaxed);

@@ -483,6 +483,16 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
                                MetricType::Counter);
   add(option_ignored, static_cast<double>(e.option_trades_ignored));
   out.push_back(std::move(option_ignored));
+  auto implausible = family("hedged_fills_price_implausible_total",
+                            "Fills (source order: the daemon's own orders; drop_copy: the desk's "
+                            "option trades) whose price lay far outside the price band around "
+                            "the reference: the quantity was applied, P&L and average cost use "
+                            "the reference price.",
+                            MetricType::Counter);
+  add(implausible, static_cast<double>(e.fills_price_implausible), {{"source", "order"}});
+  add(implausible, static_cast<double>(e.option_trades_price_implausible),
+      {{"source", "drop_copy"}});
+  out.push_back(std::move(implausible));
 
   auto requests = family("hedged_order_requests_total",
                          "Requests about working orders sent to the venue, by kind: cancel (35=F), "
@@ -677,12 +687,14 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
     auto dc_messages = family("hedged_drop_copy_messages_total",
                               "Drop-copy ExecutionReports by kind: trade (an option fill handed to "
                               "the engine), other (not a fill), unknown_symbol (not a book "
-                              "option), malformed (dropped).",
+                              "option), malformed (dropped), refused (a Reject sent: LastPx at or "
+                              "below zero or not finite, a fractional LastQty, a bad Side).",
                               MetricType::Counter);
     add(dc_messages, static_cast<double>(in.dc.trades), {{"kind", "trade"}});
     add(dc_messages, static_cast<double>(in.dc.other_reports), {{"kind", "other"}});
     add(dc_messages, static_cast<double>(in.dc.unknown_symbols), {{"kind", "unknown_symbol"}});
     add(dc_messages, static_cast<double>(in.dc.malformed), {{"kind", "malformed"}});
+    add(dc_messages, static_cast<double>(in.dc.refused), {{"kind", "refused"}});
     out.push_back(std::move(dc_messages));
   }
 
@@ -716,6 +728,14 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
              MetricType::Counter);
   add(session_rejects, static_cast<double>(in.fix_session_rejects), {{"session", in.fix_session}});
   out.push_back(std::move(session_rejects));
+
+  auto refused = family("hedged_fix_reports_refused_total",
+                        "ExecutionReports refused with a session-level Reject (35=3): a fill "
+                        "whose LastPx is missing, at or below zero or not finite, or a "
+                        "fractional or negative quantity.",
+                        MetricType::Counter);
+  add(refused, static_cast<double>(in.fix_reports_refused), {{"session", in.fix_session}});
+  out.push_back(std::move(refused));
   return out;
 }
 

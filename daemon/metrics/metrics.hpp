@@ -29,6 +29,7 @@ struct ScrapeInputs {
   std::uint64_t fix_messages_rejected = 0;
   std::uint64_t fix_resends_suppressed = 0;
   std::uint64_t fix_session_rejects = 0;
+  std::uint64_t fix_reports_refused = 0;
   std::uint64_t quotes_published = 0;
   std::uint64_t quotes_conflated = 0;
   std::uint64_t notices_dropped = 0;

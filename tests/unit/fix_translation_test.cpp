@@ -2,6 +2,8 @@
 // parsing.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "adapters/fix/fix_gateway.hpp"
@@ -12,8 +14,11 @@ using hedged::ExecKind;
 using hedged::OrderId;
 using hedged::OrdStatus;
 using hedged::fix::exec_kind_from_fix;
+using hedged::fix::FieldProblem;
 using hedged::fix::ord_status_from_fix;
 using hedged::fix::parse_order_id;
+using hedged::fix::parse_price;
+using hedged::fix::parse_quantity;
 
 TEST(ExecKindFromFix, new_acknowledgement_is_new) {
   EXPECT_EQ(exec_kind_from_fix('0'), ExecKind::kNew);
@@ -98,6 +103,58 @@ TEST(ParseOrderId, reads_only_the_whole_string_it_is_given) {
       "3",
       4);
   EXPECT_FALSE(parse_order_id(with_nul, id));
+}
+
+// Quantities are facts: whole numbers are taken as they are ("100.0" included); 0.5 is refused,
+// never truncated to 0, and so is anything negative, not finite or beyond 2^53.
+TEST(ParseQuantity, takes_whole_numbers_and_refuses_fractions_and_the_rest) {
+  std::int64_t q = -1;
+  EXPECT_EQ(parse_quantity("100", q), FieldProblem::kOk);
+  EXPECT_EQ(q, 100);
+  EXPECT_EQ(parse_quantity("100.0", q), FieldProblem::kOk);
+  EXPECT_EQ(q, 100);
+  EXPECT_EQ(parse_quantity("0", q), FieldProblem::kOk);
+  EXPECT_EQ(q, 0);
+  EXPECT_EQ(parse_quantity("9007199254740992", q), FieldProblem::kOk);
+  EXPECT_EQ(q, std::int64_t{1} << 53);
+  q = 42;
+  for (const char* fractional : {"0.5", "1.5", "99.999", "0.0001"}) {
+    EXPECT_EQ(parse_quantity(fractional, q), FieldProblem::kFractional) << fractional;
+  }
+  EXPECT_EQ(q, 42);  // untouched on refusal
+  EXPECT_EQ(parse_quantity("-1", q), FieldProblem::kNegative);
+  EXPECT_EQ(parse_quantity("1e30", q), FieldProblem::kOutOfRange);
+  EXPECT_EQ(parse_quantity("1e400", q), FieldProblem::kOutOfRange);
+  EXPECT_EQ(parse_quantity("inf", q), FieldProblem::kNotFinite);
+  EXPECT_EQ(parse_quantity("nan", q), FieldProblem::kNotFinite);
+  for (const char* bad : {"", "abc", "12a", " 5", "5 ", "1,5"}) {
+    EXPECT_EQ(parse_quantity(bad, q), FieldProblem::kMalformed) << "'" << bad << "'";
+  }
+  EXPECT_EQ(q, 42);
+}
+
+// A fill's price must be a positive finite number; whether it is plausible is the engine's
+// judgement (1e9 passes here). Other prices (AvgPx, a status report's LastPx of 0) only need
+// to be finite.
+TEST(ParsePrice, a_fill_needs_a_positive_finite_price) {
+  double px = -1.0;
+  EXPECT_EQ(parse_price("101.25", true, px), FieldProblem::kOk);
+  EXPECT_DOUBLE_EQ(px, 101.25);
+  EXPECT_EQ(parse_price("1e9", true, px), FieldProblem::kOk);
+  EXPECT_DOUBLE_EQ(px, 1e9);
+  px = 7.0;
+  EXPECT_EQ(parse_price("0", true, px), FieldProblem::kNonPositivePrice);
+  EXPECT_EQ(parse_price("-5", true, px), FieldProblem::kNonPositivePrice);
+  EXPECT_EQ(parse_price("-0.0", true, px), FieldProblem::kNonPositivePrice);
+  EXPECT_EQ(parse_price("inf", true, px), FieldProblem::kNotFinite);
+  EXPECT_EQ(parse_price("nan", true, px), FieldProblem::kNotFinite);
+  EXPECT_EQ(parse_price("1e400", true, px), FieldProblem::kNotFinite);
+  EXPECT_EQ(parse_price("", true, px), FieldProblem::kMalformed);
+  EXPECT_EQ(parse_price("5x", true, px), FieldProblem::kMalformed);
+  EXPECT_DOUBLE_EQ(px, 7.0);
+  EXPECT_EQ(parse_price("0", false, px), FieldProblem::kOk);
+  EXPECT_DOUBLE_EQ(px, 0.0);
+  EXPECT_EQ(parse_price("nan", false, px), FieldProblem::kNotFinite);
 }
 
 }  // namespace
