@@ -58,6 +58,10 @@ struct Script {
 Script trading_day() {
   Script s;
   auto& v = s.steps;
+  v.push_back([](JournalState& j) {
+    j.on_start_book(encode_start_book({{0, -250}, {2, 40}, {3, -30}}));
+  });
+  v.push_back([](JournalState& j) { j.on_day_open({0, 19'675, 12'345.5, 0.0}); });
   v.push_back([](JournalState& j) { j.on_new_order(new_order(10, 0, Side::kBuy, 500), kT0); });
   v.push_back([](JournalState& j) {
     j.on_exec_report(report(10, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 200, 200, 100.0));
@@ -105,6 +109,28 @@ Script trading_day() {
   v.push_back([](JournalState& j) {
     j.on_exec_report(report(13, ExecKind::kRejected, OrdStatus::kRejected, 0));
   });
+  return s;
+}
+
+// The trading day, then a fill at an absurd price that the engine repriced, and more baselines.
+Script with_pnl_records() {
+  Script s = trading_day();
+  auto& v = s.steps;
+  // A fill at an absurd price, repriced by the engine at the reference 99.95.
+  v.push_back([](JournalState& j) {
+    j.on_exec_report(report(12, ExecKind::kTrade, OrdStatus::kPartiallyFilled, 150, 50, 1e9));
+  });
+  v.push_back([](JournalState& j) {
+    FillRepriced f;
+    f.instrument = 0;
+    f.cl_ord_id = 12;
+    f.qty = -50;
+    f.reported_px = 1e9;
+    f.used_px = 99.95;
+    j.on_fill_repriced(f);
+  });
+  v.push_back([](JournalState& j) { j.on_day_open({1, 19'675, -7.25, 0.0}); });
+  v.push_back([](JournalState& j) { j.on_day_open({0, 19'676, 500.0, 3.0}); });  // next day
   return s;
 }
 
@@ -168,20 +194,21 @@ TEST(JournalState, a_report_for_an_order_the_journal_never_saw_moves_nothing) {
 }
 
 TEST(JournalState, snapshot_then_the_rest_replays_to_the_same_state_at_every_cut) {
-  const Script day = trading_day();
-  JournalState whole(4);
-  day.run(whole);
-  const std::vector<std::byte> expected = whole.encode();
-  for (std::size_t cut = 0; cut <= day.steps.size(); ++cut) {
-    SCOPED_TRACE(cut);
-    JournalState first(4);
-    day.run(first, 0, cut);
-    const std::vector<std::byte> snapshot = first.encode();
-    JournalState restored(4);
-    ASSERT_EQ(restored.decode(snapshot), "");
-    EXPECT_EQ(restored.encode(), snapshot);
-    day.run(restored, cut);
-    EXPECT_EQ(restored.encode(), expected);
+  for (const Script& day : {trading_day(), with_pnl_records()}) {
+    JournalState whole(4);
+    day.run(whole);
+    const std::vector<std::byte> expected = whole.encode();
+    for (std::size_t cut = 0; cut <= day.steps.size(); ++cut) {
+      SCOPED_TRACE(cut);
+      JournalState first(4);
+      day.run(first, 0, cut);
+      const std::vector<std::byte> snapshot = first.encode();
+      JournalState restored(4);
+      ASSERT_EQ(restored.decode(snapshot), "");
+      EXPECT_EQ(restored.encode(), snapshot);
+      day.run(restored, cut);
+      EXPECT_EQ(restored.encode(), expected);
+    }
   }
 }
 
@@ -198,6 +225,54 @@ TEST(JournalState, a_damaged_or_foreign_snapshot_is_refused_with_a_reason) {
   // A configuration with another number of instruments cannot take it.
   JournalState smaller(3);
   EXPECT_NE(smaller.decode(j.encode()).find("instruments"), std::string::npos);
+}
+
+// What the day's P&L needs after a restart: the cash of every fill and desk trade (an absurd
+// price replaced by the engine's reference), the latest baseline of each underlying, and the
+// book the journal began with, all kept through a snapshot.
+TEST(JournalState, cash_day_baselines_and_the_start_book_survive_a_snapshot) {
+  JournalState j(4);
+  with_pnl_records().run(j);
+  const auto check = [](const JournalState* s) {
+    const auto& t = s->totals();
+    // Bought 200 @ 100 and 300 @ 101, sold 100 @ 99.9 and 50 @ (1e9 -> 99.95).
+    EXPECT_EQ(t[0].filled_qty, 500 - 150);
+    EXPECT_NEAR(t[0].filled_cash, -200 * 100.0 - 300 * 101.0 + 100 * 99.9 + 50 * 99.95, 1e-6);
+    // Desk trades at 2.0: bought 15 of instrument 2 (the repeat is refused), sold 4 of 3.
+    EXPECT_NEAR(t[2].option_trade_cash, -15 * 2.0, 1e-12);
+    EXPECT_NEAR(t[3].option_trade_cash, 4 * 2.0, 1e-12);
+    ASSERT_EQ(s->day_opens().size(), 2u);
+    EXPECT_EQ(s->day_opens()[0].underlying, 0u);
+    EXPECT_EQ(s->day_opens()[0].day, 19'676);  // the latest of underlying 0
+    EXPECT_EQ(s->day_opens()[0].open_value, 500.0);
+    EXPECT_EQ(s->day_opens()[1].open_value, -7.25);
+    ASSERT_TRUE(s->start_book().has_value());
+    ASSERT_EQ(s->start_book()->size(), 3u);
+    EXPECT_EQ((*s->start_book())[0].qty, -250);
+    EXPECT_EQ((*s->start_book())[2].instrument, 3u);
+    EXPECT_EQ((*s->start_book())[2].qty, -30);
+  };
+  check(&j);
+  JournalState restored(4);
+  ASSERT_EQ(restored.decode(j.encode()), "");
+  check(&restored);
+  // Only the first start book counts; a malformed one is refused.
+  EXPECT_TRUE(j.on_start_book(encode_start_book({{1, 5}})));
+  EXPECT_EQ((*j.start_book())[0].qty, -250);
+  const std::uint64_t refused = j.refused();
+  JournalState fresh(4);
+  EXPECT_FALSE(fresh.on_start_book(std::vector<std::byte>(7, std::byte{1})));
+  EXPECT_FALSE(fresh.start_book().has_value());
+  EXPECT_EQ(j.refused(), refused);
+}
+
+TEST(JournalState, a_snapshot_of_an_older_version_is_refused_with_both_versions) {
+  JournalState j(4);
+  trading_day().run(j);
+  std::vector<std::byte> bytes = j.encode();
+  bytes[4] = std::byte{1};  // the version follows the 4-byte magic
+  JournalState other(4);
+  EXPECT_EQ(other.decode(bytes), "snapshot version 1, this build reads 2");
 }
 
 }  // namespace
