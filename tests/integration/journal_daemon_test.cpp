@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -160,6 +161,60 @@ TEST_F(JournalDaemonTest, a_restart_resumes_the_position_and_an_operator_halt) {
       << s.state_cause.c_str();
   EXPECT_EQ(s.underlyings[0].hedge_position, position);
   daemon.stop("test finished");
+}
+
+// The day's P&L survives a restart. P&L = options at model value + hedge at mark + all cash -
+// the day's opening value, so the opening value implied by the figures of the stopped daemon
+// and by those of the restarted one at its first valuation (new marks: the simulator starts
+// again) must be the same; and the hedge cash is what the journal's own fills add up to.
+TEST_F(JournalDaemonTest, the_days_pnl_continues_across_a_restart) {
+  const EngineSnapshot before = run(3);
+  const UnderlyingSnapshot& b = before.underlyings[0];
+  ASSERT_NE(b.hedge_position, 0);
+  ASSERT_GT(b.spot, 0.0);
+  const auto implied_open = [](const UnderlyingSnapshot& u) {
+    return u.greeks.value + u.hedge_cash + u.option_cash +
+           static_cast<double>(u.hedge_position) * u.spot - u.pnl_day;
+  };
+  // Independently, from the journal: -qty x LastPx of every fill of the daemon's orders.
+  double journal_cash = 0.0;
+  std::map<OrderId, std::int64_t> cum;
+  std::map<OrderId, Side> side;
+  const journal::ReadResult read =
+      journal::read_journal(dir_.path() / "journal", [&](const journal::RecordView& r) {
+        if (const auto o = journal::decode<NewChildOrder>(r)) side[o->cl_ord_id] = o->side;
+        if (const auto e = journal::decode<ExecReportEvent>(r)) {
+          auto it = side.find(e->cl_ord_id);
+          if (it == side.end() || e->cum_qty <= cum[e->cl_ord_id]) return;
+          ASSERT_EQ(e->last_qty, e->cum_qty - cum[e->cl_ord_id]);  // one fill per report here
+          journal_cash -= static_cast<double>(signed_qty(it->second, e->last_qty)) * e->last_px;
+          cum[e->cl_ord_id] = e->cum_qty;
+        }
+      });
+  ASSERT_TRUE(read.ok()) << read.error;
+  EXPECT_NEAR(b.hedge_cash, journal_cash, 1e-9 * std::fabs(journal_cash) + 1e-6);
+  EXPECT_GE(count(summary(), journal::RecordType::kPnlDayOpen), 1u);
+  EXPECT_EQ(count(summary(), journal::RecordType::kStartBook), 1u);
+
+  app::Daemon daemon(config());
+  daemon.start();
+  ASSERT_TRUE(
+      wait_for([&] { return daemon.status().engine.underlyings[0].last_quote_ns != 0; }, 20s));
+  const EngineSnapshot after = daemon.status().engine;
+  daemon.stop("test finished");
+  const UnderlyingSnapshot& a = after.underlyings[0];
+  const double open = implied_open(b);
+  const double scale = std::fabs(b.greeks.value) + std::fabs(b.hedge_cash);
+  EXPECT_NEAR(implied_open(a), open, 1e-9 * scale + 1e-3)
+      << "before: pnl " << b.pnl_day << " spot " << b.spot << "; after: pnl " << a.pnl_day
+      << " spot " << a.spot;
+  // Not a new day's zero: the figure carried over (a new UTC day between the reads excepted).
+  if (b.pnl_day != 0.0 &&
+      before.as_of_ns / (86'400 * kNanosPerSecond) == after.as_of_ns / (86'400 * kNanosPerSecond)) {
+    EXPECT_NE(a.pnl_day, 0.0);
+  }
+  // The journal's second run began with nothing new to note about the book.
+  EXPECT_EQ(count(summary(), journal::RecordType::kStartBook), 1u);
 }
 
 }  // namespace
