@@ -8,12 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include "adapters/journal/journal.hpp"
 #include "daemon/app/daemon.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace hedged {
@@ -215,6 +219,106 @@ TEST_F(JournalDaemonTest, the_days_pnl_continues_across_a_restart) {
   }
   // The journal's second run began with nothing new to note about the book.
   EXPECT_EQ(count(summary(), journal::RecordType::kStartBook), 1u);
+}
+
+// The first number after `"key":` in a /status body (the book's, then the first underlying's).
+std::optional<double> json_number(const std::string& body, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex("\"" + key + "\":(-?[0-9.eE+-]+)"))) {
+    return std::nullopt;
+  }
+  return std::stod(m[1]);
+}
+
+// The real binary, killed with SIGKILL: the day's P&L read from /status before the kill and after
+// the restart moves exactly by what the marks moved (options at model value, hedge at mid): the
+// cash and the day's opening value come back from the journal. The kill switch (SIGUSR1) freezes
+// trading first and, being an operator's halt, holds across the restart, so no fill falls
+// between the two reads.
+TEST(JournalDaemonProcess, the_days_pnl_survives_kill_9) {
+  testing::TempDir dir("hedged-pnl-kill");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const int admin = testing::free_port();
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  const std::string any_port = "admin:\n  listen: 127.0.0.1:0\n";
+  ASSERT_NE(text.find(any_port), std::string::npos);
+  text.replace(text.find(any_port), any_port.size(),
+               "admin:\n  listen: 127.0.0.1:" + std::to_string(admin) + "\n");
+  text += "journal:\n  enabled: true\n  dir: " + (dir.path() / "journal").string() +
+          "\n  commit_interval: 2ms\n";
+  const auto config_file = dir.write("hedged.yaml", text);
+  const auto status = [&] { return testing::http_get(admin, "/status").value_or(""); };
+
+  struct Read {
+    double pnl, value, spot, position;
+  };
+  const auto read = [&](const std::string& body) {
+    return Read{json_number(body, "pnl_day").value_or(0.0),
+                json_number(body, "value").value_or(0.0), json_number(body, "spot").value_or(0.0),
+                json_number(body, "hedge_position").value_or(0.0)};
+  };
+  Read before{};
+  {
+    testing::Process daemon({"run", "-c", config_file.string()}, dir, "first-");
+    ASSERT_TRUE(wait_for(
+        [&] {
+          const std::string body = status();
+          return json_number(body, "fills").value_or(0) >= 3 &&
+                 json_number(body, "pnl_day").value_or(0) != 0.0;
+        },
+        30s))
+        << status() << daemon.err();
+    daemon.signal(SIGUSR1);
+    ASSERT_TRUE(wait_for(
+        [&] {
+          const std::string body = status();
+          return body.find("\"book\":{\"state\":\"halted\"") != std::string::npos &&
+                 json_number(body, "live_orders").value_or(1) == 0;
+        },
+        10s))
+        << status();
+    // Two equal reads 200 ms apart: nothing moves but the market.
+    std::string body = status();
+    ASSERT_TRUE(wait_for(
+        [&] {
+          std::this_thread::sleep_for(200ms);
+          const std::string again = status();
+          const bool same = json_number(again, "fills") == json_number(body, "fills");
+          body = again;
+          return same;
+        },
+        10s));
+    before = read(body);
+    daemon.signal(SIGKILL);
+    ASSERT_EQ(daemon.wait(10s), 128 + SIGKILL);
+  }
+  ASSERT_NE(before.position, 0.0);
+  ASSERT_NE(before.pnl, 0.0);
+
+  testing::Process daemon({"run", "-c", config_file.string()}, dir, "second-");
+  std::string body;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        body = status();
+        return json_number(body, "spot").value_or(0.0) > 0.0;
+      },
+      30s))
+      << daemon.err();
+  const Read after = read(body);
+  EXPECT_NE(body.find("\"book\":{\"state\":\"halted\""), std::string::npos) << body;
+  EXPECT_EQ(json_number(body, "fills").value_or(-1), 0);
+  EXPECT_EQ(after.position, before.position);
+  // P&L = options + hedge x mark + cash - opening value; the cash and the opening value are
+  // the journal's on both sides, so the day's P&L moved by the marks' move alone.
+  const double expected =
+      before.pnl + (after.value - before.value) + before.position * (after.spot - before.spot);
+  EXPECT_NEAR(after.pnl, expected, 1e-8 * std::fabs(before.value) + 1e-3)
+      << "before: pnl " << before.pnl << " value " << before.value << " spot " << before.spot
+      << "; after: pnl " << after.pnl << " value " << after.value << " spot " << after.spot;
+  EXPECT_NE(daemon.err().find("recovered the day's P&L baseline"), std::string::npos)
+      << daemon.err();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(20s), 0);
 }
 
 }  // namespace
