@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -158,8 +160,10 @@ std::uint64_t JournalWriter::append_parts(RecordType type, TimeNs time_ns,
                             " bytes exceeds the maximum of " + std::to_string(kMaxPayloadBytes));
   }
   const std::size_t bytes = record_size(payload);
-  if (need_segment_ ||
-      (segment_has_data_ && segment_bytes_ + bytes > options_.segment_size_bytes)) {
+  // Short of space, the current segment grows into its reserve rather than a new file being
+  // begun where the file system may have no room for it.
+  if (need_segment_ || (segment_has_data_ && !stats_.space_low &&
+                        segment_bytes_ + bytes > options_.segment_size_bytes)) {
     begin_segment(time_ns);
   }
   encode_record(reserve(bytes), type, 0, next_sequence_, time_ns, part1, part2);
@@ -190,6 +194,64 @@ void JournalWriter::open_new_segment(std::uint64_t first_sequence) {
   segment_fd_ = fd;
   segment_path_ = path;
   ++stats_.segments_created;
+  // Room for the new segment's first writes (the commit keeps it from then on).
+  if (options_.reserve_bytes > 0 && reserve_supported_ && !stats_.space_low &&
+      ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(options_.reserve_bytes)) != 0) {
+    const int error = errno;
+    if (error == EOPNOTSUPP || error == ENOSYS) {
+      reserve_supported_ = false;
+    } else {
+      space_is_low("cannot reserve " + std::to_string(options_.reserve_bytes) + " bytes in " +
+                   path.string() + ": " + std::generic_category().message(error));
+    }
+  }
+}
+
+void JournalWriter::space_is_low(std::string why) noexcept {
+  if (stats_.space_low) return;
+  stats_.space_low = true;
+  space_error_ = std::move(why);
+}
+
+void JournalWriter::check_space() noexcept {
+  if (options_.reserve_bytes == 0 || failed_ || closed_) return;
+  struct statvfs fs {};
+  if (::fstatvfs(dir_fd_, &fs) == 0) {
+    stats_.fs_free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  if (stats_.space_low) return;
+  try {
+    if (segment_fd_ >= 0 && reserve_supported_ && size_ == 0 &&
+        ::fallocate(segment_fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(segment_bytes_),
+                    static_cast<off_t>(options_.reserve_bytes)) != 0) {
+      const int error = errno;
+      if (error == EOPNOTSUPP || error == ENOSYS) {
+        reserve_supported_ = false;
+      } else {
+        space_is_low("cannot keep " + std::to_string(options_.reserve_bytes) +
+                     " bytes reserved past the end of " + segment_path_.string() + ": " +
+                     std::generic_category().message(error));
+        return;
+      }
+    }
+    if (stats_.fs_free_bytes < options_.reserve_bytes) {
+      space_is_low("the file system of " + dir_.string() + " has " +
+                   std::to_string(stats_.fs_free_bytes) + " bytes free, less than the " +
+                   std::to_string(options_.reserve_bytes) + "-byte journal reserve");
+    }
+  } catch (...) {  // a message that could not be built: still low on space
+    stats_.space_low = true;
+  }
+}
+
+// A segment being left gives its unused reserve back (best effort: a file system without hole
+// punching keeps it allocated past the file's end, which no reader sees).
+void JournalWriter::release_reserve() noexcept {
+  if (segment_fd_ < 0 || options_.reserve_bytes == 0 || !reserve_supported_) return;
+  struct stat st {};
+  if (::fstat(segment_fd_, &st) != 0) return;
+  (void)::fallocate(segment_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                    static_cast<off_t>(options_.reserve_bytes));
 }
 
 void JournalWriter::close_segment() noexcept {
@@ -232,6 +294,7 @@ std::chrono::nanoseconds JournalWriter::write_pending() {
       // of the commit that follows never makes a later segment visible before an earlier one's
       // data; the new segment begins with its header record.
       if (segment_fd_ >= 0 && unsynced_) synced += sync_segment();
+      release_reserve();
       close_segment();
       open_new_segment(splits_[split].first_sequence);
       rotated_ = true;
@@ -263,6 +326,7 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
   ++stats_.commits;
   stats_.durable_sequence = next_sequence_ - 1;
   stats_.fsync.record(std::chrono::duration<double>(synced).count());
+  check_space();
   return synced;
 }
 
@@ -287,6 +351,7 @@ bool JournalWriter::poll(TimeNs now) {
 void JournalWriter::close() {
   if (closed_) return;
   flush_and_sync();
+  release_reserve();
   close_segment();
   if (dir_fd_ >= 0) ::close(dir_fd_);
   dir_fd_ = -1;
