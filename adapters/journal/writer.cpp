@@ -77,6 +77,7 @@ JournalWriter::JournalWriter(std::filesystem::path dir, WriterOptions options,
         if (segment_fd_ < 0) throw_errno(errno, "cannot open segment", last.path);
         segment_path_ = last.path;
         segment_bytes_ = data.size();
+        reserved_end_ = data.size();
         segment_has_data_ = scan.records > 0;
         need_segment_ = false;
       }
@@ -195,16 +196,34 @@ void JournalWriter::open_new_segment(std::uint64_t first_sequence) {
   segment_path_ = path;
   ++stats_.segments_created;
   // Room for the new segment's first writes (the commit keeps it from then on).
-  if (options_.reserve_bytes > 0 && reserve_supported_ && !stats_.space_low &&
-      ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(options_.reserve_bytes)) != 0) {
-    const int error = errno;
-    if (error == EOPNOTSUPP || error == ENOSYS) {
-      reserve_supported_ = false;
-    } else {
+  reserved_end_ = 0;
+  if (options_.reserve_bytes > 0 && reserve_supported_ && !stats_.space_low) {
+    if (const int error = extend_reserve(options_.reserve_bytes); error != 0) {
       space_is_low("cannot reserve " + std::to_string(options_.reserve_bytes) + " bytes in " +
                    path.string() + ": " + std::generic_category().message(error));
     }
   }
+}
+
+// Allocates the current segment from reserved_end_ up to `to` (both on page boundaries), never
+// asking again for what is already allocated: a failed fallocate may give back the unwritten
+// pages of its whole range (tmpfs does), and the reserve must not go with it. 0 or the errno.
+int JournalWriter::extend_reserve(std::size_t to) noexcept {
+  constexpr std::size_t kPage = 4096;
+  const std::size_t from = (reserved_end_ + kPage - 1) / kPage * kPage;
+  to = (to + kPage - 1) / kPage * kPage;
+  if (to <= from) return 0;
+  if (::fallocate(segment_fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from),
+                  static_cast<off_t>(to - from)) != 0) {
+    const int error = errno;
+    if (error == EOPNOTSUPP || error == ENOSYS) {
+      reserve_supported_ = false;
+      return 0;
+    }
+    return error;
+  }
+  reserved_end_ = to;
+  return 0;
 }
 
 void JournalWriter::space_is_low(std::string why) noexcept {
@@ -221,13 +240,8 @@ void JournalWriter::check_space() noexcept {
   }
   if (stats_.space_low) return;
   try {
-    if (segment_fd_ >= 0 && reserve_supported_ && size_ == 0 &&
-        ::fallocate(segment_fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(segment_bytes_),
-                    static_cast<off_t>(options_.reserve_bytes)) != 0) {
-      const int error = errno;
-      if (error == EOPNOTSUPP || error == ENOSYS) {
-        reserve_supported_ = false;
-      } else {
+    if (segment_fd_ >= 0 && reserve_supported_ && size_ == 0) {
+      if (const int error = extend_reserve(segment_bytes_ + options_.reserve_bytes); error != 0) {
         space_is_low("cannot keep " + std::to_string(options_.reserve_bytes) +
                      " bytes reserved past the end of " + segment_path_.string() + ": " +
                      std::generic_category().message(error));

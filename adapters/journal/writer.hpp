@@ -170,6 +170,7 @@ class JournalWriter {
   void check_usable() const;
   void space_is_low(std::string why) noexcept;
   void release_reserve() noexcept;
+  int extend_reserve(std::size_t to) noexcept;
   [[noreturn]] void fail(int error, const char* what, const std::filesystem::path& path);
 
   std::filesystem::path dir_;
@@ -193,6 +194,7 @@ class JournalWriter {
   bool failed_ = false;
   bool closed_ = false;
   bool reserve_supported_ = true;  // false once fallocate says the file system cannot
+  std::size_t reserved_end_ = 0;   // the current segment is allocated up to here (page-rounded)
   std::string space_error_;
   WriterStats stats_;
 };
