@@ -205,25 +205,12 @@ TEST_F(JournalDiskFullTest, a_full_disk_halts_sends_nothing_unjournaled_and_rest
     ASSERT_TRUE(metrics);
     EXPECT_EQ(testing::metric_value(*metrics, "hedged_journal_lost"), 1.0);
 
-    // An operator's resume does not make orders leave: the journal stays lost until a restart.
+    // Stays so: still halted, still lost, nothing more sent, a few seconds on.
     const std::uint64_t orders_at_halt = daemon.status().venue->orders;
-    daemon.command(Command::kResume, "operator: try anyway");
-    std::this_thread::sleep_for(3s);
+    std::this_thread::sleep_for(2s);
     EXPECT_EQ(daemon.status().venue->orders, orders_at_halt);
-    const auto after_resume = testing::http_get(daemon.metrics_port(), "/metrics");
-    ASSERT_TRUE(after_resume);
-    // The engine decided hedges (far from its target after the cancel); none left.
-    EXPECT_GT(
-        testing::metric_value(*after_resume, "hedged_journal_orders_not_sent_total").value_or(0),
-        0.0);
+    EXPECT_EQ(daemon.status().engine.state, TradingState::kHalted);
     EXPECT_FALSE(daemon.status().journal_failure.empty());
-    daemon.command(Command::kHalt, "operator: give up");
-    ASSERT_TRUE(wait_for(
-        [&] {
-          const app::DaemonStatus s = daemon.status();
-          return s.engine.state == TradingState::kHalted && s.engine.live_orders == 0;
-        },
-        30s));
 
     const app::DaemonStatus last = daemon.status();
     EXPECT_EQ(last.engine.underlyings[0].hedge_position, venue_net(last));
@@ -243,13 +230,17 @@ TEST_F(JournalDiskFullTest, a_full_disk_halts_sends_nothing_unjournaled_and_rest
   EXPECT_EQ(j.orders_sent.size(), venue_orders);
   EXPECT_EQ(j.position, true_position);
 
-  // Space freed, restarted: the position the venue filled is back before any trading.
+  // Space freed, restarted: the position the venue filled is back before any trading, and the
+  // book is still halted for the journal loss until an operator resumes it.
   std::filesystem::remove(dir_.path() / "fs" / "filler");
   app::Daemon daemon(config());
   daemon.start();
   const app::DaemonStatus s = daemon.status();
   EXPECT_TRUE(s.journal_failure.empty()) << s.journal_failure;
   EXPECT_EQ(s.engine.underlyings[0].hedge_position, true_position);
+  EXPECT_EQ(s.engine.state, TradingState::kHalted);
+  EXPECT_NE(std::string(s.engine.state_cause.c_str()).find("journal lost"), std::string::npos)
+      << s.engine.state_cause.c_str();
   daemon.stop("test finished");
 }
 
@@ -274,6 +265,18 @@ TEST_F(JournalDiskFullTest, a_start_on_a_full_disk_sends_no_order_and_says_why) 
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 503);
   EXPECT_NE(health->body.find("at start"), std::string::npos) << health->body;
+
+  // An operator's resume does not make orders leave: the journal stays lost until a restart.
+  daemon.command(Command::kResume, "operator: try anyway");
+  ASSERT_TRUE(wait_for([&] { return daemon.status().engine.state == TradingState::kActive; }, 10s));
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(daemon.status().venue->orders, 0u);
+  const auto metrics = testing::http_get(daemon.metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics);
+  // The engine decided hedges (its book is far from hedged); none left.
+  EXPECT_GT(testing::metric_value(*metrics, "hedged_journal_orders_not_sent_total").value_or(0),
+            0.0);
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_journal_lost"), 1.0);
   daemon.stop("test finished");
 }
 
