@@ -226,6 +226,17 @@ int JournalWriter::extend_reserve(std::size_t to) noexcept {
   return 0;
 }
 
+void JournalWriter::write_mark() {
+  const std::optional<std::uint64_t> segment =
+      parse_segment_file_name(segment_path_.filename().string());
+  if (!segment) return;
+  try {
+    write_high_water_mark(dir_fd_, dir_, {*segment, stats_.durable_sequence});
+  } catch (const std::system_error& e) {
+    fail(e.code().value(), "cannot write the high-water mark in", dir_);
+  }
+}
+
 void JournalWriter::space_is_low(std::string why) noexcept {
   if (stats_.space_low) return;
   stats_.space_low = true;
@@ -329,6 +340,7 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
   if (size_ == 0 && !unsynced_) return std::chrono::nanoseconds{0};
   std::chrono::nanoseconds synced = write_pending();
   if (unsynced_) synced += sync_segment();
+  const bool mark = rotated_ || mark_pending_;
   if (rotated_) {
     const auto start = Clock::now();
     if (::fsync(dir_fd_) != 0) fail(errno, "fsync failed on directory", dir_);
@@ -336,9 +348,11 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
   }
   unsynced_ = false;
   rotated_ = false;
+  mark_pending_ = false;
   pending_seen_ = false;
   ++stats_.commits;
   stats_.durable_sequence = next_sequence_ - 1;
+  if (mark) write_mark();
   stats_.fsync.record(std::chrono::duration<double>(synced).count());
   check_space();
   return synced;
@@ -365,6 +379,8 @@ bool JournalWriter::poll(TimeNs now) {
 void JournalWriter::close() {
   if (closed_) return;
   flush_and_sync();
+  // Short of space the mark stays where it was: behind the end, which is safe.
+  if (!stats_.space_low && segment_fd_ >= 0) write_mark();
   release_reserve();
   close_segment();
   if (dir_fd_ >= 0) ::close(dir_fd_);

@@ -109,12 +109,16 @@ class JournalWriter {
   }
   std::uint64_t append_limit_change(TimeNs time_ns, std::uint64_t version,
                                     std::span<const std::byte> limits);
+  // A snapshot also moves the high-water mark (journal.hwm) at its commit.
   std::uint64_t append_snapshot(TimeNs time_ns, std::span<const std::byte> snapshot) {
-    return append(RecordType::kSnapshot, time_ns, snapshot);
+    const std::uint64_t sequence = append(RecordType::kSnapshot, time_ns, snapshot);
+    mark_pending_ = true;
+    return sequence;
   }
 
   // Writes everything pending (one write() per segment touched) and fdatasync()s it; when a new
-  // segment was begun, fsyncs the directory too. Returns the time spent syncing (zero when
+  // segment was begun, fsyncs the directory too and moves the high-water mark (journal.hwm;
+  // likewise after a snapshot, and at close()). Returns the time spent syncing (zero when
   // nothing was pending).
   std::chrono::nanoseconds flush_and_sync();
 
@@ -171,6 +175,7 @@ class JournalWriter {
   void space_is_low(std::string why) noexcept;
   void release_reserve() noexcept;
   int extend_reserve(std::size_t to) noexcept;
+  void write_mark();
   [[noreturn]] void fail(int error, const char* what, const std::filesystem::path& path);
 
   std::filesystem::path dir_;
@@ -189,6 +194,7 @@ class JournalWriter {
   bool pending_seen_ = false;  // a poll has seen the pending records, at pending_since_
   bool unsynced_ = false;      // written to the current segment since its last fdatasync
   bool rotated_ = false;       // a segment was begun since the last commit (directory fsync)
+  bool mark_pending_ = false;  // a snapshot since the last commit: the high-water mark moves
   TimeNs pending_since_ = 0;
   std::uint64_t next_sequence_ = 1;
   bool failed_ = false;

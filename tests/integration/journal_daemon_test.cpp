@@ -130,6 +130,27 @@ TEST_F(JournalDaemonTest, a_corrupt_record_stops_the_start_naming_segment_and_of
   }
 }
 
+TEST_F(JournalDaemonTest, a_journal_missing_its_last_segment_stops_the_start) {
+  const EngineSnapshot first = run(2);
+  ASSERT_NE(first.underlyings[0].hedge_position, 0);
+  const auto segments = journal::list_segments(dir_.path() / "journal");
+  ASSERT_FALSE(segments.empty());
+  // Deleted: what is left is a clean run of sequences (here none at all), and only the
+  // high-water mark knows that the position was elsewhere.
+  std::filesystem::remove(segments.back().path);
+  const journal::JournalSummary j = summary();
+  EXPECT_EQ(j.result.status, journal::ReadStatus::kCorrupt) << j.result.error;
+  app::Daemon daemon(config());
+  try {
+    daemon.start();
+    FAIL() << "a journal without its last segment must stop the start";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("missing"), std::string::npos) << what;
+    EXPECT_NE(what.find(segments.back().path.filename().string()), std::string::npos) << what;
+  }
+}
+
 TEST_F(JournalDaemonTest, a_restart_resumes_the_position_and_an_operator_halt) {
   const EngineSnapshot first = run(2);
   std::int64_t position = first.underlyings[0].hedge_position;
