@@ -5,6 +5,7 @@
 // journal, its working orders are canceled, and a restart after space is freed recovers the
 // position the venue filled. A start on a full file system sends no order.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "daemon/app/daemon.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/agent.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace hedged {
@@ -278,6 +280,53 @@ TEST_F(JournalDiskFullTest, a_start_on_a_full_disk_sends_no_order_and_says_why) 
             0.0);
   EXPECT_EQ(testing::metric_value(*metrics, "hedged_journal_lost"), 1.0);
   daemon.stop("test finished");
+}
+
+TEST_F(JournalDiskFullTest, the_binary_on_a_full_disk_stays_up_halted_and_stops_cleanly) {
+  std::filesystem::create_directories(journal_dir());
+  (void)fs_->fill("filler");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const int admin_port = testing::free_port();
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  const std::string any_port = "admin:\n  listen: 127.0.0.1:0\n";
+  ASSERT_NE(text.find(any_port), std::string::npos);
+  text.replace(text.find(any_port), any_port.size(),
+               "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) + "\n");
+  text += "journal:\n  enabled: true\n  dir: " + journal_dir().string() + "\n";
+  const auto file = dir_.write("run.yaml", text);
+  testing::Process p({"run", "-c", file.string()}, dir_);
+  // Up and answering, with the cause; it does not exit (a supervisor would only restart it
+  // into the same full disk).
+  std::optional<testing::HttpResponse> health;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        health = testing::http_request(admin_port, "GET", "/health");
+        return health.has_value();
+      },
+      30s))
+      << p.err();
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("journal lost: cannot be written at start"), std::string::npos)
+      << health->body;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const auto m = testing::http_get(ports.metrics, "/metrics");
+        return m && testing::metric_value(*m, "hedged_quotes_total").value_or(0) >= 100;
+      },
+      30s));
+  EXPECT_FALSE(p.wait(2s)) << p.err();
+  const auto metrics = testing::http_get(ports.metrics, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(testing::metric_value(*metrics, "hedged_journal_lost"), 1.0);
+  EXPECT_EQ(
+      testing::metric_value(*metrics, "hedged_orders_total{outcome=\"submitted\",side=\"buy\"}"),
+      0.0);
+  EXPECT_EQ(
+      testing::metric_value(*metrics, "hedged_orders_total{outcome=\"submitted\",side=\"sell\"}"),
+      0.0);
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(10s), 0) << p.err();
+  EXPECT_NE(p.err().find("journal lost"), std::string::npos);
 }
 
 }  // namespace
