@@ -131,11 +131,10 @@ class JournalDiskFullTest : public ::testing::Test {
 
   std::filesystem::path journal_dir() const { return dir_.path() / "fs" / "journal"; }
 
-  config::DaemonConfig config() {
+  // By default a thin, volatile market: hedges come within seconds and orders rest, so one is
+  // working when the journal is lost.
+  config::DaemonConfig config(const testing::TestMarket& market = {2.0, 30, 10, 50, 3000, {}}) {
     const testing::TestPorts ports{testing::free_port(), testing::free_port()};
-    // A thin, volatile market: hedges come within seconds and orders rest, so some are working
-    // when the journal is lost.
-    const testing::TestMarket market{2.0, 30, 50, 400, 3000, {}};
     std::string text = testing::test_config(ports, testing::dictionary_path(), market);
     text += "journal:\n  enabled: true\n  dir: " + journal_dir().string() +
             "\n  commit_interval: 2ms\n";
@@ -243,6 +242,40 @@ TEST_F(JournalDiskFullTest, a_full_disk_halts_sends_nothing_unjournaled_and_rest
   EXPECT_EQ(s.engine.state, TradingState::kHalted);
   EXPECT_NE(std::string(s.engine.state_cause.c_str()).find("journal lost"), std::string::npos)
       << s.engine.state_cause.c_str();
+  daemon.stop("test finished");
+}
+
+TEST_F(JournalDiskFullTest, many_orders_then_a_full_disk_every_order_sent_is_in_the_journal) {
+  // A deep market with a narrow band: many small hedges, each filled at once.
+  const testing::TestMarket deep{2.0, 10, 3000, 8000, 3000, {}};
+  std::int64_t true_position = 0;
+  std::uint64_t venue_orders = 0;
+  {
+    app::Daemon daemon(config(deep));
+    daemon.start();
+    ASSERT_TRUE(wait_for([&] { return daemon.status().venue->orders >= 6; }, 90s));
+    (void)fs_->fill("filler");
+    ASSERT_TRUE(wait_for([&] { return !daemon.status().journal_failure.empty(); }, 30s));
+    ASSERT_TRUE(wait_for(
+        [&] {
+          const app::DaemonStatus s = daemon.status();
+          return s.engine.state == TradingState::kHalted && s.engine.live_orders == 0;
+        },
+        30s));
+    daemon.stop("test finished");
+    const app::DaemonStatus after = daemon.status();
+    true_position = venue_net(after);
+    venue_orders = after.venue->orders;
+  }
+  const JournalView j = read_view(journal_dir());
+  ASSERT_TRUE(j.read.ok()) << j.read.error;
+  EXPECT_GE(venue_orders, 6u);
+  EXPECT_EQ(j.orders_sent.size(), venue_orders);
+  EXPECT_EQ(j.position, true_position);
+  std::filesystem::remove(dir_.path() / "fs" / "filler");
+  app::Daemon daemon(config(deep));
+  daemon.start();
+  EXPECT_EQ(daemon.status().engine.underlyings[0].hedge_position, true_position);
   daemon.stop("test finished");
 }
 
