@@ -203,6 +203,28 @@ ReadResult read_journal(const std::filesystem::path& dir, const RecordCallback& 
     }
   }
   result.next_sequence = expected.value_or(1);
+  // The tail the segments no longer show: the journal must reach its high-water mark.
+  if (result.status != ReadStatus::kCorrupt) {
+    if (const std::optional<HighWaterMark> mark = read_high_water_mark(dir)) {
+      const std::uint64_t last_segment = segments.empty() ? 0 : segments.back().first_sequence;
+      if (result.next_sequence <= mark->sequence || last_segment < mark->segment) {
+        result.status = ReadStatus::kCorrupt;
+        result.segment = dir / kHighWaterMarkFile;
+        result.offset = 0;
+        result.error = "journal " + dir.string() + " ends at sequence " +
+                       std::to_string(result.next_sequence - 1) + " in " +
+                       (segments.empty() ? std::string("no segment")
+                                         : segments.back().path.filename().string()) +
+                       ", but its high-water mark (" + std::string(kHighWaterMarkFile) +
+                       ") says sequence " + std::to_string(mark->sequence) + " was on disk in " +
+                       segment_file_name(mark->segment) +
+                       " or later: its last segments are missing (deleted, or restored from an "
+                       "older copy); starting would roll positions back. Put the missing "
+                       "segments back, or move the directory aside and start from a book that "
+                       "says where the position is";
+      }
+    }
+  }
   return result;
 }
 

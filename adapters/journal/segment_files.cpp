@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace hedged::journal {
@@ -107,6 +109,56 @@ void fsync_directory(const std::filesystem::path& dir) {
   const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) throw_errno(errno, "cannot open directory", dir);
   if (::fsync(fd.get()) != 0) throw_errno(errno, "fsync failed on directory", dir);
+}
+
+namespace {
+constexpr std::string_view kHighWaterMarkTitle = "hedged journal high-water mark";
+}  // namespace
+
+std::optional<HighWaterMark> read_high_water_mark(const std::filesystem::path& dir) {
+  const std::filesystem::path path = dir / kHighWaterMarkFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  const std::vector<std::byte> bytes = read_file_bytes(path);
+  const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  HighWaterMark mark;
+  unsigned long long segment = 0;
+  unsigned long long sequence = 0;
+  char title[64] = {};
+  if (std::sscanf(text.c_str(), "%63[^\n]\nsegment %llu\nsequence %llu\n", title, &segment,
+                  &sequence) != 3 ||
+      kHighWaterMarkTitle != title) {
+    throw std::runtime_error("journal: " + path.string() +
+                             " is not a high-water mark this build can read");
+  }
+  mark.segment = segment;
+  mark.sequence = sequence;
+  return mark;
+}
+
+void write_high_water_mark(int dir_fd, const std::filesystem::path& dir, HighWaterMark mark) {
+  const std::string name(kHighWaterMarkFile);
+  const std::string temporary = name + ".tmp";
+  const std::string text = std::string(kHighWaterMarkTitle) + "\nsegment " +
+                           std::to_string(mark.segment) + "\nsequence " +
+                           std::to_string(mark.sequence) + "\n";
+  {
+    const Fd fd(
+        ::openat(dir_fd, temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) throw_errno(errno, "cannot create", dir / temporary);
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw_errno(n < 0 ? errno : EIO, "write failed on", dir / temporary);
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(fd.get()) != 0) throw_errno(errno, "fdatasync failed on", dir / temporary);
+  }
+  if (::renameat(dir_fd, temporary.c_str(), dir_fd, name.c_str()) != 0) {
+    throw_errno(errno, "cannot rename to", dir / name);
+  }
+  if (::fsync(dir_fd) != 0) throw_errno(errno, "fsync failed on directory", dir);
 }
 
 }  // namespace hedged::journal

@@ -33,6 +33,21 @@ struct SegmentFile {
 // fsync() of a directory, so the names created in it (or it in its parent) survive a power loss.
 void fsync_directory(const std::filesystem::path& dir);
 
+// The journal's durable high-water mark, kept apart from the segments in `journal.hwm`: the
+// first sequence of the segment being written and the last sequence known on disk, as of the
+// writer's last rotation, snapshot or close. A journal that ends before it has lost its tail
+// (a segment deleted or restored from an old copy), which the segments alone cannot show.
+inline constexpr std::string_view kHighWaterMarkFile = "journal.hwm";
+struct HighWaterMark {
+  std::uint64_t segment = 0;   // first sequence of the last segment
+  std::uint64_t sequence = 0;  // last sequence durable
+};
+// nullopt when the file does not exist; std::runtime_error when it cannot be read or parsed.
+[[nodiscard]] std::optional<HighWaterMark> read_high_water_mark(const std::filesystem::path& dir);
+// Replaces it atomically (a temporary file, fdatasync, rename, directory fsync); dir_fd is the
+// open directory. Throws std::system_error naming the file.
+void write_high_water_mark(int dir_fd, const std::filesystem::path& dir, HighWaterMark mark);
+
 // Throws std::system_error(errno) with "journal: <what> <path>".
 [[noreturn]] void throw_errno(int error, std::string_view what, const std::filesystem::path& path);
 

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,6 +77,7 @@ JournalWriter::JournalWriter(std::filesystem::path dir, WriterOptions options,
         if (segment_fd_ < 0) throw_errno(errno, "cannot open segment", last.path);
         segment_path_ = last.path;
         segment_bytes_ = data.size();
+        reserved_end_ = data.size();
         segment_has_data_ = scan.records > 0;
         need_segment_ = false;
       }
@@ -158,8 +161,10 @@ std::uint64_t JournalWriter::append_parts(RecordType type, TimeNs time_ns,
                             " bytes exceeds the maximum of " + std::to_string(kMaxPayloadBytes));
   }
   const std::size_t bytes = record_size(payload);
-  if (need_segment_ ||
-      (segment_has_data_ && segment_bytes_ + bytes > options_.segment_size_bytes)) {
+  // Short of space, the current segment grows into its reserve rather than a new file being
+  // begun where the file system may have no room for it.
+  if (need_segment_ || (segment_has_data_ && !stats_.space_low &&
+                        segment_bytes_ + bytes > options_.segment_size_bytes)) {
     begin_segment(time_ns);
   }
   encode_record(reserve(bytes), type, 0, next_sequence_, time_ns, part1, part2);
@@ -190,6 +195,88 @@ void JournalWriter::open_new_segment(std::uint64_t first_sequence) {
   segment_fd_ = fd;
   segment_path_ = path;
   ++stats_.segments_created;
+  // Room for the new segment's first writes (the commit keeps it from then on).
+  reserved_end_ = 0;
+  if (options_.reserve_bytes > 0 && reserve_supported_ && !stats_.space_low) {
+    if (const int error = extend_reserve(options_.reserve_bytes); error != 0) {
+      space_is_low("cannot reserve " + std::to_string(options_.reserve_bytes) + " bytes in " +
+                   path.string() + ": " + std::generic_category().message(error));
+    }
+  }
+}
+
+// Allocates the current segment from reserved_end_ up to `to` (both on page boundaries), never
+// asking again for what is already allocated: a failed fallocate may give back the unwritten
+// pages of its whole range (tmpfs does), and the reserve must not go with it. 0 or the errno.
+int JournalWriter::extend_reserve(std::size_t to) noexcept {
+  constexpr std::size_t kPage = 4096;
+  const std::size_t from = (reserved_end_ + kPage - 1) / kPage * kPage;
+  to = (to + kPage - 1) / kPage * kPage;
+  if (to <= from) return 0;
+  if (::fallocate(segment_fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from),
+                  static_cast<off_t>(to - from)) != 0) {
+    const int error = errno;
+    if (error == EOPNOTSUPP || error == ENOSYS) {
+      reserve_supported_ = false;
+      return 0;
+    }
+    return error;
+  }
+  reserved_end_ = to;
+  return 0;
+}
+
+void JournalWriter::write_mark() {
+  const std::optional<std::uint64_t> segment =
+      parse_segment_file_name(segment_path_.filename().string());
+  if (!segment) return;
+  try {
+    write_high_water_mark(dir_fd_, dir_, {*segment, stats_.durable_sequence});
+  } catch (const std::system_error& e) {
+    fail(e.code().value(), "cannot write the high-water mark in", dir_);
+  }
+}
+
+void JournalWriter::space_is_low(std::string why) noexcept {
+  if (stats_.space_low) return;
+  stats_.space_low = true;
+  space_error_ = std::move(why);
+}
+
+void JournalWriter::check_space() noexcept {
+  if (options_.reserve_bytes == 0 || failed_ || closed_) return;
+  struct statvfs fs {};
+  if (::fstatvfs(dir_fd_, &fs) == 0) {
+    stats_.fs_free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  if (stats_.space_low) return;
+  try {
+    if (segment_fd_ >= 0 && reserve_supported_ && size_ == 0) {
+      if (const int error = extend_reserve(segment_bytes_ + options_.reserve_bytes); error != 0) {
+        space_is_low("cannot keep " + std::to_string(options_.reserve_bytes) +
+                     " bytes reserved past the end of " + segment_path_.string() + ": " +
+                     std::generic_category().message(error));
+        return;
+      }
+    }
+    if (stats_.fs_free_bytes < options_.reserve_bytes) {
+      space_is_low("the file system of " + dir_.string() + " has " +
+                   std::to_string(stats_.fs_free_bytes) + " bytes free, less than the " +
+                   std::to_string(options_.reserve_bytes) + "-byte journal reserve");
+    }
+  } catch (...) {  // a message that could not be built: still low on space
+    stats_.space_low = true;
+  }
+}
+
+// A segment being left gives its unused reserve back (best effort: a file system without hole
+// punching keeps it allocated past the file's end, which no reader sees).
+void JournalWriter::release_reserve() noexcept {
+  if (segment_fd_ < 0 || options_.reserve_bytes == 0 || !reserve_supported_) return;
+  struct stat st {};
+  if (::fstat(segment_fd_, &st) != 0) return;
+  (void)::fallocate(segment_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                    static_cast<off_t>(options_.reserve_bytes));
 }
 
 void JournalWriter::close_segment() noexcept {
@@ -232,6 +319,7 @@ std::chrono::nanoseconds JournalWriter::write_pending() {
       // of the commit that follows never makes a later segment visible before an earlier one's
       // data; the new segment begins with its header record.
       if (segment_fd_ >= 0 && unsynced_) synced += sync_segment();
+      release_reserve();
       close_segment();
       open_new_segment(splits_[split].first_sequence);
       rotated_ = true;
@@ -252,6 +340,7 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
   if (size_ == 0 && !unsynced_) return std::chrono::nanoseconds{0};
   std::chrono::nanoseconds synced = write_pending();
   if (unsynced_) synced += sync_segment();
+  const bool mark = rotated_ || mark_pending_;
   if (rotated_) {
     const auto start = Clock::now();
     if (::fsync(dir_fd_) != 0) fail(errno, "fsync failed on directory", dir_);
@@ -259,10 +348,13 @@ std::chrono::nanoseconds JournalWriter::flush_and_sync() {
   }
   unsynced_ = false;
   rotated_ = false;
+  mark_pending_ = false;
   pending_seen_ = false;
   ++stats_.commits;
   stats_.durable_sequence = next_sequence_ - 1;
+  if (mark) write_mark();
   stats_.fsync.record(std::chrono::duration<double>(synced).count());
+  check_space();
   return synced;
 }
 
@@ -287,6 +379,9 @@ bool JournalWriter::poll(TimeNs now) {
 void JournalWriter::close() {
   if (closed_) return;
   flush_and_sync();
+  // Short of space the mark stays where it was: behind the end, which is safe.
+  if (!stats_.space_low && segment_fd_ >= 0) write_mark();
+  release_reserve();
   close_segment();
   if (dir_fd_ >= 0) ::close(dir_fd_);
   dir_fd_ = -1;

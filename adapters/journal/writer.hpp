@@ -8,6 +8,13 @@
 // or fsync throws std::system_error naming the file and leaves the writer failed: every later
 // call throws too (after a failed fsync the kernel may have dropped the dirty pages, so nothing
 // written since the last good commit can be trusted). Restart and recover from the files.
+//
+// Space reserve: with reserve_bytes, each commit keeps that much allocated past the end of the
+// current segment (fallocate FALLOC_FL_KEEP_SIZE: the file's size, and so what a reader sees,
+// does not change), and looks at the file system's free space. When the reserve cannot be kept,
+// or less than reserve_bytes are free besides it, space_low() turns true (for good): the writer
+// goes on writing into its reserve, without starting new segments, so a caller that stops
+// producing new work at that point can still journal what is already under way.
 #pragma once
 
 #include <array>
@@ -36,6 +43,8 @@ struct WriterOptions {
   std::size_t segment_size_bytes = std::size_t{64} << 20;
   // Memory reserved for the buffer up front, so appends do not allocate in normal operation.
   std::size_t buffer_reserve_bytes = std::size_t{4} << 20;
+  // Space kept allocated ahead of the current segment's end (see the top); 0: none.
+  std::size_t reserve_bytes = std::size_t{1} << 20;
 };
 
 // fsync latency buckets, seconds (upper bounds; the last bucket is +Inf).
@@ -71,6 +80,8 @@ struct WriterStats {
   std::uint64_t segments_created = 0;  // segment files this writer created
   std::uint64_t durable_sequence = 0;  // last sequence known on disk
   std::uint64_t errors = 0;            // failed writes or syncs (the first one fails the writer)
+  std::uint64_t fs_free_bytes = 0;     // free space of the journal's file system at the last commit
+  bool space_low = false;              // the reserve could not be kept (see the top)
   FsyncHistogram fsync;                // per commit: fdatasync (plus directory fsync on rotation)
   FixedText<256> last_error;
 };
@@ -98,12 +109,16 @@ class JournalWriter {
   }
   std::uint64_t append_limit_change(TimeNs time_ns, std::uint64_t version,
                                     std::span<const std::byte> limits);
+  // A snapshot also moves the high-water mark (journal.hwm) at its commit.
   std::uint64_t append_snapshot(TimeNs time_ns, std::span<const std::byte> snapshot) {
-    return append(RecordType::kSnapshot, time_ns, snapshot);
+    const std::uint64_t sequence = append(RecordType::kSnapshot, time_ns, snapshot);
+    mark_pending_ = true;
+    return sequence;
   }
 
   // Writes everything pending (one write() per segment touched) and fdatasync()s it; when a new
-  // segment was begun, fsyncs the directory too. Returns the time spent syncing (zero when
+  // segment was begun, fsyncs the directory too and moves the high-water mark (journal.hwm;
+  // likewise after a snapshot, and at close()). Returns the time spent syncing (zero when
   // nothing was pending).
   std::chrono::nanoseconds flush_and_sync();
 
@@ -118,6 +133,10 @@ class JournalWriter {
   // Returns true when it committed.
   bool poll(TimeNs now);
 
+  // Keeps the reserve and reads the file system's free space (every commit does); for a caller
+  // that wants the check while nothing is written. Turns space_low() true, never throws.
+  void check_space() noexcept;
+
   // flush_and_sync(), then closes the files; the writer cannot be used afterwards.
   void close();
 
@@ -128,6 +147,9 @@ class JournalWriter {
     return next_sequence_ - 1 - stats_.durable_sequence;
   }
   [[nodiscard]] bool failed() const noexcept { return failed_; }
+  // The reserve could not be kept (sticky); space_error() says why.
+  [[nodiscard]] bool space_low() const noexcept { return stats_.space_low; }
+  [[nodiscard]] const std::string& space_error() const noexcept { return space_error_; }
   [[nodiscard]] const WriterStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
   [[nodiscard]] const std::filesystem::path& current_segment() const noexcept {
@@ -150,6 +172,10 @@ class JournalWriter {
   void open_new_segment(std::uint64_t first_sequence);
   void close_segment() noexcept;
   void check_usable() const;
+  void space_is_low(std::string why) noexcept;
+  void release_reserve() noexcept;
+  int extend_reserve(std::size_t to) noexcept;
+  void write_mark();
   [[noreturn]] void fail(int error, const char* what, const std::filesystem::path& path);
 
   std::filesystem::path dir_;
@@ -168,10 +194,14 @@ class JournalWriter {
   bool pending_seen_ = false;  // a poll has seen the pending records, at pending_since_
   bool unsynced_ = false;      // written to the current segment since its last fdatasync
   bool rotated_ = false;       // a segment was begun since the last commit (directory fsync)
+  bool mark_pending_ = false;  // a snapshot since the last commit: the high-water mark moves
   TimeNs pending_since_ = 0;
   std::uint64_t next_sequence_ = 1;
   bool failed_ = false;
   bool closed_ = false;
+  bool reserve_supported_ = true;  // false once fallocate says the file system cannot
+  std::size_t reserved_end_ = 0;   // the current segment is allocated up to here (page-rounded)
+  std::string space_error_;
   WriterStats stats_;
 };
 

@@ -110,7 +110,9 @@ FileStamp stamp_of(const std::string& path) {
 
 // An order action for the gateway. With journal.write_ahead, `journal_intent` is its place
 // among the order intents handed to the journal agent (1, 2, ...): the gateway sends it once the
-// agent has written that many (0: nothing to wait for).
+// agent has written that many (0: nothing to wait for; kUnjournaled: the intent never reached
+// the journal agent, so an order or replace is not sent).
+inline constexpr std::uint64_t kUnjournaled = ~std::uint64_t{0};
 struct OutboundOrder {
   Action action;
   std::uint64_t journal_intent = 0;
@@ -333,11 +335,12 @@ class Daemon::Impl final : public fix::InboundSink,
       const journal::WriterStats js = journal_->stats();
       spdlog::info("journal: {} records, {} commits, durable through sequence {}", js.records,
                    js.commits, js.durable_sequence);
-      if (const std::uint64_t late = journal_write_ahead_timeouts_.load(); late > 0) {
-        spdlog::warn(
-            "journal: {} orders were sent after waiting 50 ms for their intent to be "
-            "written (journal.write_ahead)",
-            late);
+      if (journal_lost_.load(std::memory_order_acquire)) {
+        spdlog::error(
+            "journal lost ({}): {} orders not sent, {} records not written; free the journal's "
+            "file system and start again",
+            journal_cause(), journal_orders_not_sent_.load(std::memory_order_relaxed),
+            journal_unwritten_.load(std::memory_order_relaxed));
       }
     }
     spdlog::debug("stop: agents stopped");
@@ -376,7 +379,33 @@ class Daemon::Impl final : public fix::InboundSink,
       if (runner->failed())
         s.failure = std::string(runner->name()) + " agent failed: " + runner->failure();
     }
+    if (journal_lost_.load(std::memory_order_acquire)) s.journal_failure = journal_cause();
     return s;
+  }
+
+  // The journal can no longer be trusted to hold what is sent (a write or fsync failed, or the
+  // file system has no room left for the journal's reserve): trading halts (the engine cancels
+  // working orders), the gateway sends no order or replace from now on, /health and /ready say
+  // why. Sticky until a restart. Any thread; the first cause is kept.
+  void lose_journal(const std::string& cause) {
+    {
+      std::lock_guard lock(journal_cause_mutex_);
+      if (!journal_cause_.empty()) return;
+      journal_cause_ = cause.empty() ? std::string("unknown error") : cause;
+    }
+    // Release: a gateway that sees the flag sees the cause too.
+    journal_lost_.store(true, std::memory_order_release);
+    spdlog::error(
+        "journal lost: {}; trading halts, working orders are canceled, and no order leaves "
+        "until the daemon is started again on a journal it can write",
+        cause);
+    command(Command::kHalt, "journal lost: " + cause);
+    gateway_wakeup_.wake();
+  }
+
+  std::string journal_cause() const {
+    std::lock_guard lock(journal_cause_mutex_);
+    return journal_cause_;
   }
 
   int admin_port() const { return admin_ ? admin_->port() : 0; }
@@ -424,9 +453,20 @@ class Daemon::Impl final : public fix::InboundSink,
     options.commit_interval = std::chrono::nanoseconds(config_.journal.commit_interval_ns);
     options.segment_size_bytes = config_.journal.segment_size_bytes;
     journal_ = std::make_unique<journal::JournalWriter>(dir, options, read.next_sequence);
-    journal_stats_.store(journal_->stats());
     spdlog::info("journal {}: {} records in {} segments; appending from sequence {}", dir.string(),
                  read.records, read.segments, read.next_sequence);
+    // The start record: a snapshot of what was read, written and fsynced before any agent
+    // starts. A journal that cannot take it (no space, a failed write or fsync) is lost from the
+    // start: the daemon comes up halted, sends no order, and says why.
+    try {
+      journal_->append_snapshot(runtime::wall_clock_ns(), state.encode());
+      journal_->flush_and_sync();
+      journal_snapshots_.fetch_add(1, std::memory_order_relaxed);
+      if (journal_->space_low()) lose_journal("at start: " + journal_->space_error());
+    } catch (const std::exception& e) {
+      lose_journal(std::string("cannot be written at start: ") + e.what());
+    }
+    journal_stats_.store(journal_->stats());
     if (read.records > 0) restore_from(state, snapshots);
     if (!state.start_book()) {
       // The configured book this journal begins with: a restart compares its own with it.
@@ -513,6 +553,10 @@ class Daemon::Impl final : public fix::InboundSink,
 
   // --- admin::Handler (the admin API's thread) ------------------------------------------------
   admin::Reply health() const override {
+    if (journal_lost_.load(std::memory_order_acquire)) {
+      return {503, "{\"status\":\"failed\",\"detail\":" +
+                       admin::json_string("journal lost: " + journal_cause()) + "}"};
+    }
     for (const auto& runner : runners_) {
       if (runner->failed()) {
         return {503, "{\"status\":\"failed\",\"detail\":" +
@@ -526,6 +570,9 @@ class Daemon::Impl final : public fix::InboundSink,
 
   admin::Reply ready() const override {
     std::vector<std::string> reasons;
+    if (journal_lost_.load(std::memory_order_acquire)) {
+      reasons.push_back("journal lost: " + journal_cause());
+    }
     if (!gateway_->logged_on()) reasons.push_back("FIX order session is down");
     if (md_feed_ && !md_feed_->stats().logged_on) reasons.push_back("FIX market data is down");
     const EngineSnapshot s = snapshot_.load();
@@ -553,8 +600,18 @@ class Daemon::Impl final : public fix::InboundSink,
     c.uptime_seconds = static_cast<double>(c.now_ns - start_time_ns_) * 1e-9;
     c.version = HEDGED_VERSION;
     const EngineSnapshot s = snapshot_.load();
-    if (text) return {200, status_text(s, c), "text/plain; charset=utf-8"};
-    return {200, status_json(s, c)};
+    const std::string lost =
+        journal_lost_.load(std::memory_order_acquire) ? journal_cause() : std::string();
+    if (text) {
+      std::string body = status_text(s, c);
+      if (!lost.empty()) body = "JOURNAL LOST: " + lost + "; no order is sent\n" + body;
+      return {200, std::move(body), "text/plain; charset=utf-8"};
+    }
+    std::string body = status_json(s, c);
+    if (!lost.empty() && body.size() > 1 && body.front() == '{') {
+      body.insert(1, "\"journal_failure\":" + admin::json_string(lost) + ",");
+    }
+    return {200, std::move(body)};
   }
 
   admin::Reply act(admin::Action action, const std::string& reason) override {
@@ -636,8 +693,9 @@ class Daemon::Impl final : public fix::InboundSink,
       out.journal_stats = journal_stats_.load();
       out.journal_dropped = journal_dropped_.load(std::memory_order_relaxed);
       out.journal_snapshots = journal_snapshots_.load(std::memory_order_relaxed);
-      out.journal_write_ahead_timeouts =
-          journal_write_ahead_timeouts_.load(std::memory_order_relaxed);
+      out.journal_lost = journal_lost_.load(std::memory_order_relaxed);
+      out.journal_orders_not_sent = journal_orders_not_sent_.load(std::memory_order_relaxed);
+      out.journal_unwritten = journal_unwritten_.load(std::memory_order_relaxed);
     }
     const fix::GatewayStats stats = gateway_->stats();
     out.fix_messages_rejected = stats.messages_rejected;
@@ -866,7 +924,7 @@ class Daemon::Impl final : public fix::InboundSink,
         const Action& a = actions_[i];
         intent_tags_[i] = 0;
         if (is_intent(a)) {
-          if (push({now, a})) intent_tags_[i] = ++intents_journaled_;
+          intent_tags_[i] = push({now, a}) ? ++intents_journaled_ : kUnjournaled;
         } else if (std::holds_alternative<StateNotice>(a) ||
                    std::holds_alternative<HedgeDecision>(a) ||
                    std::holds_alternative<LimitsApplied>(a) ||
@@ -930,7 +988,11 @@ class Daemon::Impl final : public fix::InboundSink,
       while (work < static_cast<int>(kBatch) && d_.orders_.try_pop(item)) {
         ++work;
         const Action& action = item.action;
-        if (item.journal_intent != 0) await_journal(item.journal_intent);
+        if (const char* why = refusal(item)) {
+          d_.journal_orders_not_sent_.fetch_add(1, std::memory_order_relaxed);
+          d_.inbound_.push(not_sent(action, why, now));
+          continue;
+        }
         fix::SendResult result = fix::SendResult::kSent;
         if (const auto* order = std::get_if<NewChildOrder>(&action)) {
           result = d_.gateway_->send(*order);
@@ -960,28 +1022,48 @@ class Daemon::Impl final : public fix::InboundSink,
     }
 
    private:
-    // Write-ahead: an order intent leaves only once the journal agent has written it (to the
-    // kernel; the commit follows within journal.commit_interval), so a restart after the process
-    // dies knows every order the venue may have. Bounded: after kWriteAheadWait the order goes
-    // anyway and the wait is counted (the journal agent is stuck; a failed journal halts
-    // trading by itself).
-    void await_journal(std::uint64_t intent) {
-      constexpr auto kWriteAheadWait = std::chrono::milliseconds(50);
-      if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return;
+    // Write-ahead: an order or replace leaves only once the journal agent has written its intent
+    // (to the kernel; the commit follows within journal.commit_interval), so a restart after the
+    // process dies knows every order the venue may have. There is no time limit that sends
+    // anyway: the wait ends when the intent is written or the journal is lost, and then the
+    // order is not sent (the engine hears a reject). Once the journal is lost no order or
+    // replace leaves at all; cancels still do (they only take risk off, and a restart asks the
+    // venue about every order the journal holds as working). Returns why not, or nullptr.
+    const char* refusal(const OutboundOrder& item) {
+      if (!d_.journal_) return nullptr;
+      const bool adds_risk = std::holds_alternative<NewChildOrder>(item.action) ||
+                             std::holds_alternative<ReplaceOrder>(item.action);
+      if (item.journal_intent == kUnjournaled) {
+        return adds_risk ? "not sent: its intent could not be handed to the journal" : nullptr;
+      }
+      const bool written = item.journal_intent == 0 || await_journal(item.journal_intent);
+      if (!adds_risk) return nullptr;
+      if (!written || d_.journal_lost_.load(std::memory_order_acquire)) {
+        return "not sent: the journal is lost (see /health)";
+      }
+      return nullptr;
+    }
+
+    // True once the journal agent has written `intent`; false when the journal is lost first.
+    bool await_journal(std::uint64_t intent) {
+      // Acquire: pairs with the journal agent's release after the write.
+      if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return true;
       d_.journal_wakeup_.wake();
-      const auto deadline = std::chrono::steady_clock::now() + kWriteAheadWait;
       for (std::uint32_t spins = 0;; ++spins) {
-        if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return;
+        if (d_.journal_intents_written_.load(std::memory_order_acquire) >= intent) return true;
+        if (d_.journal_lost_.load(std::memory_order_acquire)) {
+          // Written in the meantime after all (a loss from lack of space still writes)?
+          return d_.journal_intents_written_.load(std::memory_order_acquire) >= intent;
+        }
         if (spins < 256) {
 #if defined(__x86_64__) || defined(__i386__)
           __builtin_ia32_pause();
 #endif
-        } else {
+        } else if (spins < 1024) {
           std::this_thread::yield();
-          if ((spins & 63u) == 0 && std::chrono::steady_clock::now() > deadline) {
-            d_.journal_write_ahead_timeouts_.fetch_add(1, std::memory_order_relaxed);
-            return;
-          }
+        } else {
+          // A journal agent held up in a slow write or fsync: wait without taking a core.
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
         }
       }
     }
@@ -990,14 +1072,18 @@ class Daemon::Impl final : public fix::InboundSink,
   };
 
   // Writes the engine's records to the journal with group commit (journal.commit_interval), off
-  // the engine's thread. A failed write or fsync halts trading and fails the agent: nothing after
-  // the last good commit can be trusted, and the next start recovers the torn tail.
+  // the engine's thread. A failed write or fsync, or a file system without room for the
+  // writer's reserve, loses the journal (Impl::lose_journal): trading halts and the daemon stays
+  // up answering. Short of space the writer still writes into its reserve, so the cancels and
+  // fills of the halt are journaled; after a failed write or fsync nothing more is written (the
+  // records are counted) and the next start recovers up to the last good record.
   class JournalAgent final : public runtime::Agent {
    public:
     explicit JournalAgent(Impl& d) : d_(d) {}
     const char* name() const noexcept override { return "journal"; }
 
     int do_work(TimeNs now) override {
+      if (d_.journal_->failed()) return discard();
       int work = 0;
       try {
         JournalItem item;
@@ -1016,12 +1102,18 @@ class Daemon::Impl final : public fix::InboundSink,
             d_.journal_intents_written_.fetch_add(intents, std::memory_order_release);
           }
         }
-        if (maybe_snapshot(now, false)) ++work;
+        // Short of space, the reserve is kept for the records of the halt, not for snapshots.
+        if (!d_.journal_->space_low() && maybe_snapshot(now, false)) ++work;
         if (d_.journal_->poll(now)) ++work;
+        if (now >= next_space_check_ns_) {
+          // Commits look too; this is for a journal with nothing to write.
+          next_space_check_ns_ = now + 100 * kNanosPerMilli;
+          d_.journal_->check_space();
+        }
+        if (d_.journal_->space_low()) d_.lose_journal(d_.journal_->space_error());
       } catch (const std::exception& e) {
-        d_.command(Command::kHalt, std::string("journal failed: ") + e.what());
-        d_.journal_stats_.store(d_.journal_->stats());
-        throw;
+        d_.lose_journal(e.what());
+        ++work;
       }
       if (work > 0 || now >= next_stats_ns_) {
         d_.journal_stats_.store(d_.journal_->stats());
@@ -1032,10 +1124,14 @@ class Daemon::Impl final : public fix::InboundSink,
 
     void on_stop() noexcept {
       try {
-        JournalItem item;
-        while (d_.journal_ring_.try_pop(item)) append(item);
-        (void)maybe_snapshot(runtime::wall_clock_ns(), true);
-        d_.journal_->close();
+        if (d_.journal_->failed()) {
+          (void)discard();
+        } else {
+          JournalItem item;
+          while (d_.journal_ring_.try_pop(item)) append(item);
+          if (!d_.journal_->space_low()) (void)maybe_snapshot(runtime::wall_clock_ns(), true);
+          d_.journal_->close();
+        }
       } catch (const std::exception& e) {
         spdlog::error("journal: final commit failed: {}", e.what());
       }
@@ -1116,9 +1212,21 @@ class Daemon::Impl final : public fix::InboundSink,
       return true;
     }
 
+    // After the writer failed: what the engine hands over is counted, not written.
+    int discard() noexcept {
+      int n = 0;
+      JournalItem item;
+      while (d_.journal_ring_.try_pop(item)) ++n;
+      if (n > 0) {
+        d_.journal_unwritten_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      }
+      return n;
+    }
+
     Impl& d_;
     TimeNs next_stats_ns_ = 0;
     TimeNs next_snapshot_ns_ = 0;
+    TimeNs next_space_check_ns_ = 0;
   };
 
   // Fits each surface-mode underlying's volatility surface from the latest option quotes, off
@@ -1382,7 +1490,13 @@ class Daemon::Impl final : public fix::InboundSink,
   // Cut the gateway's and the journal agent's back-off sleeps short when there is work for them.
   runtime::Wakeup gateway_wakeup_;
   runtime::Wakeup journal_wakeup_;
-  std::atomic<std::uint64_t> journal_write_ahead_timeouts_{0};
+  // The journal lost (lose_journal): the flag for the gateway's look before each order, the
+  // cause under the mutex; orders refused since, and records the failed writer could not take.
+  std::atomic<bool> journal_lost_{false};
+  mutable std::mutex journal_cause_mutex_;
+  std::string journal_cause_;
+  std::atomic<std::uint64_t> journal_orders_not_sent_{0};
+  std::atomic<std::uint64_t> journal_unwritten_{0};
   Seqlock<journal::WriterStats> journal_stats_;
   SpscRing<Action> notices_;
   Seqlock<EngineSnapshot> snapshot_;

@@ -30,6 +30,9 @@ struct DaemonStatus {
   std::optional<venue::OptionFlowStats> option_flow;  // the embedded option flow's, when it runs
   std::optional<fix::DropCopyStats> drop_copy;        // when the drop-copy session is enabled
   std::string failure;                                // non-empty when an agent stopped on an error
+  // Non-empty once the journal is lost (a failed write or fsync, no space for its reserve): the
+  // daemon is halted, sends no order and keeps running (README "Durability and recovery").
+  std::string journal_failure;
 };
 
 // Instrumentation for the end-to-end benchmark (tests/bench/e2e_bench.cpp) and tests; a

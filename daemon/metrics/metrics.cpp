@@ -641,12 +641,28 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
                "Snapshots of the recovery state written to the journal.", MetricType::Counter);
     add(snapshots, static_cast<double>(in.journal_snapshots));
     out.push_back(std::move(snapshots));
-    auto ahead = family("hedged_journal_write_ahead_timeouts_total",
-                        "Orders the gateway sent after waiting 50 ms for the journal agent to "
-                        "write their intent (journal.write_ahead); never expected.",
-                        MetricType::Counter);
-    add(ahead, static_cast<double>(in.journal_write_ahead_timeouts));
-    out.push_back(std::move(ahead));
+    auto lost = family("hedged_journal_lost",
+                       "1 once the journal cannot be written (a failed write or fsync, or no "
+                       "space for its reserve): trading is halted and no order is sent.",
+                       MetricType::Gauge);
+    add(lost, in.journal_lost ? 1.0 : 0.0);
+    out.push_back(std::move(lost));
+    auto not_sent = family("hedged_journal_orders_not_sent_total",
+                           "Orders and replaces not sent because their intent could not be "
+                           "written to the journal, or the journal was lost.",
+                           MetricType::Counter);
+    add(not_sent, static_cast<double>(in.journal_orders_not_sent));
+    out.push_back(std::move(not_sent));
+    auto unwritten =
+        family("hedged_journal_unwritten_records_total",
+               "Records not written because the journal's writer had failed.", MetricType::Counter);
+    add(unwritten, static_cast<double>(in.journal_unwritten));
+    out.push_back(std::move(unwritten));
+    auto free_bytes = family("hedged_journal_fs_free_bytes",
+                             "Free space of the journal's file system at the last commit, bytes.",
+                             MetricType::Gauge);
+    add(free_bytes, static_cast<double>(js.fs_free_bytes));
+    out.push_back(std::move(free_bytes));
     auto errors =
         family("hedged_journal_errors_total",
                "Failed journal writes or fsyncs; trading halts on the first.", MetricType::Counter);

@@ -45,8 +45,10 @@ struct ScrapeInputs {
   journal::WriterStats journal_stats;
   std::uint64_t journal_dropped = 0;    // records the engine could not hand to the journal agent
   std::uint64_t journal_snapshots = 0;  // recovery-state snapshots written
-  std::uint64_t journal_write_ahead_timeouts = 0;  // orders sent before their intent was written
-  bool md_replay = false;                          // market data from a replayed quote tape
+  bool journal_lost = false;            // trading halted: the journal cannot be written
+  std::uint64_t journal_orders_not_sent = 0;  // orders and replaces refused: intent not written
+  std::uint64_t journal_unwritten = 0;        // records dropped after the writer failed
+  bool md_replay = false;                     // market data from a replayed quote tape
   marketdata::ReplayStats replay;
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;

@@ -1,6 +1,9 @@
 // The daemon's journal with real files and fsync: what a run writes (every order intent, report
 // and hedge decision), a restart that continues the sequence, a torn tail truncated at start,
 // and a corrupt record that stops the start with its segment and offset.
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -133,6 +137,104 @@ TEST_F(JournalDaemonTest, a_corrupt_record_stops_the_start_naming_segment_and_of
     EXPECT_NE(what.find("is corrupt"), std::string::npos) << what;
     EXPECT_NE(what.find(path.filename().string()), std::string::npos) << what;
   }
+}
+
+TEST_F(JournalDaemonTest, a_journal_missing_its_last_segment_stops_the_start) {
+  const EngineSnapshot first = run(2);
+  ASSERT_NE(first.underlyings[0].hedge_position, 0);
+  const auto segments = journal::list_segments(dir_.path() / "journal");
+  ASSERT_FALSE(segments.empty());
+  // Deleted: what is left is a clean run of sequences (here none at all), and only the
+  // high-water mark knows that the position was elsewhere.
+  std::filesystem::remove(segments.back().path);
+  const journal::JournalSummary j = summary();
+  EXPECT_EQ(j.result.status, journal::ReadStatus::kCorrupt) << j.result.error;
+  app::Daemon daemon(config());
+  try {
+    daemon.start();
+    FAIL() << "a journal without its last segment must stop the start";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("missing"), std::string::npos) << what;
+    EXPECT_NE(what.find(segments.back().path.filename().string()), std::string::npos) << what;
+  }
+}
+
+TEST_F(JournalDaemonTest, a_failed_write_halts_sends_nothing_unjournaled_and_stays_up) {
+  // A file size limit makes the journal's next write() fail with EFBIG (the reserve does not
+  // help here: a real write error, as EIO would be).
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &previous), 0);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::uint64_t venue_orders = 0;
+  std::int64_t position = 0;
+  {
+    app::Daemon daemon(config());
+    daemon.start();
+    ASSERT_TRUE(wait_for([&] { return daemon.status().engine.fills >= 2; }, 30s));
+    const auto segments = journal::list_segments(dir_.path() / "journal");
+    ASSERT_FALSE(segments.empty());
+    rlimit limit = saved;
+    limit.rlim_cur = std::filesystem::file_size(segments.back().path) + 64;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+    const bool lost = wait_for([&] { return !daemon.status().journal_failure.empty(); }, 60s);
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+    ASSERT_TRUE(lost);
+    const std::string cause = daemon.status().journal_failure;
+    EXPECT_NE(cause.find("write failed on"), std::string::npos) << cause;
+    ASSERT_TRUE(wait_for(
+        [&] {
+          const app::DaemonStatus s = daemon.status();
+          return s.engine.state == TradingState::kHalted && s.engine.live_orders == 0;
+        },
+        30s));
+    const auto health = testing::http_request(daemon.admin_port(), "GET", "/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 503);
+    EXPECT_NE(health->body.find("journal lost"), std::string::npos) << health->body;
+    // Still up, and nothing more leaves, even after a resume.
+    const std::uint64_t orders_at_loss = daemon.status().venue->orders;
+    daemon.command(Command::kResume, "operator: try anyway");
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(daemon.status().venue->orders, orders_at_loss);
+    EXPECT_TRUE(daemon.status().failure.empty()) << daemon.status().failure;
+    daemon.stop("test finished");
+    venue_orders = daemon.status().venue->orders;
+  }
+  ASSERT_EQ(::sigaction(SIGXFSZ, &previous, nullptr), 0);
+
+  // Every order the venue received has its intent in what the journal kept (a torn last record
+  // is cut at the next start), and the restart recovers what the journal holds.
+  std::set<OrderId> intents;
+  std::map<OrderId, OrderId> root;
+  std::map<OrderId, Side> side;
+  std::map<OrderId, std::int64_t> cum;
+  (void)journal::read_journal(dir_.path() / "journal", [&](const journal::RecordView& r) {
+    if (const auto o = journal::decode<NewChildOrder>(r)) {
+      intents.insert(o->cl_ord_id);
+      root[o->cl_ord_id] = o->cl_ord_id;
+      side[o->cl_ord_id] = o->side;
+    }
+    if (const auto p = journal::decode<ReplaceOrder>(r)) {
+      if (root.count(p->orig_cl_ord_id) != 0) root[p->cl_ord_id] = root[p->orig_cl_ord_id];
+    }
+    if (const auto e = journal::decode<ExecReportEvent>(r)) {
+      const auto it = root.find(e->cl_ord_id);
+      if (it == root.end() || e->cum_qty <= cum[it->second]) return;
+      position += signed_qty(side[it->second], e->cum_qty - cum[it->second]);
+      cum[it->second] = e->cum_qty;
+    }
+  });
+  EXPECT_GE(venue_orders, 1u);
+  EXPECT_LE(venue_orders, intents.size());
+  app::Daemon daemon(config());
+  daemon.start();
+  EXPECT_TRUE(daemon.status().journal_failure.empty()) << daemon.status().journal_failure;
+  EXPECT_EQ(daemon.status().engine.underlyings[0].hedge_position, position);
+  daemon.stop("test finished");
 }
 
 TEST_F(JournalDaemonTest, a_restart_resumes_the_position_and_an_operator_halt) {

@@ -229,6 +229,12 @@ void write_exec_reports(const fs::path& dir, std::uint64_t count, WriterOptions 
   writer.close();
 }
 
+// A crash, unlike the close() that wrote the records above, leaves no high-water mark at the
+// end: the tests that cut written records into a torn tail model a crash, so they drop it.
+void forget_close_mark(const fs::path& dir) {
+  fs::remove(dir / kHighWaterMarkFile);
+}
+
 // Offset of each data record in a segment (after its header).
 std::vector<std::size_t> record_offsets(std::span<const std::byte> segment) {
   std::vector<std::size_t> offsets;
@@ -669,6 +675,7 @@ TEST(Journal, every_cut_of_the_last_record_is_a_torn_tail_that_recovery_truncate
   TempDir dir;
   constexpr std::uint64_t kRecords = 6;
   write_exec_reports(dir.path(), kRecords);
+  forget_close_mark(dir.path());
   const fs::path segment = dir.path() / segment_file_name(1);
   const std::vector<std::byte> pristine = file_bytes(segment);
   const std::size_t last = record_offsets(pristine).back();
@@ -705,6 +712,7 @@ TEST(Journal, every_cut_of_the_last_record_is_a_torn_tail_that_recovery_truncate
       EXPECT_EQ(writer.append(kT0, make_option_trade(cut)), kRecords);
       writer.close();
     }
+    forget_close_mark(dir.path());  // the next cut models a crash again
     const ReadBack after = read_back(dir.path());
     ASSERT_EQ(after.result.status, ReadStatus::kClean) << after.result.error;
     ASSERT_EQ(after.records.size(), kRecords);
@@ -720,6 +728,7 @@ TEST(Journal, every_cut_of_the_last_record_is_a_torn_tail_that_recovery_truncate
 TEST(Journal, a_bad_checksum_or_zeros_at_the_end_of_the_last_segment_is_a_torn_tail) {
   TempDir dir;
   write_exec_reports(dir.path(), 4);
+  forget_close_mark(dir.path());
   const fs::path segment = dir.path() / segment_file_name(1);
   const std::vector<std::byte> pristine = file_bytes(segment);
   const std::size_t last = record_offsets(pristine).back();
@@ -761,6 +770,7 @@ TEST(Journal, a_torn_segment_header_recovers_to_an_empty_segment_the_writer_repl
   const std::size_t record = record_size(sizeof(ExecReportEvent));
   const WriterOptions options = small_segments(record_size(sizeof(SegmentHeader)) + 2 * record);
   write_exec_reports(dir.path(), 4, options);  // segments 1 and 3
+  forget_close_mark(dir.path());
   const fs::path second = dir.path() / segment_file_name(3);
   const std::vector<std::byte> bytes = file_bytes(second);
   write_file(second, std::span(bytes).first(10));
@@ -784,6 +794,66 @@ TEST(Journal, a_torn_segment_header_recovers_to_an_empty_segment_the_writer_repl
   EXPECT_EQ(after.result.status, ReadStatus::kClean) << after.result.error;
   EXPECT_EQ(after.records.size(), 3u);
   EXPECT_EQ(after.result.segments, 2u);
+}
+
+// --- High-water mark -------------------------------------------------------------------------
+
+TEST(Journal, a_deleted_last_segment_is_refused_by_the_high_water_mark) {
+  TempDir dir;
+  const std::size_t record = record_size(sizeof(ExecReportEvent));
+  const WriterOptions options = small_segments(record_size(sizeof(SegmentHeader)) + 2 * record);
+  write_exec_reports(dir.path(), 6, options);  // segments 1, 3 and 5
+  const std::optional<HighWaterMark> mark = read_high_water_mark(dir.path());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->segment, 5u);
+  EXPECT_EQ(mark->sequence, 6u);
+  ASSERT_EQ(read_back(dir.path()).result.status, ReadStatus::kClean);
+
+  // Without its last segment the journal is still a clean run of sequences 1..4: only the mark
+  // knows that 5 and 6 were written.
+  fs::remove(dir.path() / segment_file_name(5));
+  const ReadBack back = read_back(dir.path());
+  EXPECT_EQ(back.result.status, ReadStatus::kCorrupt);
+  EXPECT_FALSE(back.result.ok());
+  EXPECT_NE(back.result.error.find("ends at sequence 4"), std::string::npos) << back.result.error;
+  EXPECT_NE(back.result.error.find("says sequence 6"), std::string::npos) << back.result.error;
+  EXPECT_NE(back.result.error.find("missing"), std::string::npos) << back.result.error;
+  EXPECT_NE(describe(verify(dir.path())).find("corrupt"), std::string::npos);
+}
+
+TEST(Journal, the_high_water_mark_moves_at_rotation_and_snapshot_not_at_every_commit) {
+  TempDir dir;
+  JournalWriter writer(dir.path(), {}, 1);
+  writer.append(kT0, make_exec(1));
+  writer.flush_and_sync();  // begins segment 1: a rotation
+  std::optional<HighWaterMark> mark = read_high_water_mark(dir.path());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->segment, 1u);
+  EXPECT_EQ(mark->sequence, 1u);
+  writer.append(kT0, make_exec(2));
+  writer.flush_and_sync();
+  EXPECT_EQ(read_high_water_mark(dir.path())->sequence, 1u);  // a plain commit leaves it alone
+  const std::vector<std::byte> snapshot(64, std::byte{7});
+  writer.append_snapshot(kT0, snapshot);
+  writer.flush_and_sync();
+  mark = read_high_water_mark(dir.path());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->segment, 1u);
+  EXPECT_EQ(mark->sequence, 3u);
+  writer.append(kT0, make_exec(4));
+  writer.close();
+  mark = read_high_water_mark(dir.path());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->sequence, 4u);
+
+  // A segment cut back below the mark (an old copy restored) is refused too.
+  const fs::path segment = dir.path() / segment_file_name(1);
+  const std::vector<std::byte> bytes = file_bytes(segment);
+  write_file(segment, std::span(bytes).first(record_offsets(bytes).back()));
+  EXPECT_EQ(read_back(dir.path()).result.status, ReadStatus::kCorrupt);
+  // An unreadable mark is an error, not a pass.
+  std::ofstream(dir.path() / kHighWaterMarkFile) << "something else\n";
+  EXPECT_THROW((void)read_high_water_mark(dir.path()), std::runtime_error);
 }
 
 // --- Corruption --------------------------------------------------------------------------------
