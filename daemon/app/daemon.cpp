@@ -468,12 +468,16 @@ class Daemon::Impl final : public fix::InboundSink,
     }
     journal_stats_.store(journal_->stats());
     if (read.records > 0) restore_from(state, snapshots);
-    if (!state.start_book()) {
+    if (!state.start_book() && !journal_lost_.load(std::memory_order_acquire)) {
       // The configured book this journal begins with: a restart compares its own with it.
       const std::vector<std::byte> book = recovery::encode_start_book(start_book(config_.engine));
-      state.note_sequence(
-          journal_->append(journal::RecordType::kStartBook, runtime::wall_clock_ns(), book));
-      (void)state.on_start_book(book);
+      try {
+        state.note_sequence(
+            journal_->append(journal::RecordType::kStartBook, runtime::wall_clock_ns(), book));
+        (void)state.on_start_book(book);
+      } catch (const std::exception& e) {
+        lose_journal(std::string("cannot be written at start: ") + e.what());
+      }
     }
     journal_state_ = std::make_unique<recovery::JournalState>(std::move(state));
   }
