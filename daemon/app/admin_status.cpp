@@ -108,7 +108,11 @@ std::string status_text(const EngineSnapshot& s, const StatusContext& c) {
          (c.fix_logged_on ? "up" : "DOWN") + ", limits v" + std::to_string(s.limits_version) +
          ", " + std::to_string(s.live_orders) + " live orders\n";
   out += "book: " + std::string(to_string(s.book_risk.state));
-  if (!s.book_risk.cause.empty()) out += " (" + std::string(s.book_risk.cause.c_str()) + ")";
+  // The cause of the last change stays in the snapshot; once the book is active again (a kill
+  // switch released and resumed) it is history, not status.
+  if (s.book_risk.state != TradingState::kActive && !s.book_risk.cause.empty()) {
+    out += " (" + std::string(s.book_risk.cause.c_str()) + ")";
+  }
   const std::string tripped = breakers(s.book_risk.breakers_tripped);
   if (!tripped.empty()) out += ", breakers tripped: " + tripped;
   double pnl_day = 0.0;
