@@ -1,12 +1,15 @@
 // hedgectl: the operator's client for the daemon's admin API.
 //   hedgectl [--url URL] [--token-file FILE] [--json] status
 //   hedgectl [--url URL] [--token-file FILE] [--reason TEXT] halt|resume|flatten|reload
+//   hedgectl help
 // URL defaults to $HEDGED_ADMIN_URL or http://127.0.0.1:8080; the token to the first line of
 // --token-file, else $HEDGED_ADMIN_TOKEN. Exit status: 0 done, 1 the daemon refused or failed
-// (its answer is printed), 2 the daemon could not be reached, 64 usage error.
+// (its answer is printed; a rejected reload), 2 the daemon could not be reached or did not
+// answer within --timeout, 64 usage error (a command that needs the token without one).
 #include <utility>  // before Boost.Asio (TOOLCHAIN.md)
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -31,13 +34,19 @@ void usage(std::FILE* out) {
       "usage: hedgectl [--url URL] [--token-file FILE] [--json] status\n"
       "       hedgectl [--url URL] [--token-file FILE] [--reason TEXT] "
       "halt|resume|flatten|reload\n"
+      "       hedgectl help\n"
       "  status    trading state and cause, Greeks, limits and utilisation, positions\n"
       "  halt      halt the book and cancel every working order\n"
       "  resume    reset every tripped breaker whose condition has cleared\n"
       "  flatten   hedge every underlying's net delta to zero now, whatever its band\n"
-      "  reload    re-read the limits file now\n"
+      "  reload    re-read the limits file now; prints the outcome (applied, unchanged, or\n"
+      "            rejected with file:line:column: message)\n"
+      "  help      print this text\n"
       "URL: $HEDGED_ADMIN_URL or http://127.0.0.1:8080; token: --token-file or "
-      "$HEDGED_ADMIN_TOKEN\n",
+      "$HEDGED_ADMIN_TOKEN\n"
+      "--timeout SECONDS: give up when the daemon has not answered (default 5)\n"
+      "exit status: 0 done, 1 the daemon refused or failed (a rejected reload too),\n"
+      "  2 the daemon could not be reached or did not answer in time, 64 usage error\n",
       out);
 }
 
@@ -65,6 +74,7 @@ int main(int argc, char** argv) {
   std::string token_file;
   std::string reason;
   bool json = false;
+  double timeout_seconds = 5.0;
   std::string command;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -81,6 +91,16 @@ int main(int argc, char** argv) {
       token_file = value();
     } else if (a == "--reason") {
       reason = value();
+    } else if (a == "--timeout") {
+      const std::string v = value();
+      char* end = nullptr;
+      timeout_seconds = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(timeout_seconds > 0.0) ||
+          timeout_seconds > 3600.0) {
+        std::fprintf(stderr, "hedgectl: --timeout needs seconds in (0, 3600], got '%s'\n",
+                     v.c_str());
+        return 64;
+      }
     } else if (a == "--json") {
       json = true;
     } else if (a == "-h" || a == "--help") {
@@ -93,6 +113,10 @@ int main(int argc, char** argv) {
       usage(stderr);
       return 64;
     }
+  }
+  if (command == "help") {
+    usage(stdout);
+    return 0;
   }
   const bool get = command == "status";
   if (!get && command != "halt" && command != "resume" && command != "flatten" &&
@@ -132,7 +156,15 @@ int main(int argc, char** argv) {
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
     beast::tcp_stream stream(io);
-    stream.connect(resolver.resolve(host, port));
+    // One deadline for the whole exchange: a daemon that accepts and never answers (or a
+    // listener that never accepts) ends in exit 2, not a hang.
+    stream.expires_after(std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000)));
+    const auto endpoints = resolver.resolve(host, port);
+    beast::error_code ec;
+    stream.async_connect(endpoints, [&ec](beast::error_code e, const auto&) { ec = e; });
+    io.run();
+    io.restart();
+    if (ec) throw beast::system_error(ec);
     std::string target = "/" + command;
     if (!reason.empty()) target += "?reason=" + encode(reason);
     http::request<http::string_body> request{get ? http::verb::get : http::verb::post, target, 11};
@@ -141,10 +173,20 @@ int main(int argc, char** argv) {
     request.set(http::field::accept, json || !get ? "application/json" : "text/plain");
     if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
     request.prepare_payload();
-    http::write(stream, request);
     beast::flat_buffer buffer;
-    http::read(stream, buffer, response);
-    beast::error_code ec;
+    http::async_write(stream, request, [&](beast::error_code e, std::size_t) {
+      if (e) {
+        ec = e;
+        return;
+      }
+      http::async_read(stream, buffer, response,
+                       [&ec](beast::error_code r, std::size_t) { ec = r; });
+    });
+    io.run();
+    if (ec == beast::error::timeout) {
+      throw std::runtime_error("no answer within " + std::to_string(timeout_seconds) + " s");
+    }
+    if (ec) throw beast::system_error(ec);
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hedgectl: cannot reach the daemon at %s: %s\n", url.c_str(), e.what());

@@ -4,16 +4,20 @@
 //   GET  /status   trading state and cause, Greeks, limits and utilisation, positions, working
 //                  orders: JSON, or a readable table with `Accept: text/plain` (hedgectl)
 //   POST /halt, /resume, /flatten, /reload   operator commands; `?reason=...` is logged
-// Every POST needs `Authorization: Bearer <token>`: 401 without it or with a wrong one (compared
-// in constant time), 403 when no token is configured. The token is never logged. One thread;
-// one request per connection; a client that stalls is dropped after the read timeout.
+// Every POST needs `Authorization: Bearer <token>`: 401 without it, with a wrong one (compared
+// in constant time) or with more than one Authorization header, 403 when no token is configured.
+// The token is never logged. Served by http::Server (http_server.hpp): one thread, many
+// connections, each with its own deadlines.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+
+#include "daemon/admin/http_server.hpp"
 
 namespace hedged::admin {
 
@@ -43,6 +47,11 @@ class Handler {
   [[nodiscard]] virtual Reply ready() const = 0;
   [[nodiscard]] virtual Reply status(bool text) const = 0;
   virtual Reply act(Action action, const std::string& reason) = 0;
+  // POST /reload: `done` is called once with the outcome, from any thread, when the reload has
+  // run (the server thread goes on serving meanwhile). By default, act(kReload) at once.
+  virtual void reload(const std::string& reason, std::function<void(Reply)> done) {
+    done(act(Action::kReload, reason));
+  }
 };
 
 class Server {
@@ -55,24 +64,17 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   [[nodiscard]] int port() const noexcept { return port_; }
-  [[nodiscard]] std::uint64_t requests() const noexcept {
-    return requests_.load(std::memory_order_relaxed);
-  }
   [[nodiscard]] std::uint64_t unauthorized() const noexcept {
-    return unauthorized_.load(std::memory_order_relaxed);
+    return http_->count(http::Outcome::kUnauthorized);
   }
+  [[nodiscard]] http::Stats stats() const noexcept { return http_->stats(); }
 
  private:
-  struct Impl;
-  void run();
-  std::unique_ptr<Impl> impl_;
+  void serve(const http::Request& request, const http::Respond& respond);
   std::string token_;
   Handler& handler_;
+  std::unique_ptr<http::Server> http_;
   int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<std::uint64_t> requests_{0};
-  std::atomic<std::uint64_t> unauthorized_{0};
-  std::thread thread_;
 };
 
 // The token from `file` (first line, surrounding blanks removed) or, when `file` is empty, from

@@ -108,14 +108,21 @@ std::string status_text(const EngineSnapshot& s, const StatusContext& c) {
          (c.fix_logged_on ? "up" : "DOWN") + ", limits v" + std::to_string(s.limits_version) +
          ", " + std::to_string(s.live_orders) + " live orders\n";
   out += "book: " + std::string(to_string(s.book_risk.state));
-  if (!s.book_risk.cause.empty()) out += " (" + std::string(s.book_risk.cause.c_str()) + ")";
+  // The cause of the last change stays in the snapshot; once the book is active again (a kill
+  // switch released and resumed) it is history, not status.
+  if (s.book_risk.state != TradingState::kActive && !s.book_risk.cause.empty()) {
+    out += " (" + std::string(s.book_risk.cause.c_str()) + ")";
+  }
   const std::string tripped = breakers(s.book_risk.breakers_tripped);
   if (!tripped.empty()) out += ", breakers tripped: " + tripped;
+  double pnl_day = 0.0;
+  for (std::uint32_t u = 0; u < s.underlying_count; ++u) pnl_day += s.underlyings[u].pnl_day;
+  out += "\nP&L day: " + fixed(pnl_day, 2);
   out += "\n\n";
   out += pad("UNDERLYING", 11) + pad("STATE", 9) + pad("SPOT", 12, true) +
          pad("OPT DELTA", 12, true) + pad("NET DELTA", 11, true) + pad("BAND", 8, true) +
          pad("GAMMA/1%", 13, true) + pad("VEGA/PT", 11, true) + pad("HEDGE", 13, true) +
-         pad("POSITION", 10, true) + pad("WORKING", 9, true) + "\n";
+         pad("POSITION", 10, true) + pad("WORKING", 9, true) + pad("P&L DAY", 14, true) + "\n";
   for (std::uint32_t u = 0; u < s.underlying_count && u < c.underlyings.size(); ++u) {
     const UnderlyingSnapshot& x = s.underlyings[u];
     out += pad(c.underlyings[u], 11) + pad(to_string(x.risk.state), 9) +
@@ -125,7 +132,7 @@ std::string status_text(const EngineSnapshot& s, const StatusContext& c) {
            pad(fixed(x.greeks.gamma_notional_per_pct, 0), 13, true) +
            pad(fixed(x.greeks.vega_per_vol_point, 0), 11, true) +
            pad(c.hedge_instruments[u], 13, true) + pad(std::to_string(x.hedge_position), 10, true) +
-           pad(std::to_string(x.working_qty), 9, true) + "\n";
+           pad(std::to_string(x.working_qty), 9, true) + pad(fixed(x.pnl_day, 2), 14, true) + "\n";
     if (x.risk.state != TradingState::kActive && !x.risk.cause.empty()) {
       out += "  cause: " + std::string(x.risk.cause.c_str()) + "\n";
     }

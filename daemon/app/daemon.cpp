@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -301,7 +302,9 @@ class Daemon::Impl final : public fix::InboundSink,
     if (config_.admin.enabled) {
       std::string token = admin::load_token(config_.admin.token_file);
       admin_has_token_ = !token.empty();
-      admin_ = std::make_unique<admin::Server>(config_.admin.listen, std::move(token), *this);
+      auto server = std::make_unique<admin::Server>(config_.admin.listen, std::move(token), *this);
+      std::lock_guard lock(admin_mutex_);
+      admin_ = std::move(server);
       spdlog::info("admin API on http://{} (POST commands {})", config_.admin.listen,
                    admin_has_token_ ? "need the bearer token" : "disabled: no token configured");
     }
@@ -347,7 +350,14 @@ class Daemon::Impl final : public fix::InboundSink,
     if (option_flow_) option_flow_->stop();
     if (venue_) venue_->stop();
     spdlog::debug("stop: venue simulator stopped");
-    admin_.reset();
+    answer_reload_waiters({503, "{\"reload\":\"not run\",\"error\":\"the daemon is stopping\"}"});
+    {
+      std::unique_ptr<admin::Server> admin;
+      {
+        std::lock_guard lock(admin_mutex_);
+        admin = std::move(admin_);
+      }
+    }
     metrics_.reset();  // last, so scrapes see the final state until the end
     spdlog::debug("stop: metrics endpoint closed");
     spdlog::info("stopped; hedge positions: {}", positions_text(last));
@@ -359,6 +369,23 @@ class Daemon::Impl final : public fix::InboundSink,
       reload_reason_ = reason;
     }
     reload_requested_.store(true, std::memory_order_release);
+  }
+
+  // Answers every POST /reload waiting for the reload the control agent is about to run or has
+  // run.
+  void answer_reload_waiters(const admin::Reply& reply) {
+    std::vector<std::function<void(admin::Reply)>> waiters;
+    {
+      std::lock_guard lock(reload_mutex_);
+      waiters.swap(reload_waiters_);
+    }
+    for (auto& done : waiters) {
+      try {
+        done(reply);
+      } catch (const std::exception& e) {
+        spdlog::error("admin API: reload answer failed: {}", e.what());
+      }
+    }
   }
 
   void command(Command command, const std::string& reason) {
@@ -408,7 +435,10 @@ class Daemon::Impl final : public fix::InboundSink,
     return journal_cause_;
   }
 
-  int admin_port() const { return admin_ ? admin_->port() : 0; }
+  int admin_port() const {
+    std::lock_guard lock(admin_mutex_);
+    return admin_ ? admin_->port() : 0;
+  }
 
   int metrics_port() const {
     if (!metrics_) return 0;
@@ -630,6 +660,18 @@ class Daemon::Impl final : public fix::InboundSink,
                      ",\"reason\":" + admin::json_string(reason) + "}"};
   }
 
+  // The control agent runs the reload and answers `done` with its outcome; the admin thread
+  // goes on serving meanwhile.
+  void reload(const std::string& reason, std::function<void(admin::Reply)> done) override {
+    spdlog::warn("admin API: reload ({})", reason);
+    {
+      std::lock_guard lock(reload_mutex_);
+      reload_waiters_.push_back(std::move(done));
+      reload_reason_ = reason;
+    }
+    reload_requested_.store(true, std::memory_order_release);
+  }
+
   // --- fix::OptionTradeSink (the drop copy's QuickFIX thread) ---------------------------------
   void on_option_trade(const OptionTradeEvent& trade) noexcept override { inbound_.push(trade); }
 
@@ -724,6 +766,10 @@ class Daemon::Impl final : public fix::InboundSink,
     out.reloads_applied = reloads_applied_.load(std::memory_order_relaxed);
     out.reloads_rejected = reloads_rejected_.load(std::memory_order_relaxed);
     out.reloads_unchanged = reloads_unchanged_.load(std::memory_order_relaxed);
+    {
+      std::lock_guard lock(admin_mutex_);
+      if (admin_) out.admin_http = admin_->stats();
+    }
   }
 
  private:
@@ -756,27 +802,38 @@ class Daemon::Impl final : public fix::InboundSink,
     log_level_ = level;
   }
 
-  void reload_limits(const std::string& reason) {
+  // The outcome of a limits reload, as POST /reload answers it: 200 applied or unchanged, 422
+  // rejected with "file:line:column: message".
+  admin::Reply reload_reply(const std::string& result, std::size_t changes,
+                            const std::string& error) const {
+    std::string body = "{\"reload\":" + admin::json_string(result) +
+                       ",\"limits_version\":" + std::to_string(current_limits_.limits.version);
+    if (result == "applied") body += ",\"changes\":" + std::to_string(changes);
+    if (!error.empty()) body += ",\"error\":" + admin::json_string(error);
+    return {result == "rejected" ? 422 : 200, body + "}"};
+  }
+
+  admin::Reply reload_limits(const std::string& reason) {
     const std::string& path = config_.risk.limits_file;
     if (path.empty()) {
       spdlog::warn("limits reload ({}): the config names no limits file (risk.limits_file)",
                    reason);
       reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return reload_reply("rejected", 0, "the config names no limits file (risk.limits_file)");
     }
     config::LimitsLoadResult loaded = config::load_limits_file(path, &config_.engine);
     if (!loaded.limits) {
       reloads_rejected_.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("limits reload rejected ({}): {}; limits v{} stay in force", reason,
                     loaded.error, current_limits_.limits.version);
-      return;
+      return reload_reply("rejected", 0, loaded.error);
     }
     const std::vector<std::string> changes =
         config::diff(current_limits_, *loaded.limits, underlying_names_);
     if (changes.empty()) {
       reloads_unchanged_.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("limits reload ({}): {} is valid and unchanged", reason, path);
-      return;
+      return reload_reply("unchanged", 0, "");
     }
     loaded.limits->limits.version = current_limits_.limits.version + 1;
     current_limits_ = std::move(*loaded.limits);
@@ -785,6 +842,7 @@ class Daemon::Impl final : public fix::InboundSink,
     for (const std::string& change : changes) spdlog::info("  {}", change);
     limits_mailbox_.store(current_limits_.limits);
     reloads_applied_.fetch_add(1, std::memory_order_relaxed);
+    return reload_reply("applied", changes.size(), "");
   }
 
   std::string positions_text(const EngineSnapshot& s) const {
@@ -1318,9 +1376,10 @@ class Daemon::Impl final : public fix::InboundSink,
           std::lock_guard lock(d_.reload_mutex_);
           reason = d_.reload_reason_;
         }
-        d_.reload_limits(reason);
+        const admin::Reply outcome = d_.reload_limits(reason);
         limits_stamp_ = stamp_of(d_.config_.risk.limits_file);
         d_.reload_log_level(reason);
+        d_.answer_reload_waiters(outcome);
         ++work;
       }
       if (now >= next_watch_ns_) {
@@ -1338,7 +1397,7 @@ class Daemon::Impl final : public fix::InboundSink,
       if (!path.empty()) {
         const FileStamp stamp = stamp_of(path);
         if (!first_watch_ && !(stamp == limits_stamp_)) {
-          d_.reload_limits("file changed");
+          (void)d_.reload_limits("file changed");
           ++work;
         }
         limits_stamp_ = stamp;
@@ -1510,6 +1569,7 @@ class Daemon::Impl final : public fix::InboundSink,
   std::mutex reload_mutex_;
   std::string reload_reason_;
   std::atomic<bool> reload_requested_{false};
+  std::vector<std::function<void(admin::Reply)>> reload_waiters_;  // guarded by reload_mutex_
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_rejected_{0};
   std::atomic<std::uint64_t> reloads_unchanged_{0};
@@ -1521,6 +1581,7 @@ class Daemon::Impl final : public fix::InboundSink,
   std::unique_ptr<marketdata::FixMdFeed> md_feed_;  // market_data.source: fix
   std::unique_ptr<venue::VenueSimulator> venue_;
   std::unique_ptr<venue::OptionFlow> option_flow_;
+  mutable std::mutex admin_mutex_;  // admin_ is read by scrapes on the metrics thread
   std::unique_ptr<admin::Server> admin_;
   bool admin_has_token_ = false;
   std::string log_level_ = config_.logging.level;  // control agent only

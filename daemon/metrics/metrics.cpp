@@ -1,10 +1,5 @@
 #include "daemon/metrics/metrics.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -16,6 +11,7 @@
 #include <utility>
 
 #include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
 namespace hedged::metrics {
 namespace {
@@ -171,6 +167,8 @@ void collect_risk(const ScrapeInputs& in, std::vector<MetricFamily>& out) {
   add(reloads, static_cast<double>(in.reloads_unchanged), {{"result", "unchanged"}});
   out.push_back(std::move(reloads));
 
+  if (in.admin_http) add_http(out, "admin", *in.admin_http);
+
   auto version = family("hedged_limits_version",
                         "Version of the limit set in force (1 at start, +1 per applied reload).",
                         MetricType::Gauge);
@@ -213,6 +211,26 @@ void collect_risk(const ScrapeInputs& in, std::vector<MetricFamily>& out) {
 }
 
 }  // namespace
+
+void add_http(std::vector<prometheus::MetricFamily>& out, const char* listener,
+              const http::Stats& stats) {
+  auto it = std::find_if(out.begin(), out.end(), [](const MetricFamily& f) {
+    return f.name == "hedged_http_requests_total";
+  });
+  if (it == out.end()) {
+    out.push_back(family("hedged_http_requests_total",
+                         "Connections to the admin API and the metrics endpoint by listener and "
+                         "outcome: ok, unauthorized, forbidden, client_error, malformed (400), "
+                         "header_too_large (431), body_too_large (413), timeout (dropped at its "
+                         "deadline), over_capacity (refused), server_error, abandoned.",
+                         MetricType::Counter));
+    it = std::prev(out.end());
+  }
+  for (std::size_t o = 0; o < http::kOutcomes; ++o) {
+    add(*it, static_cast<double>(stats.outcomes[o]),
+        {{"listener", listener}, {"outcome", http::to_string(static_cast<http::Outcome>(o))}});
+  }
+}
 
 std::vector<MetricFamily> EngineCollector::Collect() const {
   // On the heap: the scrape runs on a web-server thread with a small stack, and the inputs hold
@@ -758,49 +776,31 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
 MetricsServer::MetricsServer(const std::string& listen, const ScrapeSource& source,
                              std::string version)
     : collector_(std::make_shared<EngineCollector>(source, std::move(version))) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("metrics: cannot listen on " + listen + ": " + e.what());
-  }
-  exposer_->RegisterCollectable(collector_, "/metrics");
+  http::Options options;
+  options.name = "metrics";
+  server_ = std::make_unique<http::Server>(
+      listen, std::move(options), [this](const http::Request& request, http::Respond respond) {
+        if (request.path != "/metrics") {
+          respond({404, "{\"error\":\"no such endpoint\"}", "application/json"});
+        } else if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
+          respond({405, "{\"error\":\"use GET\"}", "application/json"});
+        } else {
+          auto families = collector_->Collect();
+          add_http(families, "metrics", server_->stats());
+          respond({200, prometheus::TextSerializer().Serialize(families),
+                   "text/plain; version=0.0.4; charset=utf-8"});
+        }
+      });
 }
 
-namespace {
-
-// Opens and closes a connection to 127.0.0.1:port. Used to wake the HTTP server's accept loop.
-void poke(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::close(fd);
-}
-
-}  // namespace
-
-MetricsServer::~MetricsServer() {
-  // The HTTP server notices a stop request only when its accept loop wakes, which it does every
-  // two seconds when idle. Connecting to it wakes it at once, so shutdown stays within its
-  // deadline instead of waiting out the poll.
-  const std::vector<int> ports = exposer_->GetListeningPorts();
-  std::atomic<bool> stopped{false};
-  std::thread waker([&] {
-    while (!stopped.load(std::memory_order_acquire)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      for (int port : ports) poke(port);
-    }
-  });
-  exposer_.reset();
-  stopped.store(true, std::memory_order_release);
-  waker.join();
-}
+MetricsServer::~MetricsServer() = default;
 
 std::vector<int> MetricsServer::ports() const {
-  return exposer_->GetListeningPorts();
+  return {server_->port()};
+}
+
+http::Stats MetricsServer::stats() const noexcept {
+  return server_->stats();
 }
 
 }  // namespace hedged::metrics

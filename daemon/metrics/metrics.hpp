@@ -1,15 +1,17 @@
 // Prometheus exposition. Values are read at scrape time from the engine's published snapshot
 // and from adapter counters (prometheus-cpp Collectable); nothing on the tick path touches
-// prometheus-cpp. Collect() runs on the HTTP server's threads.
+// prometheus-cpp. Collect() runs on the HTTP server's thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
+
+#include "daemon/admin/http_server.hpp"
 
 #include "adapters/fix/drop_copy.hpp"
 #include "adapters/journal/writer.hpp"
@@ -34,10 +36,11 @@ struct ScrapeInputs {
   std::uint64_t quotes_conflated = 0;
   std::uint64_t notices_dropped = 0;
   double start_time_seconds = 0.0;
-  std::uint64_t reloads_applied = 0;    // limit sets handed to the engine
-  std::uint64_t reloads_rejected = 0;   // files with an error: the running limits stayed
-  std::uint64_t reloads_unchanged = 0;  // valid files with nothing new
-  bool md_fix = false;                  // market data from a FIX session
+  std::uint64_t reloads_applied = 0;      // limit sets handed to the engine
+  std::uint64_t reloads_rejected = 0;     // files with an error: the running limits stayed
+  std::uint64_t reloads_unchanged = 0;    // valid files with nothing new
+  std::optional<http::Stats> admin_http;  // the admin API's connections, when it is enabled
+  bool md_fix = false;                    // market data from a FIX session
   marketdata::FixMdStats md;
   TimeNs now_ns = 0;                   // wall clock at the scrape (quote ages)
   TickLatencyHistogram tick_to_order;  // quote source -> the order handed to QuickFIX
@@ -53,6 +56,10 @@ struct ScrapeInputs {
   bool drop_copy = false;  // the drop-copy session is enabled
   fix::DropCopyStats dc;
 };
+
+// Appends the connection outcomes of one HTTP listener to hedged_http_requests_total.
+void add_http(std::vector<prometheus::MetricFamily>& out, const char* listener,
+              const http::Stats& stats);
 
 class ScrapeSource {
  public:
@@ -71,16 +78,20 @@ class EngineCollector final : public prometheus::Collectable {
   std::string version_;
 };
 
-// Owns the HTTP endpoint. Throws std::runtime_error when the address cannot be bound.
+// Owns the HTTP endpoint (GET /metrics; http::Server, the admin API's server: many connections,
+// each with its own deadlines). Throws std::runtime_error when the address cannot be bound.
 class MetricsServer {
  public:
   MetricsServer(const std::string& listen, const ScrapeSource& source, std::string version);
   ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
   [[nodiscard]] std::vector<int> ports() const;
+  [[nodiscard]] http::Stats stats() const noexcept;
 
  private:
   std::shared_ptr<EngineCollector> collector_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace hedged::metrics

@@ -149,10 +149,18 @@ TEST_F(AdminApiTest, commands_need_the_bearer_token_and_halt_then_resume_shows_i
   ASSERT_TRUE(wait_for([&] { return book_state() == TradingState::kActive; }, 5s));
   ASSERT_TRUE(
       wait_for([&] { return metric("hedged_trading_state{underlying=\"book\"}") == 0.0; }, 5s));
+  // Active again: the table shows no stale cause, and the day's P&L.
+  const testing::HttpResponse table = call("GET", "/status", "Accept: text/plain\r\n");
+  EXPECT_TRUE(
+      std::regex_search(table.body, std::regex(R"(\nbook: active\nP&L day: -?\d+\.\d\d\n)")))
+      << table.body;
+  EXPECT_EQ(table.body.find("desk review"), std::string::npos) << table.body;
 
   // Reload: the file is unchanged, and the reload is counted as such.
   const double unchanged = metric("hedged_config_reloads_total{result=\"unchanged\"}");
-  EXPECT_EQ(call("POST", "/reload", bearer(kToken)).status, 202);
+  const testing::HttpResponse reload = call("POST", "/reload", bearer(kToken));
+  EXPECT_EQ(reload.status, 200);
+  EXPECT_EQ(reload.body, "{\"reload\":\"unchanged\",\"limits_version\":1}");
   ASSERT_TRUE(wait_for(
       [&] { return metric("hedged_config_reloads_total{result=\"unchanged\"}") == unchanged + 1; },
       5s));
