@@ -246,6 +246,8 @@ class Engine {
 
   void on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcept;
 
+  // The risk monitor, for tests and backtests on the engine's own thread.
+  [[nodiscard]] const risk::RiskMonitor& risk_monitor() const noexcept { return monitor_; }
   void fill_snapshot(EngineSnapshot& out) const noexcept;
 
   // Takes a freshly fitted surface for `underlying` (kSurface mode only; ignored otherwise):
