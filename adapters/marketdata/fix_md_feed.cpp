@@ -5,6 +5,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -67,9 +68,13 @@ bool read_entry(const FIX::FieldMap& group, bool incremental, Entry& out) {
     return group.isSetField(FIX::FIELD::MDEntryType) || incremental;  // unknown type: skip
   }
   if (out.action == FIX::MDUpdateAction_DELETE) return true;
+  // A size is a whole number of units: 0.5 is refused, not truncated to 0. A non-finite price
+  // is refused here; the engine refuses absurd finite ones.
+  constexpr double kMaxSize = 1e15;  // well inside std::int64_t
   return read_number(group, FIX::FIELD::MDEntryPx, out.price) &&
-         read_number(group, FIX::FIELD::MDEntrySize, out.size) && out.price >= 0.0 &&
-         out.size >= 0.0;
+         read_number(group, FIX::FIELD::MDEntrySize, out.size) && std::isfinite(out.price) &&
+         out.price >= 0.0 && out.size >= 0.0 && out.size <= kMaxSize &&
+         out.size == std::floor(out.size);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <utility>
 
 #include "core/pricing/implied_vol.hpp"
@@ -568,16 +569,56 @@ void Engine::apply_limits(const risk::RiskLimits& limits, TimeNs now, ActionBuff
   for (std::uint32_t u = 0; u < underlyings_.size(); ++u) update_risk(u, now, out);
 }
 
+const char* Engine::refuse_quote(const Quote& quote, bool priced_instrument) const noexcept {
+  // Beyond any price an instrument trades at in any currency: such a value is a feed error.
+  constexpr double kMaxPlausiblePrice = 1e9;
+  if (!std::isfinite(quote.bid) || !std::isfinite(quote.ask)) return "a non-finite price";
+  if (quote.ask > kMaxPlausiblePrice || quote.bid > kMaxPlausiblePrice) return "an absurd price";
+  if (quote.ask < quote.bid) return "ask below bid";
+  if (!(quote.ask > 0.0) || quote.bid < 0.0) return "a non-positive price";
+  if (!priced_instrument) return nullptr;
+  if (!(quote.bid > 0.0)) return "a non-positive bid";
+  const Quote& last = last_quotes_[quote.instrument];
+  const double max_move_pct = monitor_.limits().breakers.bad_quote_max_move_pct;
+  if (max_move_pct > 0.0 && last.bid > 0.0 && last.valid()) {
+    const double move_pct = 100.0 * std::fabs(quote.mid() / last.mid() - 1.0);
+    if (!(move_pct <= max_move_pct)) return "a mid implausibly far from the last one";
+  }
+  return nullptr;
+}
+
 void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept {
-  if (quote.instrument >= last_quotes_.size() || !quote.valid()) return;
+  if (quote.instrument >= last_quotes_.size()) return;
+  const std::uint32_t u = underlying_of_spot_[quote.instrument];
+  // The spot and hedge quotes drive the Greeks and the hedge's prices: a refused one never
+  // reaches them, and trips bad_market_data on each underlying it belongs to.
+  std::uint32_t owner = u;
+  for (std::uint32_t h = 0; h < config_.underlyings.size() && owner == kNotAnUnderlying; ++h) {
+    if (config_.underlyings[h].hedge_instrument == quote.instrument) owner = h;
+  }
+  if (const char* why = refuse_quote(quote, owner != kNotAnUnderlying); why != nullptr) {
+    ++quotes_refused_;
+    if (owner == kNotAnUnderlying) return;  // an option's quote: dropped, its last one stays
+    char cause[96] = {};
+    std::snprintf(cause, sizeof cause, "bad market data: %s quoted %.6g / %.6g refused (%s)",
+                  config_.instruments[quote.instrument].symbol.c_str(), quote.bid, quote.ask, why);
+    for (std::uint32_t h = 0; h < config_.underlyings.size(); ++h) {
+      if (h == u || config_.underlyings[h].hedge_instrument == quote.instrument) {
+        monitor_.on_bad_quote(h, cause, now, out);
+      }
+    }
+    act_on_halts(out);
+    return;
+  }
   ++quotes_;
   last_quotes_[quote.instrument] = quote;
-  const std::uint32_t u = underlying_of_spot_[quote.instrument];
   for (std::uint32_t h = 0; h < config_.underlyings.size(); ++h) {
     if (config_.underlyings[h].hedge_instrument == quote.instrument) {
+      monitor_.on_good_quote(h, now, out);
       monitor_.on_hedge_quote(h, quote.bid, quote.ask, now, out);
     }
   }
+  if (u != kNotAnUnderlying) monitor_.on_good_quote(u, now, out);
   if (u == kNotAnUnderlying) {
     if (last_refresh_ns_ == 0) refresh_pricing(now);  // the first event fixes time to expiry
     // A future's quote moves its parent's prices; the spot's quote drives it through
@@ -962,8 +1003,9 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
       flatten.band_delta_shares = 0.0;
       flatten.target = hedging::HedgeTarget::kZero;
     }
-    const hedging::HedgeDecision wanted =
-        hedging::decide(state.flatten_pending ? flatten : cfg.policy, in);
+    const hedging::HedgePolicy stress = stress_policy(u);
+    const hedging::HedgeDecision wanted = hedging::decide(
+        state.flatten_pending ? flatten : (monitor_.stressed(u) ? stress : cfg.policy), in);
     // The flatten holds until its parent is done (drop_parent ends it): later decisions and
     // slices judge the parent by the zero band, not the policy's, which would trim it away.
     if (wanted.qty == 0 && !parent.active) state.flatten_pending = false;
@@ -995,6 +1037,54 @@ void Engine::evaluate_hedge(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     state.flatten_pending = flattening;  // the replacement carries the flatten on
   }
   drive_parent(u, now, quote_source_ns, out);
+}
+
+hedging::HedgePolicy Engine::stress_policy(std::uint32_t u) const noexcept {
+  const UnderlyingState& state = underlyings_[u];
+  const hedging::HedgePolicy& normal = config_.underlyings[u].policy;
+  const risk::StressHedging& stress = monitor_.limits().stress;
+  if (!stress.enabled) return normal;
+  // The stress half-width: band_multiple x the normal one, capped below the hard delta limit so
+  // the book is still hedged (passively) before that limit trips.
+  const double base =
+      hedging::band_half_width_shares(normal, state.spot, state.greeks.gamma_shares);
+  double width = std::isfinite(base) ? base * stress.band_multiple : 0.0;
+  const risk::ExposureLimits& limits = monitor_.limits().underlying[u];
+  double hard = limits[risk::Measure::kDeltaShares].hard;
+  const double notional = limits[risk::Measure::kDeltaNotional].hard;
+  if (notional > 0.0 && state.spot > 0.0 && (hard <= 0.0 || notional / state.spot < hard)) {
+    hard = notional / state.spot;
+  }
+  if (hard > 0.0) {
+    const double cap = stress.hard_limit_fraction * hard;
+    width = width > 0.0 ? std::min(width, cap) : cap;
+  }
+  if (!(width > 0.0) || !std::isfinite(width)) return normal;
+  hedging::HedgePolicy p = normal;
+  p.kind = hedging::HedgePolicyKind::kBandShares;
+  p.band_delta_shares = width;
+  p.min_band_shares = 0.0;
+  p.max_band_shares = std::numeric_limits<double>::infinity();
+  p.target = hedging::HedgeTarget::kBandEdge;  // back inside the stress band: the least trading
+  return p;
+}
+
+std::int64_t Engine::stress_price_ticks(std::uint32_t u, Side side,
+                                        std::int64_t price_ticks) const noexcept {
+  if (!monitor_.stressed(u) || !monitor_.limits().stress.enabled) return price_ticks;
+  const UnderlyingConfig& cfg = config_.underlyings[u];
+  const Quote& touch = last_quotes_[cfg.hedge_instrument];
+  if (!touch.valid() || !(touch.bid > 0.0)) return price_ticks;
+  const double tick = config_.instruments[cfg.hedge_instrument].tick_size;
+  const double cap = monitor_.limits().stress.max_slippage_bps / 1e4;
+  const double mid = touch.mid();
+  // A small epsilon keeps an exact tick multiple on its own tick.
+  if (side == Side::kBuy) {
+    const auto limit = static_cast<std::int64_t>(std::floor(mid * (1.0 + cap) / tick + 1e-9));
+    return std::min(price_ticks, limit);
+  }
+  const auto limit = static_cast<std::int64_t>(std::ceil(mid * (1.0 - cap) / tick - 1e-9));
+  return std::max(price_ticks, limit);
 }
 
 execution::MarketState Engine::hedge_market(std::uint32_t u) const noexcept {
@@ -1123,8 +1213,10 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
         continue;
       const execution::RepriceDecision reprice =
           execution::reprice_child(p, market, child->price_ticks, child->sent_ns, now);
-      if (reprice.action == execution::RepriceAction::kReprice && monitor_.try_cancel(u, now)) {
-        reprice_order(*child, reprice.price_ticks, now, out);
+      const std::int64_t reprice_ticks = stress_price_ticks(u, child->side, reprice.price_ticks);
+      if (reprice.action == execution::RepriceAction::kReprice &&
+          reprice_ticks != child->price_ticks && monitor_.try_cancel(u, now)) {
+        reprice_order(*child, reprice_ticks, now, out);
         ++state.child_reprices;
       }
     }
@@ -1176,7 +1268,10 @@ void Engine::drive_parent(std::uint32_t u, TimeNs now, TimeNs quote_source_ns,
     }
     qty = std::min(qty, useful);
     if (qty <= 0) return;
-    if (!send_child(u, p.side, qty, next.price_ticks, now, quote_source_ns, out)) return;
+    if (!send_child(u, p.side, qty, stress_price_ticks(u, p.side, next.price_ticks), now,
+                    quote_source_ns, out)) {
+      return;
+    }
   }
 }
 
@@ -1649,6 +1744,7 @@ void Engine::fill_snapshot(EngineSnapshot& out) const noexcept {
   out.soft_breaches = monitor_.soft_breaches();
   out.session_up = session_up_;
   out.quotes = quotes_;
+  out.quotes_refused = quotes_refused_;
   for (std::size_t side = 0; side < 2; ++side) {
     for (std::size_t k = 0; k < kOrderOutcomeCount; ++k)
       out.orders[side][k] = orders_by_outcome_[side][k];

@@ -243,6 +243,7 @@ struct EngineSnapshot {
   std::uint64_t soft_breaches = 0;
   bool session_up = false;
   std::uint64_t quotes = 0;
+  std::uint64_t quotes_refused = 0;  // non-finite, non-positive, crossed or implausible quotes
   std::uint64_t orders[2][kOrderOutcomeCount] = {};  // [side][outcome]
   std::uint64_t fills = 0;
   std::uint64_t filled_qty[2] = {};        // [side]
@@ -273,6 +274,8 @@ class Engine {
 
   void on_event(const Event& event, TimeNs now, ActionBuffer& out) noexcept;
 
+  // The risk monitor, for tests and backtests on the engine's own thread.
+  [[nodiscard]] const risk::RiskMonitor& risk_monitor() const noexcept { return monitor_; }
   void fill_snapshot(EngineSnapshot& out) const noexcept;
 
   // Takes a freshly fitted surface for `underlying` (kSurface mode only; ignored otherwise):
@@ -383,6 +386,14 @@ class Engine {
   };
 
   void on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcept;
+  // Why a quote is refused (nullptr: accepted). priced_instrument: a spot or hedge instrument,
+  // which must have a positive bid and a mid within bad_quote_max_move_pct of its last one.
+  // The hedge policy while a stress breaker is tripped on u (risk::StressHedging), and a child's
+  // limit price capped at max_slippage_bps from the hedge instrument's mid while stressed.
+  [[nodiscard]] hedging::HedgePolicy stress_policy(std::uint32_t u) const noexcept;
+  [[nodiscard]] std::int64_t stress_price_ticks(std::uint32_t u, Side side,
+                                                std::int64_t price_ticks) const noexcept;
+  [[nodiscard]] const char* refuse_quote(const Quote& quote, bool priced_instrument) const noexcept;
   void on_exec_report(const ExecReportEvent& report, TimeNs now, ActionBuffer& out) noexcept;
   void on_timer(TimeNs now, ActionBuffer& out) noexcept;
   void on_command(const CommandEvent& command, TimeNs now, ActionBuffer& out) noexcept;
@@ -477,6 +488,7 @@ class Engine {
   risk::RiskMonitor monitor_;
   bool session_up_ = false;
   std::uint64_t quotes_ = 0;
+  std::uint64_t quotes_refused_ = 0;
   std::uint64_t orders_by_outcome_[2][kOrderOutcomeCount] = {};
   std::uint64_t fills_ = 0;
   std::uint64_t filled_qty_[2] = {};

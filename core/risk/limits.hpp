@@ -81,8 +81,9 @@ enum class Breaker : std::uint8_t {
   kSessionDown,    // book: the FIX order session is down (after having been up)
   kKillSwitch,     // book: operator halt (signal, file flag, command)
   kHardLimit,      // per underlying and book: a hard exposure limit is breached
+  kBadMarketData,  // per underlying: a refused quote (non-finite, non-positive, crossed, absurd)
 };
-inline constexpr std::size_t kBreakerCount = 7;
+inline constexpr std::size_t kBreakerCount = 8;
 
 // The limit file's key and the metrics' `breaker` label.
 [[nodiscard]] constexpr const char* key(Breaker b) noexcept {
@@ -94,6 +95,7 @@ inline constexpr std::size_t kBreakerCount = 7;
     case Breaker::kSessionDown: return "fix_session_down";
     case Breaker::kKillSwitch: return "kill_switch";
     case Breaker::kHardLimit: return "hard_limit";
+    case Breaker::kBadMarketData: return "bad_market_data";
   }
   return "unknown";
 }
@@ -130,6 +132,14 @@ struct BreakerSettings {
   std::uint32_t spread_min_samples = 20;  // no trip before the median has this many samples
   double price_jump_pct = 5.0;
   TimeNs price_jump_window_ns = 10 * kNanosPerSecond;
+  // The slower second window: a steady fall that never moves price_jump_pct within the short
+  // window still trips once it moves this much within the long one. 0 disables it.
+  double price_jump_long_pct = 8.0;
+  TimeNs price_jump_long_window_ns = 120 * kNanosPerSecond;
+  // A quote whose mid is this far (percent) from the last accepted mid of the instrument is
+  // refused as implausible and trips bad_market_data; 0 disables the distance check (the
+  // non-finite, non-positive and crossed checks always apply).
+  double bad_quote_max_move_pct = 50.0;
   TimeNs session_down_grace_ns = 0;  // down this long before tripping
 
   [[nodiscard]] const BreakerPolicy& operator[](Breaker b) const noexcept {
@@ -142,12 +152,25 @@ struct BreakerSettings {
 
 inline constexpr std::uint32_t kMaxRejectStorm = 1024;
 
+// How the hedger trades while liquidity is gone: while a stress breaker (spread_blowout,
+// price_jump, stale_market_data, bad_market_data) is tripped on an underlying, its band widens
+// to band_multiple x the normal band, capped at hard_limit_fraction of the hard delta limit (so
+// the book is still hedged before the limit), and every child is priced passively: never more
+// than max_slippage_bps from the mid, so it never crosses a blown-out spread.
+struct StressHedging {
+  bool enabled = true;
+  double band_multiple = 4.0;        // stress half-width / normal half-width, >= 1
+  double hard_limit_fraction = 0.8;  // stress half-width <= this x the hard delta limit (shares)
+  double max_slippage_bps = 5.0;     // child limit price within this of the mid, basis points
+};
+
 struct RiskLimits {
   std::uint64_t version = 0;  // set by whoever loads it; shown in logs and metrics
   ExposureLimits book;
   std::array<ExposureLimits, kMaxUnderlyings> underlying{};
   std::array<PreTradeLimits, kMaxUnderlyings> pre_trade{};
   BreakerSettings breakers;
+  StressHedging stress;
 };
 
 static_assert(std::is_trivially_copyable_v<RiskLimits>, "limit sets cross threads by copy");
@@ -171,6 +194,8 @@ static_assert(std::is_trivially_copyable_v<RiskLimits>, "limit sets cross thread
   b[Breaker::kKillSwitch] = {true, BreakerAction::kHalt, ResetPolicy::kManual, 0, 0.0};
   b[Breaker::kHardLimit] = {true, BreakerAction::kReduce, ResetPolicy::kAuto, 10 * kNanosPerSecond,
                             10.0};
+  b[Breaker::kBadMarketData] = {true, BreakerAction::kHalt, ResetPolicy::kAuto,
+                                10 * kNanosPerSecond, 10.0};
   return l;
 }
 

@@ -204,17 +204,31 @@ void RiskMonitor::check_stale(std::uint32_t u, TimeNs now, ActionBuffer& out) no
 void RiskMonitor::check_jump(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
   const Market& m = markets_[u];
   if (m.mids.count == 0 || !(m.window_low > 0.0) || !(m.mid > 0.0)) return;
+  const BreakerSettings& bs = limits_.breakers;
+  // Two windows: the short one catches a jump, the long one a steady fall (or rise) that never
+  // moves the short limit within one short window. Each is measured from the window's extreme,
+  // so a reference cannot follow the price down.
   const double move_pct = 100.0 * std::max(m.mid / m.window_low - 1.0, 1.0 - m.mid / m.window_high);
-  const double limit = limits_.breakers.price_jump_pct;
-  const bool over = limit > 0.0 && move_pct > limit;
-  const bool clear = move_pct <= limit * keep_fraction(Breaker::kPriceJump);
-  char cause[96] = {};
-  if (over) {
-    std::snprintf(cause, sizeof cause, "price jump: spot moved %.2f%% within %.1f s (limit %.2f%%)",
-                  move_pct, static_cast<double>(limits_.breakers.price_jump_window_ns) / 1e9,
-                  limit);
+  double long_pct = 0.0;
+  if (m.mids_long.count > 0 && m.long_low > 0.0) {
+    long_pct = 100.0 * std::max(m.mid / m.long_low - 1.0, 1.0 - m.mid / m.long_high);
   }
-  observe(u, Breaker::kPriceJump, over, clear, cause, now, out);
+  const double limit = bs.price_jump_pct;
+  const double long_limit = bs.price_jump_long_window_ns > 0 ? bs.price_jump_long_pct : 0.0;
+  const bool over_short = limit > 0.0 && move_pct > limit;
+  const bool over_long = long_limit > 0.0 && long_pct > long_limit;
+  const double keep = keep_fraction(Breaker::kPriceJump);
+  const bool clear =
+      move_pct <= limit * keep && (long_limit <= 0.0 || long_pct <= long_limit * keep);
+  char cause[96] = {};
+  if (over_short) {
+    std::snprintf(cause, sizeof cause, "price jump: spot moved %.2f%% within %.1f s (limit %.2f%%)",
+                  move_pct, static_cast<double>(bs.price_jump_window_ns) / 1e9, limit);
+  } else if (over_long) {
+    std::snprintf(cause, sizeof cause, "price jump: spot moved %.2f%% within %.1f s (limit %.2f%%)",
+                  long_pct, static_cast<double>(bs.price_jump_long_window_ns) / 1e9, long_limit);
+  }
+  observe(u, Breaker::kPriceJump, over_short || over_long, clear, cause, now, out);
 }
 
 void RiskMonitor::check_spread(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
@@ -232,6 +246,24 @@ void RiskMonitor::check_spread(std::uint32_t u, TimeNs now, ActionBuffer& out) n
                   limits_.breakers.spread_max_multiple, m.spread_median);
   }
   observe(u, Breaker::kSpreadBlowout, over, clear, cause, now, out);
+}
+
+void RiskMonitor::on_bad_quote(std::uint32_t u, const char* cause, TimeNs now,
+                               ActionBuffer& out) noexcept {
+  ++bad_quotes_;
+  observe(u, Breaker::kBadMarketData, true, false, cause, now, out);
+}
+
+void RiskMonitor::on_good_quote(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept {
+  observe(u, Breaker::kBadMarketData, false, true, "", now, out);
+}
+
+bool RiskMonitor::stressed(std::uint32_t u) const noexcept {
+  const Scope& s = scopes_[u];
+  return s.cells[static_cast<std::size_t>(Breaker::kSpreadBlowout)].tripped ||
+         s.cells[static_cast<std::size_t>(Breaker::kPriceJump)].tripped ||
+         s.cells[static_cast<std::size_t>(Breaker::kStaleData)].tripped ||
+         s.cells[static_cast<std::size_t>(Breaker::kBadMarketData)].tripped;
 }
 
 void RiskMonitor::on_reject(TimeNs now, ActionBuffer& out) noexcept {
@@ -328,7 +360,14 @@ void RiskMonitor::on_timer(TimeNs now, ActionBuffer& out) noexcept {
     check_stale(u, now, out);
     // Window samples, at most kSamples per window.
     const TimeNs spread_step = bs.spread_median_window_ns / static_cast<TimeNs>(kSamples);
-    if (m.spread >= 0.0 && now - m.spreads.last_ns >= spread_step) {
+    // While spread_blowout is tripped the median is frozen (no samples are taken): the crash's
+    // spreads must not become the reference the breaker clears against.
+    const bool spread_frozen =
+        scopes_[u].cells[static_cast<std::size_t>(Breaker::kSpreadBlowout)].tripped;
+    if (spread_frozen && m.spread >= 0.0 && now - m.spreads.last_ns >= spread_step) {
+      m.spreads.last_ns = now;
+      check_spread(u, now, out);
+    } else if (m.spread >= 0.0 && now - m.spreads.last_ns >= spread_step) {
       m.spreads.push(m.spread, now);
       std::array<double, kSamples> scratch{};
       std::size_t n = 0;
@@ -354,6 +393,20 @@ void RiskMonitor::on_timer(TimeNs now, ActionBuffer& out) noexcept {
       }
       m.window_low = low;
       m.window_high = high;
+      const TimeNs long_window = bs.price_jump_long_window_ns;
+      if (long_window > 0 &&
+          now - m.mids_long.last_ns >= long_window / static_cast<TimeNs>(kSamples)) {
+        m.mids_long.push(m.mid, now);
+      }
+      double long_low = low;
+      double long_high = high;
+      for (std::size_t k = 0; k < m.mids_long.count; ++k) {
+        if (now - m.mids_long.time[k] > long_window) continue;
+        long_low = std::min(long_low, m.mids_long.value[k]);
+        long_high = std::max(long_high, m.mids_long.value[k]);
+      }
+      m.long_low = long_low;
+      m.long_high = long_high;
       check_jump(u, now, out);
     }
   }

@@ -39,6 +39,11 @@ class RiskMonitor {
   void on_spot(std::uint32_t u, double mid, TimeNs now, ActionBuffer& out) noexcept;
   void on_hedge_quote(std::uint32_t u, double bid, double ask, TimeNs now,
                       ActionBuffer& out) noexcept;
+  // A quote of underlying u's spot or hedge instrument that the engine refused (non-finite,
+  // non-positive, crossed, implausibly far from the last one): trips bad_market_data with the
+  // cause. An accepted quote starts the breaker's cooldown.
+  void on_bad_quote(std::uint32_t u, const char* cause, TimeNs now, ActionBuffer& out) noexcept;
+  void on_good_quote(std::uint32_t u, TimeNs now, ActionBuffer& out) noexcept;
   void on_reject(TimeNs now, ActionBuffer& out) noexcept;
   void on_session(bool up, TimeNs now, ActionBuffer& out) noexcept;
   // scope: an underlying index or kBookScope.
@@ -71,6 +76,10 @@ class RiskMonitor {
   [[nodiscard]] std::uint32_t take_newly_halted() noexcept;
 
   [[nodiscard]] bool breaker_tripped(std::uint32_t scope, Breaker b) const noexcept;
+  // A stress breaker (spread_blowout, price_jump, stale_market_data, bad_market_data) is
+  // tripped on underlying u: the hedger uses its stress band and passive prices.
+  [[nodiscard]] bool stressed(std::uint32_t u) const noexcept;
+  [[nodiscard]] std::uint64_t bad_quotes() const noexcept { return bad_quotes_; }
   [[nodiscard]] std::uint64_t trips(Breaker b) const noexcept {
     return trips_[static_cast<std::size_t>(b)];
   }
@@ -121,6 +130,9 @@ class RiskMonitor {
     Samples mids;
     double window_low = 0.0;
     double window_high = 0.0;
+    Samples mids_long;  // the price jump's long window
+    double long_low = 0.0;
+    double long_high = 0.0;
     TokenBucket orders;
     TokenBucket cancels;
   };
@@ -159,6 +171,7 @@ class RiskMonitor {
   std::array<std::uint64_t, kBreakerCount> trips_{};
   std::array<std::uint64_t, kCheckResultCount> rejects_{};
   std::uint64_t soft_breaches_ = 0;
+  std::uint64_t bad_quotes_ = 0;
   std::uint32_t halted_mask_ = 0;  // effective Halted, as last reported by take_newly_halted
 };
 

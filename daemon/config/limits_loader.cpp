@@ -109,7 +109,7 @@ void parse_breakers(const Reader& r, const YAML::Node& node, const std::string& 
   risk::BreakerSettings& b = out.limits.breakers;
   r.allow_keys(node, "breakers",
                {"stale_market_data", "reject_storm", "spread_blowout", "price_jump",
-                "fix_session_down", "kill_switch", "hard_limit"});
+                "fix_session_down", "kill_switch", "hard_limit", "bad_market_data"});
   // Keys every breaker has, plus its own.
   const auto section = [&](risk::Breaker breaker, std::initializer_list<std::string_view> own,
                            const std::function<void(const YAML::Node&, const std::string&)>& read) {
@@ -144,11 +144,20 @@ void parse_breakers(const Reader& r, const YAML::Node& node, const std::string& 
                 r.integer(n, "min_samples", p, b.spread_min_samples, 1,
                           static_cast<std::int64_t>(risk::RiskMonitor::kSamples)));
           });
-  section(risk::Breaker::kPriceJump, {"max_move_pct", "window"},
+  section(risk::Breaker::kPriceJump, {"max_move_pct", "window", "long_max_move_pct", "long_window"},
           [&](const YAML::Node& n, const std::string& p) {
             b.price_jump_pct = r.number(n, "max_move_pct", p, b.price_jump_pct, 1e-6, 100.0);
             b.price_jump_window_ns =
                 r.duration(n, "window", p, b.price_jump_window_ns, kNanosPerSecond, kMaxDuration);
+            b.price_jump_long_pct =
+                r.number(n, "long_max_move_pct", p, b.price_jump_long_pct, 0.0, 100.0);
+            b.price_jump_long_window_ns =
+                r.duration(n, "long_window", p, b.price_jump_long_window_ns, 0, kMaxDuration);
+          });
+  section(risk::Breaker::kBadMarketData, {"max_move_pct"},
+          [&](const YAML::Node& n, const std::string& p) {
+            b.bad_quote_max_move_pct =
+                r.number(n, "max_move_pct", p, b.bad_quote_max_move_pct, 0.0, 1e6);
           });
   section(risk::Breaker::kSessionDown, {"grace"}, [&](const YAML::Node& n, const std::string& p) {
     b.session_down_grace_ns = r.duration(n, "grace", p, b.session_down_grace_ns, 0, kMaxDuration);
@@ -170,7 +179,18 @@ LimitsConfig parse(const YAML::Node& root, const Reader& r, const std::string& s
   out.source_path = source;
   out.limits = risk::default_risk_limits();
   if (!root || root.IsNull()) r.fail(root, "", "the file is empty");
-  r.allow_keys(root, "", {"book", "underlyings", "breakers"});
+  r.allow_keys(root, "", {"book", "underlyings", "breakers", "stress_hedging"});
+  if (const YAML::Node st = root["stress_hedging"]) {
+    risk::StressHedging& sh = out.limits.stress;
+    r.allow_keys(st, "stress_hedging",
+                 {"enabled", "band_multiple", "hard_limit_fraction", "max_slippage_bps"});
+    sh.enabled = r.boolean(st, "enabled", "stress_hedging", sh.enabled);
+    sh.band_multiple = r.number(st, "band_multiple", "stress_hedging", sh.band_multiple, 1.0, 1e6);
+    sh.hard_limit_fraction =
+        r.number(st, "hard_limit_fraction", "stress_hedging", sh.hard_limit_fraction, 0.0, 1.0);
+    sh.max_slippage_bps =
+        r.number(st, "max_slippage_bps", "stress_hedging", sh.max_slippage_bps, 0.0, 10000.0);
+  }
 
   if (const YAML::Node book = root["book"]) {
     r.allow_keys(book, "book",
@@ -336,6 +356,13 @@ std::vector<std::pair<std::string, std::string>> flatten(
   out.emplace_back("breakers.spread_blowout.min_samples", std::to_string(b.spread_min_samples));
   out.emplace_back("breakers.price_jump.max_move_pct", number_text(b.price_jump_pct));
   out.emplace_back("breakers.price_jump.window", format_duration(b.price_jump_window_ns));
+  out.emplace_back("breakers.price_jump.long_max_move_pct", number_text(b.price_jump_long_pct));
+  out.emplace_back("breakers.price_jump.long_window", format_duration(b.price_jump_long_window_ns));
+  out.emplace_back("breakers.bad_market_data.max_move_pct", number_text(b.bad_quote_max_move_pct));
+  out.emplace_back("stress_hedging.enabled", l.stress.enabled ? "true" : "false");
+  out.emplace_back("stress_hedging.band_multiple", number_text(l.stress.band_multiple));
+  out.emplace_back("stress_hedging.hard_limit_fraction", number_text(l.stress.hard_limit_fraction));
+  out.emplace_back("stress_hedging.max_slippage_bps", number_text(l.stress.max_slippage_bps));
   out.emplace_back("breakers.fix_session_down.grace", format_duration(b.session_down_grace_ns));
   out.emplace_back("breakers.kill_switch.file", config.kill_switch_file);
   return out;

@@ -402,6 +402,16 @@ class ScriptedVenue final : public FIX::Application {
     no_price.set(FIX::MDEntrySize(7));
     bad.addGroup(no_price);
     FIX::Session::sendToTarget(bad, session);
+    // A fractional size is refused, not truncated to 0 shares.
+    FIX44::MarketDataIncrementalRefresh half;
+    FIX44::MarketDataIncrementalRefresh::NoMDEntries half_bid;
+    half_bid.set(FIX::MDUpdateAction(FIX::MDUpdateAction_CHANGE));
+    half_bid.set(FIX::MDEntryType(FIX::MDEntryType_BID));
+    half_bid.set(FIX::Symbol("AAA"));
+    half_bid.set(FIX::MDEntryPx(10.1));
+    half_bid.set(FIX::MDEntrySize(0.5));
+    half.addGroup(half_bid);
+    FIX::Session::sendToTarget(half, session);
     FIX44::MarketDataIncrementalRefresh good;
     FIX44::MarketDataIncrementalRefresh::NoMDEntries offer;
     offer.set(FIX::MDUpdateAction(FIX::MDUpdateAction_CHANGE));
@@ -423,10 +433,11 @@ TEST_F(FixMarketDataTest, malformed_incremental_is_counted_and_dropped_without_h
   start_feed({{"AAA", kAaa}});
   ASSERT_TRUE(wait_quotes(kAaa, 2));
   expect_quote(recorder_.quotes(kAaa).at(0), 10.0, 10.5, 5, 6, 1);
-  // The bad bid was not applied: the good offer update kept the snapshot's bid.
+  // Neither bad bid (no price; a 0.5 size) was applied: the good offer update kept the
+  // snapshot's bid.
   expect_quote(recorder_.quotes(kAaa).at(1), 10.0, 10.25, 5, 9, 2);
   const auto stats = feed_->stats();
-  EXPECT_EQ(stats.malformed, 1u);
+  EXPECT_EQ(stats.malformed, 2u);
   EXPECT_EQ(stats.updates, 1u);
   EXPECT_TRUE(stats.logged_on);
   feed_->stop(200);

@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <memory>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -2199,4 +2202,155 @@ TEST_F(EngineRestartTest, reconnect_asks_about_every_working_order_and_a_match_i
 }
 
 }  // namespace
+// --- Bad market data and hedging under stress ----------------------------------------------------
+
+bool all_finite(const greeks::PortfolioGreeks& g) {
+  return std::isfinite(g.value) && std::isfinite(g.delta_shares) &&
+         std::isfinite(g.delta_notional) && std::isfinite(g.gamma_shares) &&
+         std::isfinite(g.gamma_notional_per_pct) && std::isfinite(g.vega_per_vol_point) &&
+         std::isfinite(g.theta_per_day) && std::isfinite(g.rho_per_pct) &&
+         std::isfinite(g.vanna_shares_per_vol_point) && std::isfinite(g.volga_per_vol_point2);
+}
+
+TEST_F(EngineTest, absurd_and_non_finite_quotes_are_refused_trip_bad_market_data_and_send_nothing) {
+  EngineConfig config = make_config();
+  config.limits.breakers[risk::Breaker::kBadMarketData] = {
+      true, risk::BreakerAction::kHalt, risk::ResetPolicy::kAuto, 10 * kNanosPerSecond, 10.0};
+  start(config);
+  // The first quote is 1e308: refused before it becomes a spot, and no hedge of a 2,700-share
+  // book goes out on it.
+  const auto first = quote(1e308, 1e308, kT0);
+  EXPECT_TRUE(only<NewChildOrder>(first).empty());
+  const auto states = only<StateNotice>(first);
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].to, TradingState::kHalted);
+  EXPECT_NE(std::string(states[0].cause.c_str()).find("bad market data: SIM quoted 1e+308"),
+            std::string::npos)
+      << states[0].cause.c_str();
+  EXPECT_EQ(snapshot().underlyings[0].spot, 0.0);
+
+  // A good quote while halted: the Greeks follow it, no order (the breaker waits 10 s clear).
+  EXPECT_TRUE(only<NewChildOrder>(quote(99.99, 100.01, kT0 + kNanosPerSecond)).empty());
+  const EngineSnapshot good = snapshot();
+  ASSERT_TRUE(all_finite(good.underlyings[0].greeks));
+  const double delta = good.underlyings[0].greeks.delta_shares;
+  EXPECT_NEAR(delta, book_delta(100.0, kT0 + kNanosPerSecond), 1e-6 * delta);
+
+  // NaN, inf, a zero bid, a crossed quote, and a 60% jump from the last accepted mid: each is
+  // refused, the Greeks and the spot stay where the good quote left them.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const double bad[][2] = {{nan, 100.01},   {99.99, inf},     {0.0, 100.01},
+                           {100.02, 99.98}, {159.99, 160.01}, {-inf, inf}};
+  TimeNs t = kT0 + 2 * kNanosPerSecond;
+  for (const auto& b : bad) {
+    EXPECT_TRUE(only<NewChildOrder>(quote(b[0], b[1], t)).empty()) << b[0] << " / " << b[1];
+    t += kNanosPerMilli;
+  }
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.quotes_refused, 1u + std::size(bad));
+  EXPECT_EQ(s.quotes, 1u);
+  EXPECT_DOUBLE_EQ(s.underlyings[0].spot, 100.0);
+  EXPECT_TRUE(all_finite(s.underlyings[0].greeks));
+  EXPECT_DOUBLE_EQ(s.underlyings[0].greeks.delta_shares, delta);
+  EXPECT_TRUE(std::isfinite(s.underlyings[0].net_delta_shares));
+  EXPECT_EQ(s.underlyings[0].risk.state, TradingState::kHalted);
+  EXPECT_NE(s.underlyings[0].risk.breakers_tripped &
+                (1u << static_cast<unsigned>(risk::Breaker::kBadMarketData)),
+            0u);
+  for (const double e : s.underlyings[0].risk.exposure) EXPECT_TRUE(std::isfinite(e));
+  EXPECT_EQ(s.live_orders, 0u);
+
+  // Ten seconds of good quotes after the last bad one: the breaker resets and the hedge goes out.
+  const TimeNs clear = t;
+  for (TimeNs k = clear; k <= clear + 10 * kNanosPerSecond; k += kNanosPerSecond) {
+    quote(99.99, 100.01, k);
+    timer(k);
+  }
+  const auto hedged = only<NewChildOrder>(quote(99.99, 100.01, clear + 11 * kNanosPerSecond));
+  ASSERT_EQ(hedged.size(), 1u);
+  EXPECT_EQ(hedged[0].side, Side::kSell);
+  EXPECT_EQ(snapshot().underlyings[0].risk.state, TradingState::kActive);
+}
+
+class StressHedgeTest : public EngineTest {
+ protected:
+  // spread_blowout on (reduce, 5x a median of >= 5 one-second samples), a hard delta limit of
+  // 1,000 shares, and a hedge position that leaves the book `offset_shares` long. The session
+  // stays down while the median fills (no hedge then); the spread then blows out to 0.40 around
+  // the same mid and the session comes up.
+  EngineSnapshot run_to_stress(double offset_shares, double band_multiple = 4.0) {
+    EngineConfig config = make_config();
+    config.limits.breakers[risk::Breaker::kSpreadBlowout] = {
+        true, risk::BreakerAction::kReduce, risk::ResetPolicy::kAuto, 30 * kNanosPerSecond, 10.0};
+    config.limits.breakers.spread_max_multiple = 5.0;
+    config.limits.breakers.spread_median_window_ns = 128 * kNanosPerSecond;
+    config.limits.breakers.spread_min_samples = 5;
+    config.limits.underlying[0][risk::Measure::kDeltaShares].hard = 1000.0;
+    config.limits.stress.band_multiple = band_multiple;
+    config.limits.stress.hard_limit_fraction = 0.8;
+    config.limits.stress.max_slippage_bps = 5.0;
+    const TimeNs warm = kT0 - 10 * kNanosPerSecond;
+    config.underlyings[0].initial_hedge_position =
+        -std::llround(book_delta(100.0, warm) - offset_shares);
+    start(config, /*session_up=*/false);
+    for (TimeNs t = warm; t < kT0; t += kNanosPerSecond) {
+      quote(99.99, 100.01, t);
+      timer(t);
+    }
+    const auto blown = quote(99.80, 100.20, kT0);
+    EXPECT_EQ(only<StateNotice>(blown).size(), 1u);
+    EXPECT_EQ(snapshot().underlyings[0].risk.state, TradingState::kReducing);
+    EXPECT_TRUE(send(SessionEvent{true}, kT0 + kNanosPerMilli).empty());
+    return snapshot();
+  }
+};
+
+TEST_F(StressHedgeTest, inside_the_stress_band_and_the_hard_limit_nothing_is_traded) {
+  // 500 shares long: 2.5x the 200-share band, so an unstressed book would sell ~500 at once.
+  const EngineSnapshot before = run_to_stress(500.0);
+  const double net = before.underlyings[0].net_delta_shares;
+  ASSERT_GT(net, 450.0);
+  ASSERT_LT(net, 550.0);
+  for (int k = 1; k <= 20; ++k) {
+    const TimeNs t = kT0 + k * kNanosPerSecond;
+    EXPECT_TRUE(only<NewChildOrder>(quote(99.80, 100.20, t)).empty()) << k;
+    EXPECT_TRUE(only<NewChildOrder>(timer(t)).empty()) << k;
+  }
+  const EngineSnapshot s = snapshot();
+  EXPECT_EQ(s.live_orders, 0u);
+  EXPECT_EQ(s.underlyings[0].hedge_decisions, 0u);
+  // The band in force is the stress band: min(4 x 200, 0.8 x 1,000) = 800 shares.
+  EXPECT_DOUBLE_EQ(s.underlyings[0].band_delta_shares, 800.0);
+}
+
+TEST_F(StressHedgeTest,
+       beyond_the_stress_band_it_trades_to_the_band_edge_at_a_capped_passive_price) {
+  // 1,500 shares long: beyond the 800-share stress band (0.8 x the 1,000 hard limit; 10 x 200
+  // would be 2,000).
+  const EngineSnapshot before = run_to_stress(1500.0, 10.0);
+  const double net = before.underlyings[0].net_delta_shares;
+  ASSERT_GT(net, 1450.0);
+  const auto orders = only<NewChildOrder>(quote(99.80, 100.20, kT0 + kNanosPerSecond));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].side, Side::kSell);
+  // To the band edge only: the fewest shares that bring |net| to 800.
+  EXPECT_EQ(orders[0].qty, static_cast<std::int64_t>(std::ceil(net - 800.0 - 1e-6)));
+  // Never crossing the 0.40 spread: at most 5 bp below the 100.00 mid, 99.95, not the 99.80 bid.
+  EXPECT_EQ(orders[0].price_ticks, 9995);
+  EXPECT_NEAR(orders[0].price, 99.95, 1e-9);
+  EXPECT_DOUBLE_EQ(snapshot().underlyings[0].band_delta_shares, 800.0);
+}
+
+TEST_F(StressHedgeTest, without_stress_the_same_book_sells_everything_at_the_bid) {
+  // The control: the same 1,500 shares long with stress hedging off hedges to zero at the bid.
+  EngineConfig config = make_config();
+  config.underlyings[0].initial_hedge_position = -std::llround(book_delta(100.0, kT0) - 1500.0);
+  start(config);
+  const auto orders = only<NewChildOrder>(quote(99.80, 100.20, kT0));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].price_ticks, 9980);
+  EXPECT_NEAR(static_cast<double>(orders[0].qty), 1500.0, 1.0);
+}
+
 }  // namespace hedged

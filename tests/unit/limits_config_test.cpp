@@ -229,6 +229,15 @@ void expect_shipped_values(const LimitsConfig& l) {
                 30 * kSecond, 10.0);
   EXPECT_DOUBLE_EQ(b.price_jump_pct, 5.0);
   EXPECT_EQ(b.price_jump_window_ns, 10 * kSecond);
+  EXPECT_DOUBLE_EQ(b.price_jump_long_pct, 8.0);
+  EXPECT_EQ(b.price_jump_long_window_ns, 120 * kSecond);
+  expect_policy(b[Breaker::kBadMarketData], true, BreakerAction::kHalt, ResetPolicy::kAuto,
+                10 * kSecond, 10.0);
+  EXPECT_DOUBLE_EQ(b.bad_quote_max_move_pct, 50.0);
+  EXPECT_TRUE(l.limits.stress.enabled);
+  EXPECT_DOUBLE_EQ(l.limits.stress.band_multiple, 4.0);
+  EXPECT_DOUBLE_EQ(l.limits.stress.hard_limit_fraction, 0.8);
+  EXPECT_DOUBLE_EQ(l.limits.stress.max_slippage_bps, 5.0);
   expect_policy(b[Breaker::kSessionDown], true, BreakerAction::kHalt, ResetPolicy::kAuto,
                 5 * kSecond, 10.0);
   EXPECT_EQ(b.session_down_grace_ns, 0);
@@ -474,11 +483,11 @@ TEST(LimitsConfigErrors, unknown_key_far_from_any_lists_the_allowed_keys_without
             "hedge_position_units, daily_loss_currency)");
   EXPECT_EQ(failure(load(kLimits + "limits: {}\n")),
             "limits.yaml:14:1: key 'limits': unknown key (allowed here: book, underlyings, "
-            "breakers)");
+            "breakers, stress_hedging)");
   EXPECT_EQ(failure(load(kLimits + "  circuit: {enabled: false}\n")),
             "limits.yaml:14:3: key 'breakers.circuit': unknown key (allowed here: "
             "stale_market_data, reject_storm, spread_blowout, price_jump, fix_session_down, "
-            "kill_switch, hard_limit)");
+            "kill_switch, hard_limit, bad_market_data)");
 }
 
 TEST(LimitsConfigErrors, string_where_a_number_is_expected_names_the_value) {
@@ -767,6 +776,27 @@ TEST(LimitsDiff, reports_exactly_the_changed_keys) {
                   "breakers.kill_switch.file: " + config_dir() + "/halt.flag -> /tmp/stop"));
 }
 
+TEST(LimitsConfig, stress_hedging_and_the_new_breaker_keys_are_read_and_range_checked) {
+  const LimitsLoadResult ok = load(kLimits +
+                                   "  price_jump: {long_max_move_pct: 7.5, long_window: 90s}\n"
+                                   "  bad_market_data: {max_move_pct: 20, action: reduce}\n"
+                                   "stress_hedging: {band_multiple: 3, hard_limit_fraction: 0.5, "
+                                   "max_slippage_bps: 12.5}\n");
+  ASSERT_TRUE(ok.limits.has_value()) << ok.error;
+  const hedged::risk::RiskLimits& l = ok.limits->limits;
+  EXPECT_DOUBLE_EQ(l.breakers.price_jump_long_pct, 7.5);
+  EXPECT_EQ(l.breakers.price_jump_long_window_ns, 90 * kSecond);
+  EXPECT_DOUBLE_EQ(l.breakers.bad_quote_max_move_pct, 20.0);
+  EXPECT_EQ(l.breakers[Breaker::kBadMarketData].action, BreakerAction::kReduce);
+  EXPECT_DOUBLE_EQ(l.stress.band_multiple, 3.0);
+  EXPECT_DOUBLE_EQ(l.stress.hard_limit_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(l.stress.max_slippage_bps, 12.5);
+  const std::string below = failure(load(kLimits + "stress_hedging: {band_multiple: 0.5}\n"));
+  EXPECT_NE(below.find("stress_hedging.band_multiple"), std::string::npos) << below;
+  const std::string unknown = failure(load(kLimits + "stress_hedging: {band: 3}\n"));
+  EXPECT_NE(unknown.find("unknown key"), std::string::npos) << unknown;
+}
+
 TEST(LimitsDiff, identical_files_have_no_differences) {
   const LimitsLoadResult a = load_limits_file(config_dir() + "/limits.yaml", nullptr);
   const LimitsLoadResult b = load_limits_file(config_dir() + "/limits.yaml", nullptr);
@@ -778,9 +808,9 @@ TEST(LimitsDiff, identical_files_have_no_differences) {
 TEST(LimitsDiff, flatten_lists_every_setting_in_a_stable_order) {
   const LimitsConfig d = hedged::config::default_limits(engine());
   const auto flat = flatten(d, {"SIM", "ABC"});
-  // Book: 7 measures × 2; each underlying: 14 + 10 pre-trade; breakers: 7 × 5 policy keys
-  // plus 10 own settings.
-  ASSERT_EQ(flat.size(), 14u + 2 * 24u + 35u + 10u);
+  // Book: 7 measures × 2; each underlying: 14 + 10 pre-trade; breakers: 8 × 5 policy keys
+  // plus 13 own settings; stress hedging: 4.
+  ASSERT_EQ(flat.size(), 14u + 2 * 24u + 40u + 13u + 4u);
   EXPECT_EQ(flat.front(), std::make_pair(std::string("book.delta_shares.soft"), std::string("0")));
   EXPECT_EQ(flat[14],
             std::make_pair(std::string("underlyings.SIM.delta_shares.soft"), std::string("0")));

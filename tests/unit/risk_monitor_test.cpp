@@ -376,5 +376,137 @@ TEST_F(RiskMonitorTest, cancel_rate_limit_defers_routine_cancels) {
   EXPECT_TRUE(monitor_->try_cancel(0, kT0 + kSecond));
 }
 
+// --- Flash crash: a breaker's reference does not learn the crash --------------------------------
+
+// The shipped spread_blowout settings: 5x a 60 s median of at least 20 samples, auto reset after
+// 30 s clear with 10% hysteresis; reduce.
+RiskLimits flash_crash_limits() {
+  RiskLimits l = default_risk_limits();
+  l.breakers.spread_max_multiple = 5.0;
+  l.breakers.spread_median_window_ns = 60 * kSecond;
+  l.breakers.spread_min_samples = 20;
+  l.breakers[Breaker::kSpreadBlowout] = {true, BreakerAction::kReduce, ResetPolicy::kAuto,
+                                         30 * kSecond, 10.0};
+  l.breakers.stale_timeout_ns = 5 * kSecond;
+  return l;
+}
+
+TEST_F(RiskMonitorTest,
+       spread_blowout_freezes_its_median_and_stays_tripped_while_spreads_stay_wide) {
+  make(flash_crash_limits(), 1);
+  const TimeNs step = 250 * kMs;
+  steady(100.0, 0.02, kT0, kT0 + 60 * kSecond, step);
+  EXPECT_NEAR(monitor_->median_spread(0), 0.02, 1e-12);
+  ASSERT_EQ(monitor_->state(0), TradingState::kActive);
+  // Spreads x20 for three minutes: six times the cooldown and three median windows. A median
+  // that learned the crash would be 0.40 after 30 s and the breaker would reset 30 s later.
+  const TimeNs crash = kT0 + 60 * kSecond + step;
+  steady(100.0, 0.40, crash, crash + 180 * kSecond, step);
+  EXPECT_EQ(monitor_->state(0), TradingState::kReducing);
+  EXPECT_TRUE(monitor_->breaker_tripped(0, Breaker::kSpreadBlowout));
+  EXPECT_NEAR(monitor_->median_spread(0), 0.02, 1e-12);  // frozen at the pre-crash median
+  EXPECT_EQ(monitor_->trips(Breaker::kSpreadBlowout), 1u);
+  // Half-way back (0.09 = 4.5x, inside 5x but not by the 10% hysteresis: 0.09 is the edge,
+  // 0.095 is not clear) keeps it tripped; 0.03 (1.5x) clears, and the reset follows 30 s later.
+  const TimeNs narrow = crash + 180 * kSecond + step;
+  steady(100.0, 0.095, narrow, narrow + 60 * kSecond, step);
+  EXPECT_EQ(monitor_->state(0), TradingState::kReducing);
+  const TimeNs back = narrow + 60 * kSecond + step;
+  steady(100.0, 0.03, back, back + 29 * kSecond, step);
+  EXPECT_EQ(monitor_->state(0), TradingState::kReducing);
+  std::vector<BreakerNotice> resets;
+  for (TimeNs t = back + 29 * kSecond + step; t <= back + 31 * kSecond; t += step) {
+    spot(0, 100.0, t);
+    hedge_quote(0, 99.985, 100.015, t);
+    for (const BreakerNotice& n : only<BreakerNotice>(timer(t))) resets.push_back(n);
+  }
+  ASSERT_EQ(resets.size(), 1u);
+  EXPECT_EQ(resets[0].kind, BreakerNotice::Kind::kReset);
+  EXPECT_EQ(std::string(resets[0].cause.c_str()), "condition clear for the cooldown");
+  EXPECT_EQ(monitor_->state(0), TradingState::kActive);
+  // Learning resumes after the reset: the median moves off the frozen 0.02.
+  steady(100.0, 0.03, back + 31 * kSecond + step, back + 100 * kSecond, step);
+  EXPECT_NEAR(monitor_->median_spread(0), 0.03, 1e-12);
+}
+
+// A -9% fall over 60 s, linear, one quote and timer tick every 250 ms: at most 1.5% within any
+// 10 s, so the short window never sees 5%.
+int fall_trip_second(RiskMonitor& monitor, std::string* cause) {
+  for (int k = 0; k <= 4 * 240; ++k) {
+    const TimeNs t = kT0 + k * 250 * kMs;
+    const double elapsed_s = static_cast<double>(k) * 0.25;
+    const double mid = elapsed_s < 60.0 ? 100.0 * (1.0 - 0.09 * elapsed_s / 60.0) : 91.0;
+    ActionBuffer out;
+    monitor.on_spot(0, mid, t, out);
+    monitor.on_timer(t, out);
+    for (const Action& a : out) {
+      if (const auto* n = std::get_if<BreakerNotice>(&a);
+          n != nullptr && n->breaker == static_cast<std::uint8_t>(Breaker::kPriceJump) &&
+          n->kind == BreakerNotice::Kind::kTripped) {
+        if (cause != nullptr) *cause = n->cause.c_str();
+        return static_cast<int>(elapsed_s);
+      }
+    }
+  }
+  return -1;
+}
+
+TEST_F(RiskMonitorTest,
+       price_jump_long_window_trips_on_a_steady_nine_percent_fall_over_sixty_seconds) {
+  RiskLimits l = default_risk_limits();  // 5% in 10 s, 8% in 120 s
+  ASSERT_DOUBLE_EQ(l.breakers.price_jump_pct, 5.0);
+  ASSERT_EQ(l.breakers.price_jump_window_ns, 10 * kSecond);
+  ASSERT_DOUBLE_EQ(l.breakers.price_jump_long_pct, 8.0);
+  ASSERT_EQ(l.breakers.price_jump_long_window_ns, 120 * kSecond);
+  RiskMonitor monitor(1, l);
+  std::string cause;
+  const int second = fall_trip_second(monitor, &cause);
+  // 8% below the start is reached at 60 x 8/9 = 53.3 s; the long window samples every 0.94 s.
+  EXPECT_GE(second, 53);
+  EXPECT_LE(second, 55);
+  EXPECT_NE(cause.find("within 120.0 s (limit 8.00%)"), std::string::npos) << cause;
+  EXPECT_EQ(monitor.state(0), TradingState::kHalted);
+
+  // The short window alone (the old behaviour) never trips on this fall.
+  l.breakers.price_jump_long_pct = 0.0;
+  RiskMonitor short_only(1, l);
+  EXPECT_EQ(fall_trip_second(short_only, nullptr), -1);
+  EXPECT_EQ(short_only.state(0), TradingState::kActive);
+}
+
+TEST_F(RiskMonitorTest, bad_market_data_halts_with_the_cause_and_resets_after_good_quotes) {
+  RiskLimits l = test_limits();  // halt, auto, 2 s cooldown
+  make(l, 2);
+  spot(0, 100.0, kT0);
+  spot(1, 50.0, kT0);
+  const auto tripped = call([&](ActionBuffer& out) {
+    monitor_->on_bad_quote(0, "bad market data: SIM quoted 1e+308 / 1e+308 refused", kT0, out);
+  });
+  ASSERT_EQ(only<BreakerNotice>(tripped).size(), 1u);
+  EXPECT_EQ(only<BreakerNotice>(tripped)[0].breaker,
+            static_cast<std::uint8_t>(Breaker::kBadMarketData));
+  ASSERT_EQ(only<StateNotice>(tripped).size(), 1u);
+  EXPECT_EQ(only<StateNotice>(tripped)[0].to, TradingState::kHalted);
+  EXPECT_NE(std::string(only<StateNotice>(tripped)[0].cause.c_str()).find("1e+308"),
+            std::string::npos);
+  EXPECT_EQ(monitor_->state(1), TradingState::kActive);
+  EXPECT_EQ(monitor_->bad_quotes(), 1u);
+  EXPECT_TRUE(monitor_->stressed(0));
+  // A good quote starts the cooldown; another bad one restarts it.
+  ActionBuffer out;
+  monitor_->on_good_quote(0, kT0 + kSecond, out);
+  monitor_->on_bad_quote(0, "bad market data: again", kT0 + 2 * kSecond, out);
+  monitor_->on_good_quote(0, kT0 + 3 * kSecond, out);
+  spot(0, 100.0, kT0 + 3 * kSecond + 1);
+  spot(1, 50.0, kT0 + 3 * kSecond + 1);
+  timer(kT0 + 4 * kSecond);
+  EXPECT_EQ(monitor_->state(0), TradingState::kHalted);  // 1 s clear < 2 s
+  spot(0, 100.0, kT0 + 5 * kSecond);
+  spot(1, 50.0, kT0 + 5 * kSecond);
+  timer(kT0 + 5 * kSecond);
+  EXPECT_EQ(monitor_->state(0), TradingState::kActive);
+  EXPECT_FALSE(monitor_->stressed(0));
+}
+
 }  // namespace
 }  // namespace hedged::risk
