@@ -155,8 +155,10 @@ int check_config(const Options& options) {
   return status;
 }
 
-int run(const Options& options) {
-  // Block the stop signals in every thread (threads inherit the mask); main waits for them.
+// The signals `run` and `venue` wait for. main blocks them before anything else (threads inherit
+// the mask), so one that arrives while the configuration loads or the sessions start stays
+// pending and is taken by the wait loop: a stop at any point of the start is a clean exit 0.
+sigset_t process_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -164,7 +166,11 @@ int run(const Options& options) {
   sigaddset(&signals, SIGHUP);
   sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGUSR2);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int run(const Options& options) {
+  const sigset_t signals = process_signals();
 
   const auto loaded =
       hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
@@ -223,7 +229,6 @@ int venue(const Options& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const auto loaded =
       hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
   if (!loaded.config) {
@@ -300,6 +305,11 @@ int venue(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before any allocation or file access: `run` and `venue` own their signals.
+  if (argc > 1 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "venue") == 0)) {
+    const sigset_t signals = process_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_help(stderr);

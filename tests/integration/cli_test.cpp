@@ -348,5 +348,54 @@ TEST(Cli, check_config_accepts_the_shipped_default) {
       << p.out();
 }
 
+// True once the process has blocked SIGTERM (its SigBlk mask in /proc): main's first act for
+// `run` and `venue`. Before that the test's fork has the test's mask, which does not block it.
+bool blocks_sigterm(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("SigBlk:", 0) != 0) continue;
+    const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+    return (mask >> (SIGTERM - 1) & 1ULL) != 0;
+  }
+  return false;
+}
+
+// SIGTERM at several points of the start (as the process blocks it, then 10, 50, 200 ms later,
+// while the config loads and the sessions come up) always gives a clean exit 0.
+void sigterm_early_exits_zero(const std::string& command, bool embedded) {
+  for (const int delay_ms : {0, 10, 50, 200}) {
+    testing::TempDir dir("hedged-cli");
+    const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+    std::string text = testing::test_config(ports, testing::dictionary_path());
+    if (!embedded) {
+      const std::string key = "  embedded: true\n";
+      ASSERT_NE(text.find(key), std::string::npos);
+      text.replace(text.find(key), key.size(), "  embedded: false\n");
+    }
+    const auto file = dir.write("run.yaml", text);
+    Process p({command, "-c", file.string()}, dir);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!blocks_sigterm(p.pid()) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_TRUE(blocks_sigterm(p.pid())) << command << " never blocked SIGTERM";
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    p.signal(SIGTERM);
+    const std::optional<int> status = p.wait(30s);
+    ASSERT_TRUE(status.has_value())
+        << command << " still running 30 s after SIGTERM at +" << delay_ms << " ms";
+    EXPECT_EQ(*status, 0) << command << " SIGTERM at +" << delay_ms << " ms\n" << p.err();
+  }
+}
+
+TEST(Cli, venue_exits_zero_on_sigterm_at_any_point_of_its_start) {
+  sigterm_early_exits_zero("venue", false);
+}
+
+TEST(Cli, run_exits_zero_on_sigterm_at_any_point_of_its_start) {
+  sigterm_early_exits_zero("run", true);
+}
+
 }  // namespace
 }  // namespace hedged
