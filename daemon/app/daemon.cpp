@@ -26,6 +26,7 @@
 #include "core/concurrent/seqlock.hpp"
 #include "core/concurrent/spsc_ring.hpp"
 #include "core/engine/recovery.hpp"
+#include "core/model/log_text.hpp"
 #include "core/pricing/implied_vol.hpp"
 #include "core/pricing/vol_surface.hpp"
 #include "core/risk/limits.hpp"
@@ -538,7 +539,7 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   admin::Reply act(admin::Action action, const std::string& reason) override {
-    spdlog::warn("admin API: {} ({})", admin::to_string(action), reason);
+    spdlog::warn("admin API: {} ({})", admin::to_string(action), log_safe(reason));
     switch (action) {
       case admin::Action::kHalt: command(Command::kHalt, reason); break;
       case admin::Action::kResume: command(Command::kResume, reason); break;
@@ -1218,7 +1219,7 @@ class Daemon::Impl final : public fix::InboundSink,
                 static_cast<double>(f->hedge_position + f->working_qty) * f->unit_delta_shares);
       } else if (const auto* o = std::get_if<OrderNotice>(&action)) {
         spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
-                     names[o->underlying], o->text.c_str());
+                     names[o->underlying], log_safe(o->text.c_str()));
       } else if (const auto* s = std::get_if<StateNotice>(&action)) {
         spdlog::warn("trading state of {}: {} -> {}: {}", scope_name(s->underlying),
                      to_string(s->from), to_string(s->to), s->cause.c_str());
@@ -1277,12 +1278,12 @@ class Daemon::Impl final : public fix::InboundSink,
         if (t->applied) {
           spdlog::info(
               "option fill {}{}: desk {} {} {} @ {:.4f}, position {}, option delta {:.1f}sh",
-              t->from_hedge ? "(gamma/vega hedge) " : "", t->exec_id.c_str(),
+              t->from_hedge ? "(gamma/vega hedge) " : "", log_safe(t->exec_id.c_str()),
               t->qty > 0 ? "bought" : "sold", t->qty > 0 ? t->qty : -t->qty, symbol, t->price,
               t->position, t->portfolio_delta_shares);
         } else {
-          spdlog::warn("option fill {} ignored ({} {}): {}", t->exec_id.c_str(), t->qty, symbol,
-                       t->reason.c_str());
+          spdlog::warn("option fill {} ignored ({} {}): {}", log_safe(t->exec_id.c_str()), t->qty,
+                       symbol, log_safe(t->reason.c_str()));
         }
       }
     }

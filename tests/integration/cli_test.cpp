@@ -397,5 +397,39 @@ TEST(Cli, run_exits_zero_on_sigterm_at_any_point_of_its_start) {
   sigterm_early_exits_zero("run", true);
 }
 
+// A reason from the admin API with a forged line (%0a) and a terminal escape (%1b) reaches the
+// daemon's log as one line, escaped: no line of the log starts with the forged time stamp and no
+// ESC byte is written.
+TEST(Cli, a_forged_newline_in_an_admin_reason_stays_one_escaped_log_line) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const int admin_port = testing::free_port();
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  const std::string admin = "admin:\n  listen: 127.0.0.1:0\n";
+  ASSERT_NE(text.find(admin), std::string::npos);
+  const auto token = dir.write("admin.token", "s3cret\n");
+  text.replace(text.find(admin), admin.size(),
+               "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) +
+                   "\n  token_file: " + token.string() + "\n");
+  const auto file = dir.write("run.yaml", text);
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(p, {"admin API on", "FIX logon"}, 60s)) << p.err();
+  const auto reply = testing::http_request(
+      admin_port, "POST",
+      "/halt?reason=desk%0a2099-01-01T00:00:00.000000Z%20info%20%20FAKE%20injected%1b%5b31m",
+      "Authorization: Bearer s3cret\r\n");
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_EQ(reply->status, 202) << reply->body;
+  const std::string escaped = "desk\\n2099-01-01T00:00:00.000000Z info  FAKE injected\\x1b[31m";
+  ASSERT_TRUE(wait_for_text(p, {"admin API: halt (" + escaped + ")"}, 20s)) << p.err();
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(10s), 0) << p.err();
+  const std::string log = p.err();
+  EXPECT_EQ(log.find("\n2099-01-01"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  // The halt the reason caused carries it too, on one line.
+  EXPECT_NE(log.find("-> halted: " + escaped), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace hedged
