@@ -249,10 +249,16 @@ class Daemon::Impl final : public fix::InboundSink,
     }
     if (option_flow_) {
       option_flow_->start();
-      spdlog::info("option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}",
-                   config_.option_flow.flow.symbols.size(),
-                   config_.option_flow.flow.trades_per_second, config_.option_flow.flow.host,
-                   config_.option_flow.flow.port, config_.option_flow.flow.comp_id);
+      // The flow trades at the venue's quotes of the options: a replayed tape without them
+      // gives none, and the line must not promise a flow there.
+      spdlog::info(
+          "option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}{}",
+          config_.option_flow.flow.symbols.size(), config_.option_flow.flow.trades_per_second,
+          config_.option_flow.flow.host, config_.option_flow.flow.port,
+          config_.option_flow.flow.comp_id,
+          config_.market_data.source == "replay"
+              ? "; replayed quotes: only options the tape quotes can trade"
+              : "");
     }
     runners_.push_back(
         std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
