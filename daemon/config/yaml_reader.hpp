@@ -15,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/model/log_text.hpp"
 #include "core/model/types.hpp"
 
 namespace hedged::config {
@@ -54,6 +55,9 @@ inline std::string unknown_key_message(std::string_view key,
          " (allowed here: " + list + ")";
 }
 
+// The most of one load error shown (thrown by Reader::fail or a loader's own check).
+inline constexpr std::size_t kMaxErrorBytes = 4096;
+
 // Runs `parse` (which reads and parses one file) and turns every way it can fail into the text
 // an operator sees: "file:line:column: message" where there is a position. Empty on success.
 template <typename Parse>
@@ -65,7 +69,7 @@ std::string capture_load_error(const std::string& name, Parse&& parse) {
     parse();
     return {};
   } catch (const ConfigError& e) {
-    return e.what();
+    return log_safe(e.what(), kMaxErrorBytes, false);
   } catch (const YAML::BadFile&) {
     return name + ": cannot open the file";
   } catch (const YAML::ParserException& e) {
@@ -89,8 +93,9 @@ class Reader {
     // A node without a position (the empty document) reports 1:1 rather than 0:0.
     s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1)
       << ": ";
-    if (!path.empty()) s << "key '" << path << "': ";
-    s << message;
+    // Keys and values come from the file: one line each, and cut (a 100 MB value is not echoed).
+    if (!path.empty()) s << "key '" << log_safe(path, kLogFieldMaxBytes, false) << "': ";
+    s << log_safe(message, 2 * kLogFieldMaxBytes, false);
     throw ConfigError(s.str());
   }
 
