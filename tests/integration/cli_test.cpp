@@ -117,6 +117,12 @@ void run_until_hedged_then_signal(int sig, const char* name) {
   EXPECT_NE(log.find("FIX logout"), std::string::npos);
   EXPECT_NE(log.find("exit 0"), std::string::npos);
   EXPECT_EQ(log.find("orders still working at shutdown"), std::string::npos) << log;
+  // A clean stop logs no error, and its own halt and session ends are information.
+  EXPECT_EQ(log.find("Z error "), std::string::npos) << log;
+  EXPECT_NE(log.find("Z info  trading state of book: active -> halted: shutdown: "),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("Z warning FIX logout"), std::string::npos) << log;
 }
 
 TEST(Cli, sigterm_stops_hedging_logs_out_and_exits_zero_within_three_seconds) {
