@@ -45,11 +45,18 @@ void print_help(std::FILE* out) {
       "                          SIGUSR1 makes a 1 s venue outage (every session logged out)\n"
       "  check-config FILE...    validate main configs and limits files (told apart by\n"
       "                          their keys), print a summary, exit 0 only if all are valid\n"
-      "  backtest -c FILE [--paths N] [--seed S] [--out DIR] [--json]\n"
+      "  backtest -c FILE [--paths N] [--seed S] [--out DIR] [--json] [--threads N]\n"
       "                          run the engine on a virtual clock over simulated paths or a\n"
-      "                          quote file and compare hedge policies (config/backtest/)\n"
-      "  journal verify|inspect|tail DIR [-n N] [--follow]\n"
-      "                          check a journal directory, print its records, or follow it\n"
+      "                          quote file and compare hedge policies (config/backtest/);\n"
+      "                          N threads run the paths (default: one per core)\n"
+      "  journal verify|inspect|tail DIR [-c FILE] [-n N] [--follow]\n"
+      "                          check a journal directory, print its records (instruments by\n"
+      "                          symbol with the config FILE), or follow it\n"
+      "  price --right call|put --spot S --strike K --rate r --vol v --expiry-years T ...\n"
+      "                          price and Greeks of one option as JSON (European or American,\n"
+      "                          BSM or Black-76; hedged price --help)\n"
+      "  iv --right call|put --price P --spot S --strike K --rate r --expiry-years T ...\n"
+      "                          implied vol of one option price as JSON (hedged iv --help)\n"
       "  version                 print the version\n"
       "  help, --help, -h        print this help\n"
       "\n"
@@ -61,6 +68,26 @@ void print_help(std::FILE* out) {
       "Exit status 2 means a configuration was rejected; 1 means the daemon could not\n"
       "start or failed while running.\n",
       HEDGED_VERSION, kDefaultConfig);
+}
+
+const char* command_usage(const std::string& command) {
+  if (command == "run") {
+    return "usage: hedged run [-c FILE]\n"
+           "  runs the daemon on FILE (default config/default.yaml) until SIGINT or SIGTERM:\n"
+           "  halt, cancel working orders, FIX logout, exit 0. SIGHUP re-reads the limits file,\n"
+           "  SIGUSR1 halts (kill switch), SIGUSR2 resumes. Exit 2: configuration rejected;\n"
+           "  1: could not start or failed while running.\n";
+  }
+  if (command == "venue") {
+    return "usage: hedged venue [-c FILE] [--scenario SCENARIO_FILE] [--stats-file PATH]\n"
+           "  runs the FIX venue simulator alone on FILE's market and FIX port (a daemon with\n"
+           "  venue.embedded: false trades with it, e.g. config/standalone_venue.yaml); a\n"
+           "  scenario (config/scenarios/*.yaml) plays from the start; PATH gets its records as\n"
+           "  JSON every 200 ms and at exit. SIGUSR1: a 1 s outage; SIGINT/SIGTERM: exit 0.\n";
+  }
+  return "usage: hedged check-config FILE...\n"
+         "  validates main configs and limits files (told apart by their keys), prints a\n"
+         "  summary of each; exit 0 only if all are valid, 2 otherwise.\n";
 }
 
 struct Options {
@@ -155,8 +182,10 @@ int check_config(const Options& options) {
   return status;
 }
 
-int run(const Options& options) {
-  // Block the stop signals in every thread (threads inherit the mask); main waits for them.
+// The signals `run` and `venue` wait for. main blocks them before anything else (threads inherit
+// the mask), so one that arrives while the configuration loads or the sessions start stays
+// pending and is taken by the wait loop: a stop at any point of the start is a clean exit 0.
+sigset_t process_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -164,7 +193,11 @@ int run(const Options& options) {
   sigaddset(&signals, SIGHUP);
   sigaddset(&signals, SIGUSR1);
   sigaddset(&signals, SIGUSR2);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int run(const Options& options) {
+  const sigset_t signals = process_signals();
 
   const auto loaded =
       hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
@@ -223,7 +256,6 @@ int venue(const Options& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const auto loaded =
       hedged::config::load_file(options.config_path, hedged::runtime::wall_clock_ns());
   if (!loaded.config) {
@@ -300,6 +332,11 @@ int venue(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before any allocation or file access: `run` and `venue` own their signals.
+  if (argc > 1 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "venue") == 0)) {
+    const sigset_t signals = process_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_help(stderr);
@@ -324,6 +361,14 @@ int main(int argc, char** argv) {
                               : hedged::app::run_iv_command(args);
   }
   if (command == "journal") return hedged::app::journal_command(args);
+  if (command == "run" || command == "venue" || command == "check-config") {
+    for (const std::string& a : args) {
+      if (a == "--help" || a == "-h") {
+        std::fputs(command_usage(command), stdout);
+        return 0;
+      }
+    }
+  }
   if (command == "backtest") return hedged::app::backtest_command(args);
   const Options options = parse_options(args);
   if (!options.ok) {

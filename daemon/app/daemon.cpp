@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "core/concurrent/seqlock.hpp"
 #include "core/concurrent/spsc_ring.hpp"
 #include "core/engine/recovery.hpp"
+#include "core/model/log_text.hpp"
 #include "core/pricing/implied_vol.hpp"
 #include "core/pricing/vol_surface.hpp"
 #include "core/risk/limits.hpp"
@@ -251,10 +253,16 @@ class Daemon::Impl final : public fix::InboundSink,
     }
     if (option_flow_) {
       option_flow_->start();
-      spdlog::info("option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}",
-                   config_.option_flow.flow.symbols.size(),
-                   config_.option_flow.flow.trades_per_second, config_.option_flow.flow.host,
-                   config_.option_flow.flow.port, config_.option_flow.flow.comp_id);
+      // The flow trades at the venue's quotes of the options: a replayed tape without them
+      // gives none, and the line must not promise a flow there.
+      spdlog::info(
+          "option flow: {} options, {:.3g} trades/s on average, drop copy on {}:{} as {}{}",
+          config_.option_flow.flow.symbols.size(), config_.option_flow.flow.trades_per_second,
+          config_.option_flow.flow.host, config_.option_flow.flow.port,
+          config_.option_flow.flow.comp_id,
+          config_.market_data.source == "replay"
+              ? "; replayed quotes: only options the tape quotes can trade"
+              : "");
     }
     runners_.push_back(
         std::make_unique<runtime::AgentRunner>(control_agent_, runtime::IdleConfig{}));
@@ -314,6 +322,8 @@ class Daemon::Impl final : public fix::InboundSink,
   void stop(const std::string& reason, int cancel_timeout_ms) {
     if (!started_ || stopped_) return;
     stopped_ = true;
+    // Read by the QuickFIX threads' session callbacks: the sessions going down now is expected.
+    stopping_.store(true, std::memory_order_release);
     spdlog::info("stopping: {}", reason);
     command(Command::kHalt, recovery::kShutdownCausePrefix + reason);
     // Wait for the venue to confirm the cancels so nothing is left working behind us.
@@ -649,7 +659,7 @@ class Daemon::Impl final : public fix::InboundSink,
   }
 
   admin::Reply act(admin::Action action, const std::string& reason) override {
-    spdlog::warn("admin API: {} ({})", admin::to_string(action), reason);
+    spdlog::warn("admin API: {} ({})", admin::to_string(action), log_safe(reason));
     switch (action) {
       case admin::Action::kHalt: command(Command::kHalt, reason); break;
       case admin::Action::kResume: command(Command::kResume, reason); break;
@@ -679,7 +689,12 @@ class Daemon::Impl final : public fix::InboundSink,
     if (logged_on) {
       spdlog::info("FIX drop copy: session {} is up", detail);
     } else {
-      spdlog::warn("FIX drop copy: session {} is down; option fills wait until it is back", detail);
+      if (stopping_.load(std::memory_order_acquire)) {
+        spdlog::info("FIX drop copy: session {} is down (stopping)", detail);
+      } else {
+        spdlog::warn("FIX drop copy: session {} is down; option fills wait until it is back",
+                     detail);
+      }
     }
   }
 
@@ -703,7 +718,10 @@ class Daemon::Impl final : public fix::InboundSink,
     if (logged_on) {
       spdlog::info("FIX logon: session {} is up", detail);
     } else {
-      spdlog::warn("FIX logout: session {} is down", detail);
+      // Expected while stopping: info, so that a clean stop logs no warnings of its own.
+      spdlog::log(
+          stopping_.load(std::memory_order_acquire) ? spdlog::level::info : spdlog::level::warn,
+          "FIX logout: session {} is down", detail);
     }
     inbound_.push(SessionEvent{logged_on});
   }
@@ -1433,17 +1451,32 @@ class Daemon::Impl final : public fix::InboundSink,
             f->portfolio_delta_shares +
                 static_cast<double>(f->hedge_position + f->working_qty) * f->unit_delta_shares);
       } else if (const auto* o = std::get_if<OrderNotice>(&action)) {
-        spdlog::warn("order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
-                     names[o->underlying], o->text.c_str());
+        // An answer without Text (58) still says what is known rather than ending in ": ".
+        const std::string why =
+            !o->text.empty() ? log_safe(o->text.c_str())
+            : o->outcome == OrderOutcome::kCanceled
+                ? "no Text from the venue (a cancel we sent, or the venue's own)"
+                : "no Text from the venue";
+        spdlog::log(d_.stopping_.load(std::memory_order_acquire) ? spdlog::level::info
+                                                                 : spdlog::level::warn,
+                    "order {} {} ({}): {}", o->cl_ord_id, to_string(o->outcome),
+                    names[o->underlying], why);
       } else if (const auto* s = std::get_if<StateNotice>(&action)) {
-        spdlog::warn("trading state of {}: {} -> {}: {}", scope_name(s->underlying),
-                     to_string(s->from), to_string(s->to), s->cause.c_str());
+        // The stop's own halt is expected: info; every other change is worth a warning.
+        const bool shutdown =
+            std::string_view(s->cause.c_str()).rfind(recovery::kShutdownCausePrefix, 0) == 0;
+        spdlog::log(shutdown ? spdlog::level::info : spdlog::level::warn,
+                    "trading state of {}: {} -> {}: {}", scope_name(s->underlying),
+                    to_string(s->from), to_string(s->to), s->cause.c_str());
       } else if (const auto* b = std::get_if<BreakerNotice>(&action)) {
         const char* breaker = risk::key(static_cast<risk::Breaker>(b->breaker));
         switch (b->kind) {
           case BreakerNotice::Kind::kTripped:
-            spdlog::error("breaker {} tripped ({}): {}", breaker, scope_name(b->underlying),
-                          b->cause.c_str());
+            // The stop's own halt and the session it closes trip breakers too: expected, info.
+            spdlog::log(d_.stopping_.load(std::memory_order_acquire) ? spdlog::level::info
+                                                                     : spdlog::level::err,
+                        "breaker {} tripped ({}): {}", breaker, scope_name(b->underlying),
+                        b->cause.c_str());
             break;
           case BreakerNotice::Kind::kReset:
             spdlog::info("breaker {} reset ({}): {}", breaker, scope_name(b->underlying),
@@ -1505,12 +1538,12 @@ class Daemon::Impl final : public fix::InboundSink,
         if (t->applied) {
           spdlog::info(
               "option fill {}{}: desk {} {} {} @ {:.4f}, position {}, option delta {:.1f}sh",
-              t->from_hedge ? "(gamma/vega hedge) " : "", t->exec_id.c_str(),
+              t->from_hedge ? "(gamma/vega hedge) " : "", log_safe(t->exec_id.c_str()),
               t->qty > 0 ? "bought" : "sold", t->qty > 0 ? t->qty : -t->qty, symbol, t->price,
               t->position, t->portfolio_delta_shares);
         } else {
-          spdlog::warn("option fill {} ignored ({} {}): {}", t->exec_id.c_str(), t->qty, symbol,
-                       t->reason.c_str());
+          spdlog::warn("option fill {} ignored ({} {}): {}", log_safe(t->exec_id.c_str()), t->qty,
+                       symbol, log_safe(t->reason.c_str()));
         }
       }
     }
@@ -1601,6 +1634,7 @@ class Daemon::Impl final : public fix::InboundSink,
   TimeNs start_time_ns_ = 0;
   bool started_ = false;
   bool stopped_ = false;
+  std::atomic<bool> stopping_{false};  // set by stop(); read by the session callbacks
 };
 
 Daemon::Daemon(config::DaemonConfig config, NoticeObserver observer, DaemonHooks hooks)

@@ -5,9 +5,15 @@
 #include <cstdio>
 #include <deque>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "adapters/journal/journal.hpp"
+#include "adapters/journal/segment_files.hpp"
+#include "core/model/log_text.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/agent.hpp"
 
 namespace hedged::app {
 namespace {
@@ -15,9 +21,48 @@ namespace {
 void usage(std::FILE* out) {
   std::fputs(
       "usage: hedged journal verify DIR\n"
-      "       hedged journal inspect DIR\n"
-      "       hedged journal tail DIR [-n N] [--follow]\n",
+      "       hedged journal inspect DIR [-c CONFIG]\n"
+      "       hedged journal tail DIR [-c CONFIG] [-n N] [--follow]\n"
+      "\n"
+      "verify checks every segment and record and prints a summary (exit 0 clean, 1 torn tail\n"
+      "or corrupt); inspect prints every record; tail prints the last N (default 20) and with\n"
+      "--follow keeps printing new ones. CONFIG (the daemon's config that wrote the journal)\n"
+      "names instruments by symbol; without it they are printed by number. A DIR that does not\n"
+      "exist, is not a directory or holds no journal segment is an error (exit 2).\n",
       out);
+}
+
+// Instrument symbols by id, from the daemon's config; empty without one.
+std::unordered_map<InstrumentId, std::string> symbols;
+
+// Underlying names by index (hedge decisions and trading states name an underlying).
+std::vector<std::string> underlying_names;
+
+std::string instrument_name(InstrumentId id) {
+  const auto it = symbols.find(id);
+  if (it != symbols.end()) return it->second;
+  return "instrument " + std::to_string(id);
+}
+
+std::string underlying_name(std::uint32_t index) {
+  if (index < underlying_names.size()) return underlying_names[index];
+  return "underlying " + std::to_string(index);
+}
+
+// Empty when DIR holds a journal; otherwise why not, for the operator.
+std::string check_directory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(dir, ec);
+  if (!std::filesystem::exists(status)) return dir.string() + ": no such directory";
+  if (!std::filesystem::is_directory(status)) return dir.string() + ": not a directory";
+  try {
+    if (journal::list_segments(dir).empty()) {
+      return dir.string() + ": no journal segments (journal-<sequence>.log) in this directory";
+    }
+  } catch (const std::exception& e) {
+    return dir.string() + ": " + e.what();
+  }
+  return {};
 }
 
 std::string time_text(TimeNs ns) {
@@ -39,8 +84,8 @@ std::string describe_record(const journal::RecordView& r) {
   switch (r.type) {
     case journal::RecordType::kNewOrder:
       if (const auto o = decode<NewChildOrder>(r)) {
-        std::snprintf(buf, sizeof buf, "order %" PRIu64 " %s %" PRId64 " of instrument %u @ %.6g",
-                      o->cl_ord_id, to_string(o->side), o->qty, o->instrument, o->price);
+        std::snprintf(buf, sizeof buf, "order %" PRIu64 " %s %" PRId64 " %s @ %.6g", o->cl_ord_id,
+                      to_string(o->side), o->qty, instrument_name(o->instrument).c_str(), o->price);
       }
       break;
     case journal::RecordType::kCancelOrder:
@@ -61,32 +106,31 @@ std::string describe_record(const journal::RecordView& r) {
                       "report for order %" PRIu64 " kind %d status %d cum %" PRId64 " last %" PRId64
                       " @ %.6g exec %s%s%s",
                       e->cl_ord_id, static_cast<int>(e->kind), static_cast<int>(e->status),
-                      e->cum_qty, e->last_qty, e->last_px, e->exec_id.c_str(),
-                      e->text.empty() ? "" : ": ", e->text.c_str());
+                      e->cum_qty, e->last_qty, e->last_px, log_safe(e->exec_id.c_str()).c_str(),
+                      e->text.empty() ? "" : ": ", log_safe(e->text.c_str()).c_str());
       }
       break;
     case journal::RecordType::kOptionTrade:
       if (const auto t = decode<OptionTradeEvent>(r)) {
-        std::snprintf(buf, sizeof buf, "option trade %+" PRId64 " of instrument %u @ %.6g exec %s",
-                      t->qty, t->instrument, t->price, t->exec_id.c_str());
+        std::snprintf(buf, sizeof buf, "option trade %+" PRId64 " %s @ %.6g exec %s", t->qty,
+                      instrument_name(t->instrument).c_str(), t->price,
+                      log_safe(t->exec_id.c_str()).c_str());
       }
       break;
     case journal::RecordType::kStateChange:
       if (const auto s = decode<StateNotice>(r)) {
         std::snprintf(buf, sizeof buf, "state %s %s -> %s: %s",
-                      s->underlying == kBookScope
-                          ? "book"
-                          : ("underlying " + std::to_string(s->underlying)).c_str(),
-                      to_string(s->from), to_string(s->to), s->cause.c_str());
+                      s->underlying == kBookScope ? "book" : underlying_name(s->underlying).c_str(),
+                      to_string(s->from), to_string(s->to), log_safe(s->cause.c_str()).c_str());
       }
       break;
     case journal::RecordType::kHedgeDecision:
       if (const auto h = decode<HedgeDecision>(r)) {
         std::snprintf(buf, sizeof buf,
-                      "hedge underlying %u: %s %" PRId64 " @ %.6g order %" PRIu64
+                      "hedge %s: %s %" PRId64 " @ %.6g order %" PRIu64
                       " option delta %.1f position %" PRId64,
-                      h->underlying, to_string(h->side), h->qty, h->price, h->cl_ord_id,
-                      h->portfolio_delta_shares, h->hedge_position);
+                      underlying_name(h->underlying).c_str(), to_string(h->side), h->qty, h->price,
+                      h->cl_ord_id, h->portfolio_delta_shares, h->hedge_position);
       }
       break;
     case journal::RecordType::kLimitChange:
@@ -115,12 +159,71 @@ int report_problem(const journal::ReadResult& result) {
 }  // namespace
 
 int journal_command(const std::vector<std::string>& args) {
-  if (args.size() < 2) {
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h" || a == "help") {
+      usage(stdout);
+      return 0;
+    }
+  }
+  if (args.empty()) {
     usage(stderr);
     return 64;
   }
   const std::string& what = args[0];
-  const std::filesystem::path dir = args[1];
+  if (what != "verify" && what != "inspect" && what != "tail") {
+    std::fprintf(stderr, "hedged journal: unknown subcommand '%s'\n", what.c_str());
+    usage(stderr);
+    return 64;
+  }
+  std::filesystem::path dir;
+  std::string config_path;
+  std::size_t count = 20;
+  bool follow = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (what != "verify" && (a == "-c" || a == "--config") && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (what == "tail" && a == "-n" && i + 1 < args.size()) {
+      const std::string& n = args[++i];
+      if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos) {
+        std::fprintf(stderr, "hedged journal tail: -n wants a count of records, not '%s'\n",
+                     n.substr(0, 40).c_str());
+        return 64;
+      }
+      count = static_cast<std::size_t>(std::stoul(n));
+    } else if (what == "tail" && (a == "--follow" || a == "-f")) {
+      follow = true;
+    } else if (!a.empty() && a[0] != '-' && dir.empty()) {
+      dir = a;
+    } else {
+      std::fprintf(stderr, "hedged journal %s: unexpected argument '%s'\n", what.c_str(),
+                   a.substr(0, 80).c_str());
+      usage(stderr);
+      return 64;
+    }
+  }
+  if (dir.empty()) {
+    usage(stderr);
+    return 64;
+  }
+  if (const std::string problem = check_directory(dir); !problem.empty()) {
+    std::fprintf(stderr, "hedged journal %s: %s\n", what.c_str(), problem.c_str());
+    return 2;
+  }
+  if (!config_path.empty()) {
+    const auto loaded = config::load_file(config_path, runtime::wall_clock_ns());
+    if (!loaded.config) {
+      std::fprintf(stderr, "hedged journal %s: configuration rejected: %s\n", what.c_str(),
+                   loaded.error.c_str());
+      return 2;
+    }
+    for (const InstrumentSpec& spec : loaded.config->engine.instruments) {
+      symbols.emplace(spec.id, spec.symbol);
+    }
+    for (const UnderlyingConfig& u : loaded.config->engine.underlyings) {
+      underlying_names.push_back(u.name);
+    }
+  }
   if (what == "verify") {
     const journal::JournalSummary summary = journal::verify(dir);
     std::fputs(journal::describe(summary).c_str(), stdout);
@@ -132,18 +235,6 @@ int journal_command(const std::vector<std::string>& args) {
     return report_problem(result);
   }
   if (what == "tail") {
-    std::size_t count = 20;
-    bool follow = false;
-    for (std::size_t i = 2; i < args.size(); ++i) {
-      if (args[i] == "-n" && i + 1 < args.size()) {
-        count = static_cast<std::size_t>(std::stoul(args[++i]));
-      } else if (args[i] == "--follow" || args[i] == "-f") {
-        follow = true;
-      } else {
-        usage(stderr);
-        return 64;
-      }
-    }
     std::deque<std::string> last;
     std::uint64_t printed = 0;
     const journal::ReadResult first = journal::read_journal(dir, [&](const journal::RecordView& r) {

@@ -12,11 +12,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/model/log_text.hpp"
+
 namespace hedged::app {
 namespace {
 
-// RFC 3339 in UTC with microseconds, e.g. 2026-01-15T12:00:00.123456Z.
-constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ %v";
+// RFC 3339 in UTC with microseconds, e.g. 2026-01-15T12:00:00.123456Z. %* is the message with its
+// control characters escaped (TextMessageFlag): whatever a message carries, it is one line.
+constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ %*";
+// The most of one message a log line takes; the rest is cut with a marker saying how much.
+constexpr std::size_t kMessageMaxBytes = 16 * 1024;
 // One object per line. %* is the message escaped for a JSON string (JsonMessageFlag); the other
 // fields never need escaping (a timestamp, spdlog's level names, our logger's name, a number).
 constexpr const char* kJsonPattern =
@@ -82,11 +87,30 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
               spdlog::memory_buf_t& dest) override {
-    escape_json(std::string_view(msg.payload.data(), msg.payload.size()),
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    escape_json(text.substr(0, kMessageMaxBytes),
                 [&](const char* begin, const char* end) { dest.append(begin, end); });
+    if (text.size() > kMessageMaxBytes) {
+      const std::string cut = "…(+" + std::to_string(text.size() - kMessageMaxBytes) + " bytes)";
+      dest.append(cut.data(), cut.data() + cut.size());
+    }
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+class TextMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    // Backslashes stay as they are: fields escaped with log_safe are not escaped twice.
+    const std::string safe =
+        log_safe(std::string_view(msg.payload.data(), msg.payload.size()), kMessageMaxBytes, false);
+    dest.append(safe.data(), safe.data() + safe.size());
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextMessageFlag>();
   }
 };
 
@@ -95,7 +119,7 @@ std::unique_ptr<spdlog::formatter> make_formatter(const std::string& format) {
   if (format == "json") {
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(kJsonPattern);
   } else {
-    formatter->set_pattern(kTextPattern);
+    formatter->add_flag<TextMessageFlag>('*').set_pattern(kTextPattern);
   }
   return formatter;
 }

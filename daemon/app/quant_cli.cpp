@@ -1,5 +1,6 @@
 #include "daemon/app/quant_cli.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -26,9 +27,11 @@ constexpr const char* kPriceUsage =
 
 constexpr const char* kIvUsage =
     "usage: hedged iv --right call|put --price P --spot S --strike K --rate r --expiry-years T\n"
-    "                 [--dividend-yield q] [--model bsm|black76]\n"
+    "                 [--dividend-yield q] [--style european|american] [--model bsm|black76]\n"
     "  prints {\"iv\": sigma} (per sqrt(year)); a price outside the no-arbitrage bounds prints\n"
-    "  {\"iv\": null, \"error\": \"...\"} and exits 1\n";
+    "  {\"iv\": null, \"error\": \"...\"} and exits 1. --style american inverts the American\n"
+    "  pricer of `hedged price --style american` (bounds: the exercise value, S for a call, K\n"
+    "  for a put); --model black76 takes no --dividend-yield\n";
 
 struct Parsed {
   std::map<std::string, std::string> values;
@@ -123,7 +126,40 @@ std::string read_inputs(const Parsed& p, bool need_vol, pricing::BsInputs& in, b
   if (model != p.values.end() && model->second != "bsm" && model->second != "black76") {
     return "--model must be bsm or black76";
   }
+  if (black76 && p.values.count("dividend-yield") != 0) {
+    return "--dividend-yield does not apply to --model black76 (the futures price carries it)";
+  }
   return {};
+}
+
+// The American implied vol: the vol at which pricing::american_price gives `price`, by bisection
+// (the price rises with vol). Same errors as the European solver: below the exercise value (or
+// the price at a vanishing vol), at or above the bound (S for a call, K for a put), invalid input.
+pricing::IvResult implied_vol_american(double price, pricing::BsInputs in) {
+  if (!std::isfinite(price) || !(in.spot > 0.0) || !(in.strike > 0.0) || !(in.time_years > 0.0)) {
+    return {0.0, pricing::IvError::kInvalidInput};
+  }
+  const bool call = in.right == OptionRight::kCall;
+  const double exercise = std::max(call ? in.spot - in.strike : in.strike - in.spot, 0.0);
+  const double bound = call ? in.spot : in.strike;
+  if (price >= bound) return {0.0, pricing::IvError::kAboveMaximum};
+  const auto at = [&](double vol) {
+    in.vol = vol;
+    return pricing::american_price(in);
+  };
+  double low = 1e-4;
+  double high = 4.0;
+  if (price <= exercise || price <= at(low)) return {0.0, pricing::IvError::kBelowIntrinsic};
+  while (at(high) < price) {
+    high *= 2.0;
+    if (high > 64.0) return {0.0, pricing::IvError::kAboveMaximum};
+  }
+  for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
+    const double mid = 0.5 * (low + high);
+    (at(mid) < price ? low : high) = mid;
+  }
+  if (high - low > 1e-9 * high) return {0.0, pricing::IvError::kNoConvergence};
+  return {0.5 * (low + high), pricing::IvError::kNone};
 }
 
 }  // namespace
@@ -164,7 +200,7 @@ int run_price_command(const std::vector<std::string>& args) {
 
 int run_iv_command(const std::vector<std::string>& args) {
   const Parsed p = parse(args, {"right", "price", "spot", "strike", "rate", "dividend-yield",
-                                "expiry-years", "model"});
+                                "expiry-years", "model", "style"});
   if (!p.error.empty()) return usage_error(kIvUsage, p.error);
   pricing::BsInputs in{};
   bool black76 = false;
@@ -175,8 +211,17 @@ int run_iv_command(const std::vector<std::string>& args) {
   const auto price = number(p, "price", error);
   if (!error.empty()) return usage_error(kIvUsage, error);
   if (!price) return usage_error(kIvUsage, "--price is required");
-  const pricing::IvResult iv =
-      black76 ? pricing::implied_vol_black76(*price, in) : pricing::implied_vol(*price, in);
+  const auto style = p.values.find("style");
+  const bool american = style != p.values.end() && style->second == "american";
+  if (style != p.values.end() && style->second != "european" && style->second != "american") {
+    return usage_error(kIvUsage, "--style must be european or american");
+  }
+  if (american && black76) {
+    return usage_error(kIvUsage, "--style american is priced for --model bsm only");
+  }
+  const pricing::IvResult iv = american  ? implied_vol_american(*price, in)
+                               : black76 ? pricing::implied_vol_black76(*price, in)
+                                         : pricing::implied_vol(*price, in);
   if (iv.error != pricing::IvError::kNone) {
     std::printf("{\"iv\": null, \"error\": \"%s\"}\n", pricing::to_string(iv.error));
     return 1;

@@ -295,12 +295,12 @@ LimitsLoadResult load_limits_file(const std::string& path, const EngineConfig* e
     return {std::nullopt, path + ": not a regular file"};
   }
   const std::string base = std::filesystem::path(path).parent_path().string();
-  return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, engine);
+  return load([&] { return load_yaml_file(path); }, path, base.empty() ? "." : base, engine);
 }
 
 LimitsLoadResult load_limits_text(const std::string& text, const std::string& name,
                                   const std::string& base_dir, const EngineConfig* engine) {
-  return load([&] { return YAML::Load(text); }, name, base_dir, engine);
+  return load([&] { return load_yaml_text(text, name); }, name, base_dir, engine);
 }
 
 LimitsConfig default_limits(const EngineConfig& /*engine*/) {

@@ -907,7 +907,7 @@ FileKindResult detect_file_kind(const std::string& path) {
     result.error = path + ": not a regular file";
     return result;
   }
-  result.error = capture_load_error(path, [&] { root = YAML::LoadFile(path); });
+  result.error = capture_load_error(path, [&] { root = load_yaml_file(path); });
   if (!result.error.empty()) return result;
   if (!root.IsMap()) {
     result.error = path + ":1:1: expected a mapping of keys at the top level";
@@ -943,12 +943,12 @@ LoadResult load_file(const std::string& path, TimeNs now) {
     return {std::nullopt, path + ": not a regular file"};
   }
   const std::string base = std::filesystem::path(path).parent_path().string();
-  return load([&] { return YAML::LoadFile(path); }, path, base.empty() ? "." : base, now);
+  return load([&] { return load_yaml_file(path); }, path, base.empty() ? "." : base, now);
 }
 
 LoadResult load_text(const std::string& text, const std::string& name, const std::string& base_dir,
                      TimeNs now) {
-  return load([&] { return YAML::Load(text); }, name, base_dir, now);
+  return load([&] { return load_yaml_text(text, name); }, name, base_dir, now);
 }
 
 }  // namespace hedged::config

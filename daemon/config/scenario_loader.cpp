@@ -226,11 +226,11 @@ ScenarioLoadResult load_scenario_file(const std::string& path) {
   if (std::filesystem::exists(path) && !std::filesystem::is_regular_file(path)) {
     return {std::nullopt, path + ": not a regular file"};
   }
-  return load([&] { return YAML::LoadFile(path); }, path);
+  return load([&] { return load_yaml_file(path); }, path);
 }
 
 ScenarioLoadResult load_scenario_text(const std::string& text, const std::string& name) {
-  return load([&] { return YAML::Load(text); }, name);
+  return load([&] { return load_yaml_text(text, name); }, name);
 }
 
 }  // namespace hedged::config

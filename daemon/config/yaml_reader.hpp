@@ -5,16 +5,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/model/log_text.hpp"
 #include "core/model/types.hpp"
 
 namespace hedged::config {
@@ -54,6 +58,9 @@ inline std::string unknown_key_message(std::string_view key,
          " (allowed here: " + list + ")";
 }
 
+// The most of one load error shown (thrown by Reader::fail or a loader's own check).
+inline constexpr std::size_t kMaxErrorBytes = 4096;
+
 // Runs `parse` (which reads and parses one file) and turns every way it can fail into the text
 // an operator sees: "file:line:column: message" where there is a position. Empty on success.
 template <typename Parse>
@@ -65,7 +72,7 @@ std::string capture_load_error(const std::string& name, Parse&& parse) {
     parse();
     return {};
   } catch (const ConfigError& e) {
-    return e.what();
+    return log_safe(e.what(), kMaxErrorBytes, false);
   } catch (const YAML::BadFile&) {
     return name + ": cannot open the file";
   } catch (const YAML::ParserException& e) {
@@ -76,6 +83,68 @@ std::string capture_load_error(const std::string& name, Parse&& parse) {
     // e.g. reading a folder: the stream fails with std::ios_base::failure.
     return name + ": cannot read the file: " + e.what();
   }
+}
+
+// What a config file (main, limits or scenario) may be: larger files are refused before they are
+// parsed, and so are longer scalars (a 1 GB number would hold the loading thread for minutes).
+inline constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxScalarBytes = 64 * 1024;
+
+namespace detail {
+
+inline void check_scalars(const YAML::Node& node, const std::string& name) {
+  if (node.IsScalar() && node.Scalar().size() > kMaxScalarBytes) {
+    const YAML::Mark mark = node.Mark();
+    throw ConfigError(name + ":" + std::to_string(mark.line + 1) + ":" +
+                      std::to_string(mark.column + 1) + ": a value of " +
+                      std::to_string(node.Scalar().size()) + " bytes; at most " +
+                      std::to_string(kMaxScalarBytes) + " are read");
+  }
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      check_scalars(it->first, name);
+      check_scalars(it->second, name);
+    }
+  } else if (node.IsSequence()) {
+    for (const YAML::Node& child : node) check_scalars(child, name);
+  }
+}
+
+}  // namespace detail
+
+// The one YAML document of `text` (named `name` in messages): a second document is refused (it
+// would otherwise be ignored), and so is a scalar longer than kMaxScalarBytes.
+inline YAML::Node load_yaml_text(const std::string& text, const std::string& name) {
+  if (text.size() > kMaxConfigFileBytes) {
+    throw ConfigError(name + ": " + std::to_string(text.size()) +
+                      " bytes; a config file may have " + std::to_string(kMaxConfigFileBytes));
+  }
+  const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+  if (documents.size() > 1) {
+    const YAML::Mark mark = documents[1].Mark();
+    throw ConfigError(name + ":" + std::to_string(std::max(mark.line, 0) + 1) + ":" +
+                      std::to_string(std::max(mark.column, 0) + 1) +
+                      ": a second YAML document; a config file holds one (remove the '---')");
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+  detail::check_scalars(root, name);
+  return root;
+}
+
+// Same for a file, whose size is checked before it is read.
+inline YAML::Node load_yaml_file(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw YAML::BadFile(path);
+  if (size > kMaxConfigFileBytes) {
+    throw ConfigError(path + ": " + std::to_string(size) + " bytes; a config file may have " +
+                      std::to_string(kMaxConfigFileBytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw YAML::BadFile(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_yaml_text(text.str(), path);
 }
 
 class Reader {
@@ -89,8 +158,9 @@ class Reader {
     // A node without a position (the empty document) reports 1:1 rather than 0:0.
     s << file_ << ':' << (std::max(mark.line, 0) + 1) << ':' << (std::max(mark.column, 0) + 1)
       << ": ";
-    if (!path.empty()) s << "key '" << path << "': ";
-    s << message;
+    // Keys and values come from the file: one line each, and cut (a 100 MB value is not echoed).
+    if (!path.empty()) s << "key '" << log_safe(path, kLogFieldMaxBytes, false) << "': ";
+    s << log_safe(message, 2 * kLogFieldMaxBytes, false);
     throw ConfigError(s.str());
   }
 

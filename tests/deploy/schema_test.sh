@@ -105,7 +105,9 @@ load() {
         "$hedged" check-config "$file" 2>&1 || rc=$?
         return "$rc"
       fi
-      log=$work/venue.log
+      # A log of its own: the shell truncates a reused one only once the child runs, so the
+      # previous venue's 'venue simulator' line could be taken for this one's readiness.
+      log=$(mktemp "$work/venue.XXXXXX.log")
       "$hedged" venue -c "$base" --scenario "$file" >"$log" 2>&1 &
       pid=$!
       pids+=("$pid")

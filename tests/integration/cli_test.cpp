@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -116,6 +117,12 @@ void run_until_hedged_then_signal(int sig, const char* name) {
   EXPECT_NE(log.find("FIX logout"), std::string::npos);
   EXPECT_NE(log.find("exit 0"), std::string::npos);
   EXPECT_EQ(log.find("orders still working at shutdown"), std::string::npos) << log;
+  // A clean stop logs no error, and its own halt and session ends are information.
+  EXPECT_EQ(log.find("Z error "), std::string::npos) << log;
+  EXPECT_NE(log.find("Z info  trading state of book: active -> halted: shutdown: "),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("Z warning FIX logout"), std::string::npos) << log;
 }
 
 TEST(Cli, sigterm_stops_hedging_logs_out_and_exits_zero_within_three_seconds) {
@@ -346,6 +353,226 @@ TEST(Cli, check_config_accepts_the_shipped_default) {
   EXPECT_NE(p.out().find("valid main config: 2 underlyings, 31 option positions"),
             std::string::npos)
       << p.out();
+}
+
+// True once the process has blocked SIGTERM (its SigBlk mask in /proc): main's first act for
+// `run` and `venue`. Before that the test's fork has the test's mask, which does not block it.
+bool blocks_sigterm(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("SigBlk:", 0) != 0) continue;
+    const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+    return (mask >> (SIGTERM - 1) & 1ULL) != 0;
+  }
+  return false;
+}
+
+// SIGTERM at several points of the start (as the process blocks it, then 10, 50, 200 ms later,
+// while the config loads and the sessions come up) always gives a clean exit 0.
+void sigterm_early_exits_zero(const std::string& command, bool embedded) {
+  for (const int delay_ms : {0, 10, 50, 200}) {
+    testing::TempDir dir("hedged-cli");
+    const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+    std::string text = testing::test_config(ports, testing::dictionary_path());
+    if (!embedded) {
+      const std::string key = "  embedded: true\n";
+      ASSERT_NE(text.find(key), std::string::npos);
+      text.replace(text.find(key), key.size(), "  embedded: false\n");
+    }
+    const auto file = dir.write("run.yaml", text);
+    Process p({command, "-c", file.string()}, dir);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!blocks_sigterm(p.pid()) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_TRUE(blocks_sigterm(p.pid())) << command << " never blocked SIGTERM";
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    p.signal(SIGTERM);
+    const std::optional<int> status = p.wait(30s);
+    ASSERT_TRUE(status.has_value())
+        << command << " still running 30 s after SIGTERM at +" << delay_ms << " ms";
+    EXPECT_EQ(*status, 0) << command << " SIGTERM at +" << delay_ms << " ms\n" << p.err();
+  }
+}
+
+TEST(Cli, venue_exits_zero_on_sigterm_at_any_point_of_its_start) {
+  sigterm_early_exits_zero("venue", false);
+}
+
+TEST(Cli, run_exits_zero_on_sigterm_at_any_point_of_its_start) {
+  sigterm_early_exits_zero("run", true);
+}
+
+// A reason from the admin API with a forged line (%0a) and a terminal escape (%1b) reaches the
+// daemon's log as one line, escaped: no line of the log starts with the forged time stamp and no
+// ESC byte is written.
+TEST(Cli, a_forged_newline_in_an_admin_reason_stays_one_escaped_log_line) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const int admin_port = testing::free_port();
+  std::string text = testing::test_config(ports, testing::dictionary_path());
+  const std::string admin = "admin:\n  listen: 127.0.0.1:0\n";
+  ASSERT_NE(text.find(admin), std::string::npos);
+  const auto token = dir.write("admin.token", "s3cret\n");
+  text.replace(text.find(admin), admin.size(),
+               "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) +
+                   "\n  token_file: " + token.string() + "\n");
+  const auto file = dir.write("run.yaml", text);
+  Process p({"run", "-c", file.string()}, dir);
+  ASSERT_TRUE(wait_for_text(p, {"admin API on", "FIX logon"}, 60s)) << p.err();
+  const auto reply = testing::http_request(
+      admin_port, "POST",
+      "/halt?reason=desk%0a2099-01-01T00:00:00.000000Z%20info%20%20FAKE%20injected%1b%5b31m",
+      "Authorization: Bearer s3cret\r\n");
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_EQ(reply->status, 202) << reply->body;
+  const std::string escaped = "desk\\n2099-01-01T00:00:00.000000Z info  FAKE injected\\x1b[31m";
+  ASSERT_TRUE(wait_for_text(p, {"admin API: halt (" + escaped + ")"}, 20s)) << p.err();
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(10s), 0) << p.err();
+  const std::string log = p.err();
+  EXPECT_EQ(log.find("\n2099-01-01"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  // The halt the reason caused carries it too, on one line.
+  EXPECT_NE(log.find("-> halted: " + escaped), std::string::npos) << log;
+}
+
+// `hedged journal` on paths that hold no journal: an error naming the path, never a clean summary.
+TEST(Cli, journal_on_a_wrong_path_is_an_error_and_help_is_usage) {
+  testing::TempDir dir("hedged-cli");
+  const auto file = dir.write("not-a-dir.txt", "x\n");
+  const auto empty = dir.path() / "empty";
+  std::filesystem::create_directories(empty);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {(dir.path() / "no-such-dir").string(), "no such directory"},
+      {file.string(), "not a directory"},
+      {empty.string(), "no journal segments"}};
+  for (const char* what : {"verify", "inspect", "tail"}) {
+    for (const auto& [path, message] : cases) {
+      Process p({"journal", what, path}, dir, std::string(what) + "-");
+      EXPECT_EQ(p.wait(10s), 2) << what << " " << path;
+      EXPECT_NE(p.err().find(path + ": " + message), std::string::npos) << p.err();
+      EXPECT_EQ(p.out().find("clean"), std::string::npos) << p.out();
+    }
+  }
+  Process help({"journal", "verify", "--help"}, dir, "help-");
+  EXPECT_EQ(help.wait(10s), 0);
+  EXPECT_NE(help.out().find("usage: hedged journal verify DIR"), std::string::npos) << help.out();
+  Process bad_count({"journal", "tail", empty.string(), "-n", "lots"}, dir, "n-");
+  EXPECT_EQ(bad_count.wait(10s), 64);
+}
+
+// A journal a real run wrote: verify is clean, inspect with the config names the instruments by
+// symbol (the hedge of TST), not by number.
+TEST(Cli, journal_inspect_names_instruments_by_symbol) {
+  testing::TempDir dir("hedged-cli");
+  const testing::TestPorts ports{testing::free_port(), testing::free_port()};
+  const auto journal = dir.path() / "journal";
+  const auto file =
+      dir.write("run.yaml", testing::test_config(ports, testing::dictionary_path()) +
+                                "journal:\n  enabled: true\n  dir: " + journal.string() + "\n");
+  {
+    Process p({"run", "-c", file.string()}, dir, "run-");
+    ASSERT_TRUE(wait_for_text(p, {"FIX logon", "fill TST: "}, 60s)) << p.err();
+    p.signal(SIGTERM);
+    ASSERT_EQ(p.wait(10s), 0) << p.err();
+  }
+  Process verify({"journal", "verify", journal.string()}, dir, "verify-");
+  ASSERT_EQ(verify.wait(10s), 0) << verify.err();
+  EXPECT_NE(verify.out().find("clean"), std::string::npos) << verify.out();
+  Process inspect({"journal", "inspect", journal.string(), "-c", file.string()}, dir, "inspect-");
+  ASSERT_EQ(inspect.wait(20s), 0) << inspect.err();
+  const std::string out = inspect.out();
+  EXPECT_NE(out.find("hedge TST: "), std::string::npos) << out.substr(0, 2000);
+  EXPECT_NE(out.find(" TST @ "), std::string::npos) << out.substr(0, 2000);
+  EXPECT_EQ(out.find("instrument "), std::string::npos) << out.substr(0, 2000);
+  Process bare({"journal", "inspect", journal.string()}, dir, "bare-");
+  ASSERT_EQ(bare.wait(20s), 0);
+  EXPECT_NE(bare.out().find("instrument "), std::string::npos);
+}
+
+TEST(Cli, every_command_answers_help_with_its_usage_on_stdout) {
+  testing::TempDir dir("hedged-cli");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"run", "--help"}, "usage: hedged run"},
+      {{"venue", "--help"}, "usage: hedged venue"},
+      {{"check-config", "--help"}, "usage: hedged check-config"},
+      {{"journal", "--help"}, "usage: hedged journal"},
+      {{"backtest", "--help"}, "usage: hedged backtest"},
+      {{"price", "--help"}, "usage: hedged price"},
+      {{"iv", "--help"}, "usage: hedged iv"}};
+  int n = 0;
+  for (const auto& [args, usage] : cases) {
+    Process p(args, dir, std::to_string(n++) + "-");
+    EXPECT_EQ(p.wait(10s), 0) << args[0] << "\n" << p.err();
+    EXPECT_EQ(p.out().rfind(usage, 0), 0u) << args[0] << ": " << p.out();
+  }
+  Process help({"--help"}, dir, "main-");
+  ASSERT_EQ(help.wait(10s), 0);
+  for (const char* word : {"\n  price ", "\n  iv ", "--threads N", "journal verify"}) {
+    EXPECT_NE(help.out().find(word), std::string::npos) << word;
+  }
+}
+
+TEST(Cli, american_iv_inverts_the_american_price_and_sits_below_the_european_iv) {
+  testing::TempDir dir("hedged-cli");
+  const std::vector<std::string> common = {
+      "--right", "put", "--spot", "90", "--strike", "100", "--rate", "0.05", "--expiry-years", "1"};
+  std::vector<std::string> price_args = {"price", "--style", "american", "--vol", "0.3"};
+  price_args.insert(price_args.end(), common.begin(), common.end());
+  Process price(price_args, dir, "price-");
+  ASSERT_EQ(price.wait(10s), 0) << price.err();
+  const std::string out = price.out();
+  const double american_price = std::stod(out.substr(out.find(':') + 1));
+  ASSERT_GT(american_price, 10.0);  // at least the exercise value
+
+  std::vector<std::string> iv_args = {"iv", "--style", "american", "--price",
+                                      std::to_string(american_price)};
+  iv_args.insert(iv_args.end(), common.begin(), common.end());
+  Process iv(iv_args, dir, "iv-");
+  ASSERT_EQ(iv.wait(10s), 0) << iv.err();
+  const double american_vol = std::stod(iv.out().substr(iv.out().find(':') + 1));
+  EXPECT_NEAR(american_vol, 0.3, 1e-5) << iv.out();
+  // The same price read as a European put needs a higher vol: the early-exercise premium.
+  std::vector<std::string> eu_args = {"iv", "--price", std::to_string(american_price)};
+  eu_args.insert(eu_args.end(), common.begin(), common.end());
+  Process eu(eu_args, dir, "eu-");
+  ASSERT_EQ(eu.wait(10s), 0) << eu.err();
+  EXPECT_GT(std::stod(eu.out().substr(eu.out().find(':') + 1)), american_vol + 0.005);
+
+  // Below the exercise value (10): an error, not a number.
+  std::vector<std::string> low_args = {"iv", "--style", "american", "--price", "9.5"};
+  low_args.insert(low_args.end(), common.begin(), common.end());
+  Process low(low_args, dir, "low-");
+  EXPECT_EQ(low.wait(10s), 1);
+  EXPECT_NE(low.out().find("\"iv\": null"), std::string::npos) << low.out();
+}
+
+TEST(Cli, black76_refuses_a_dividend_yield_instead_of_ignoring_it) {
+  testing::TempDir dir("hedged-cli");
+  Process p({"iv", "--model", "black76", "--dividend-yield", "0.02", "--right", "call", "--price",
+             "5", "--spot", "100", "--strike", "100", "--rate", "0.05", "--expiry-years", "0.5"},
+            dir);
+  EXPECT_EQ(p.wait(10s), 64);
+  EXPECT_NE(p.err().find("--dividend-yield does not apply to --model black76"), std::string::npos)
+      << p.err();
+}
+
+TEST(Cli, check_config_accepts_the_shipped_replay_and_standalone_venue_configs) {
+  testing::TempDir dir("hedged-cli");
+  const std::string config = std::string(HEDGED_SOURCE_DIR) + "/config/";
+  Process replay({"check-config", config + "replay.yaml"}, dir, "replay-");
+  ASSERT_EQ(replay.wait(10s), 0) << replay.err();
+  EXPECT_NE(replay.out().find("valid main config: 2 underlyings, 31 option positions"),
+            std::string::npos)
+      << replay.out();
+  EXPECT_NE(replay.out().find("(embedded venue simulator)"), std::string::npos) << replay.out();
+  Process standalone({"check-config", config + "standalone_venue.yaml"}, dir, "standalone-");
+  ASSERT_EQ(standalone.wait(10s), 0) << standalone.err();
+  EXPECT_NE(standalone.out().find("valid main config: 2 underlyings"), std::string::npos);
+  EXPECT_EQ(standalone.out().find("embedded venue simulator"), std::string::npos)
+      << standalone.out();
 }
 
 }  // namespace

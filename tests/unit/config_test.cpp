@@ -793,5 +793,42 @@ TEST(ConfigMarketData, fix_source_needs_an_external_venue_and_its_own_comp_id) {
   EXPECT_THAT(clash.error, HasSubstr("key 'market_data.fix.sender_comp_id': must differ"));
 }
 
+TEST(ConfigLoader, a_second_yaml_document_is_refused_not_ignored) {
+  const std::string error = failure(load(kBase + "---\nmarket_data:\n  seed: 8\n"));
+  // kBase has 22 lines; the second document starts on line 24, after the '---' of line 23.
+  EXPECT_THAT(error, StartsWith("test.yaml:24:"));
+  EXPECT_THAT(error, HasSubstr("a second YAML document"));
+}
+
+TEST(ConfigLoader, an_overlong_value_is_refused_with_its_position_and_not_echoed) {
+  const std::string big(200'000, '9');
+  const std::string error = failure(load(with("  seed: 7\n", "  seed: " + big + "\n")));
+  EXPECT_THAT(error, StartsWith("test.yaml:5:9: a value of 200000 bytes; at most 65536"));
+  EXPECT_LT(error.size(), 300u);
+}
+
+TEST(ConfigLoader, a_long_bad_value_is_cut_in_the_message_and_controls_are_escaped) {
+  // "\e" is ESC in a double-quoted YAML string.
+  const std::string value = "x\\e" + std::string(10'000, 'y');
+  const std::string error =
+      failure(load(with("  idle_strategy: backoff\n", "  idle_strategy: \"" + value + "\"\n")));
+  EXPECT_THAT(error, HasSubstr("'x\\x1byyy"));
+  EXPECT_THAT(error, HasSubstr(" bytes)"));
+  EXPECT_EQ(error.find('\x1b'), std::string::npos);
+  EXPECT_LT(error.size(), 1000u);
+}
+
+TEST(ConfigLoader, a_file_over_the_size_cap_is_refused_before_it_is_parsed) {
+  TempDir dir;
+  const std::string path = (dir.path() / "huge.yaml").string();
+  {
+    std::ofstream out(path);
+    out << kBase << "# " << std::string(17 * 1024 * 1024, 'z') << "\n";
+  }
+  const std::string error = failure(load_file(path, kNow));
+  EXPECT_THAT(error, StartsWith(path + ": "));
+  EXPECT_THAT(error, HasSubstr("bytes; a config file may have 16777216"));
+}
+
 }  // namespace
 }  // namespace hedged
