@@ -607,7 +607,7 @@ void Engine::on_quote(const Quote& quote, TimeNs now, ActionBuffer& out) noexcep
         monitor_.on_bad_quote(h, cause, now, out);
       }
     }
-    act_on_halts(out);
+    act_on_halts(now, out);
     return;
   }
   ++quotes_;

@@ -256,12 +256,12 @@ std::vector<MetricFamily> EngineCollector::Collect() const {
   add(quotes, static_cast<double>(e.quotes));
   out.push_back(std::move(quotes));
 
-  auto refused = family("hedged_quotes_refused_total",
-                        "Quotes the engine refused: a non-finite, non-positive, crossed or "
-                        "implausibly far price (trips bad_market_data for a spot or hedge).",
-                        MetricType::Counter);
-  add(refused, static_cast<double>(e.quotes_refused));
-  out.push_back(std::move(refused));
+  auto quotes_refused = family("hedged_quotes_refused_total",
+                               "Quotes the engine refused: a non-finite, non-positive, crossed or "
+                               "implausibly far price (trips bad_market_data for a spot or hedge).",
+                               MetricType::Counter);
+  add(quotes_refused, static_cast<double>(e.quotes_refused));
+  out.push_back(std::move(quotes_refused));
 
   auto published = family("hedged_quotes_published_total",
                           "Quotes published by the market-data feed.", MetricType::Counter);
