@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "core/model/log_text.hpp"
@@ -110,6 +111,26 @@ inline void check_scalars(const YAML::Node& node, const std::string& name) {
   }
 }
 
+// Counts the documents a parser starts and keeps where the second one begins; ignores the rest.
+struct DocumentMarks final : YAML::EventHandler {
+  int count = 0;
+  YAML::Mark second;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++count == 2) second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 }  // namespace detail
 
 // The one YAML document of `text` (named `name` in messages): a second document is refused (it
@@ -119,14 +140,18 @@ inline YAML::Node load_yaml_text(const std::string& text, const std::string& nam
     throw ConfigError(name + ": " + std::to_string(text.size()) +
                       " bytes; a config file may have " + std::to_string(kMaxConfigFileBytes));
   }
-  const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-  if (documents.size() > 1) {
-    const YAML::Mark mark = documents[1].Mark();
+  const YAML::Node root = YAML::Load(text);
+  // At most two documents are looked at: yaml-cpp's LoadAll can find empty documents for ever
+  // on some malformed input, so it is never used.
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  detail::DocumentMarks marks;
+  if (parser.HandleNextDocument(marks) && parser.HandleNextDocument(marks) && marks.count > 1) {
+    const YAML::Mark mark = marks.second;
     throw ConfigError(name + ":" + std::to_string(std::max(mark.line, 0) + 1) + ":" +
                       std::to_string(std::max(mark.column, 0) + 1) +
                       ": a second YAML document; a config file holds one (remove the '---')");
   }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   detail::check_scalars(root, name);
   return root;
 }

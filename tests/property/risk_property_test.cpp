@@ -339,10 +339,23 @@ class Harness {
     c.position = d.hedge_position + d.working_qty;
     c.working_orders = working_orders(u);
     c.reduces_risk = reduces;
+    // While a stress breaker holds the underlying, the child is priced at most
+    // stress.max_slippage_bps from the mid (whole ticks), never beyond the touch.
+    double expected_price = c.price;
+    if (engine_->risk().stressed(u) && limits_.stress.enabled) {
+      const double cap = limits_.stress.max_slippage_bps / 1e4;
+      const double mid = c.reference_price;
+      const double tick = hedge.tick_size;
+      expected_price =
+          o.side == Side::kBuy
+              ? std::min(c.price, std::floor(mid * (1.0 + cap) / tick + 1e-9) * tick)
+              : std::max(c.price, std::ceil(mid * (1.0 - cap) / tick - 1e-9) * tick);
+    }
+    c.price = expected_price;
     EXPECT_EQ(risk::check_order(limits_.pre_trade[u], c), risk::CheckResult::kAccepted)
         << "order " << o.cl_ord_id << " fails "
         << risk::to_string(risk::check_order(limits_.pre_trade[u], c));
-    EXPECT_NEAR(o.price, c.price, 1e-9);
+    EXPECT_NEAR(o.price, expected_price, 1e-9);
     if (!reduces) {
       // Token bucket bound: within any window W, at most burst + rate × W risk-adding orders.
       const risk::PreTradeLimits& p = limits_.pre_trade[u];

@@ -795,8 +795,8 @@ TEST(ConfigMarketData, fix_source_needs_an_external_venue_and_its_own_comp_id) {
 
 TEST(ConfigLoader, a_second_yaml_document_is_refused_not_ignored) {
   const std::string error = failure(load(kBase + "---\nmarket_data:\n  seed: 8\n"));
-  // kBase has 22 lines; the second document starts on line 24, after the '---' of line 23.
-  EXPECT_THAT(error, StartsWith("test.yaml:24:"));
+  // kBase has 22 lines; the second document starts with the '---' of line 23.
+  EXPECT_THAT(error, StartsWith("test.yaml:23:1:"));
   EXPECT_THAT(error, HasSubstr("a second YAML document"));
 }
 
