@@ -346,10 +346,9 @@ class Harness {
       const double cap = limits_.stress.max_slippage_bps / 1e4;
       const double mid = c.reference_price;
       const double tick = hedge.tick_size;
-      expected_price =
-          o.side == Side::kBuy
-              ? std::min(c.price, std::floor(mid * (1.0 + cap) / tick + 1e-9) * tick)
-              : std::max(c.price, std::ceil(mid * (1.0 - cap) / tick - 1e-9) * tick);
+      expected_price = o.side == Side::kBuy
+                           ? std::min(c.price, std::floor(mid * (1.0 + cap) / tick + 1e-9) * tick)
+                           : std::max(c.price, std::ceil(mid * (1.0 - cap) / tick - 1e-9) * tick);
     }
     c.price = expected_price;
     EXPECT_EQ(risk::check_order(limits_.pre_trade[u], c), risk::CheckResult::kAccepted)
