@@ -11,6 +11,26 @@ namespace hedged {
 // What one field from outside may take of a log line or an error message, bytes of input.
 inline constexpr std::size_t kLogFieldMaxBytes = 256;
 
+// The length of the well-formed UTF-8 sequence at the start of `s` (n bytes available), or 0
+// when it is not one (RFC 3629 table 3-7: no overlong forms, surrogates or code points past
+// U+10FFFF). Shared by the log escapers.
+[[nodiscard]] inline std::size_t utf8_sequence_length(const unsigned char* s,
+                                                      std::size_t n) noexcept {
+  const unsigned char c = s[0];
+  const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                          : c >= 0xE0 && c <= 0xEF ? 3
+                          : c >= 0xF0 && c <= 0xF4 ? 4
+                                                   : 0;
+  if (len == 0 || len > n) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((s[k] & 0xC0) != 0x80) return 0;
+  }
+  const unsigned char second = s[1];
+  const bool ok = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
+                  !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
+  return ok ? len : 0;
+}
+
 // `text` with every control character escaped and cut to `max_bytes` of its input:
 //  - \n, \r and \t as those two characters; other C0 bytes, DEL, the C1 controls (U+0080-U+009F,
 //    in UTF-8 0xC2 0x80-0x9F) and every byte that is not part of well-formed UTF-8 as \xNN;
@@ -39,17 +59,8 @@ inline constexpr std::size_t kLogFieldMaxBytes = 256;
     if (c >= 0x80) {
       // RFC 3629 table 3-7: the lead byte gives the length, the second byte's range is narrower
       // after E0, ED, F0 and F4 (no overlong forms, surrogates or code points past U+10FFFF).
-      len = c >= 0xC2 && c <= 0xDF   ? 2
-            : c >= 0xE0 && c <= 0xEF ? 3
-            : c >= 0xF0 && c <= 0xF4 ? 4
-                                     : 0;
-      bool ok = len != 0 && i + len <= n;
-      for (std::size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
-      if (ok) {
-        const unsigned char second = s[i + 1];
-        ok = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
-             !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
-      }
+      len = utf8_sequence_length(s + i, n - i);
+      const bool ok = len != 0;
       if (!ok) len = 1;
       if (i + len > max_bytes) break;
       if (!ok) {

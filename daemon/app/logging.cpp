@@ -39,18 +39,8 @@ void escape_json(std::string_view text, Put&& put) {
     if (c >= 0x80) {
       // A well-formed UTF-8 sequence is copied; anything else becomes U+FFFD, one byte at a time,
       // so that every line stays valid JSON whatever a message carries (RFC 3629 table 3-7).
-      const std::size_t len = c >= 0xC2 && c <= 0xDF   ? 2
-                              : c >= 0xE0 && c <= 0xEF ? 3
-                              : c >= 0xF0 && c <= 0xF4 ? 4
-                                                       : 0;
-      bool ok = len != 0 && i + len <= n;
-      for (std::size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
-      if (ok) {
-        const unsigned char second = s[i + 1];
-        ok = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
-             !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
-      }
-      if (ok) {
+      const std::size_t len = utf8_sequence_length(s + i, n - i);
+      if (len != 0) {
         put(text.data() + i, text.data() + i + len);
         i += len;
       } else {
